@@ -1,0 +1,66 @@
+package dev.sluice.batching;
+
+/**
+ * Decides whether a free worker dispatches what is waiting now or waits for company.
+ *
+ * <p>The batcher asks only when a worker is free and fewer than {@code maxBatchSize} requests wait; a
+ * full batch is always dispatched at once, and no request ever waits past {@code maxDelay} (the batcher
+ * caps whatever the policy answers). So a policy cannot lose or strand a request, it can only trade
+ * latency for batch size.
+ *
+ * <p>Threading: {@link #nanosToWait} is called on the batcher's former thread only;
+ * {@link #onBatchExecuted} on worker threads, possibly concurrently. A policy instance belongs to one
+ * batcher: the factories below return a fresh instance each call.
+ */
+public interface BatchPolicy {
+
+    /**
+     * How much longer the free worker should wait for more requests.
+     *
+     * @param state what the batcher sees now; valid only during the call
+     * @return nanoseconds to wait; zero or less dispatches now
+     */
+    long nanosToWait(State state);
+
+    /** Learns from a finished call of the batch function. Default: nothing. */
+    default void onBatchExecuted(int size, long executionNanos) {}
+
+    /** Wait up to {@code maxDelay} from the oldest request's arrival for a full batch (Ray Serve, TorchServe). */
+    static BatchPolicy fixed() {
+        return new FixedBatchPolicy();
+    }
+
+    /** Never wait: a free worker takes whatever is waiting. Under load, batches still grow by late binding. */
+    static BatchPolicy eager() {
+        return new EagerBatchPolicy();
+    }
+
+    /**
+     * Learn the batch cost {@code a + b*n} online and wait only while the expected gain outweighs the
+     * expected cost; never past {@code maxDelay}. See {@code AdaptiveBatchPolicy} for the rule.
+     */
+    static BatchPolicy adaptive() {
+        return new AdaptiveBatchPolicy();
+    }
+
+    /** What the batcher sees when a worker is free. */
+    interface State {
+        /** Requests waiting now (at least one). */
+        int queued();
+
+        int maxBatchSize();
+
+        /** How long the oldest waiting request has waited. */
+        long oldestWaitNanos();
+
+        long maxDelayNanos();
+
+        /** Batches running now (not counting the one about to be formed). */
+        int runningBatches();
+
+        int maxConcurrentBatches();
+
+        /** Smoothed time between arrivals, or a negative value while unknown. */
+        long meanInterArrivalNanos();
+    }
+}

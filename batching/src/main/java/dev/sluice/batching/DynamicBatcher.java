@@ -1,0 +1,222 @@
+package dev.sluice.batching;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Collects single requests into batches for a {@link BatchFunction}.
+ *
+ * <p>Requests wait in one bounded queue. A batch is formed only when a worker is free (late binding),
+ * from whatever waits, up to {@code maxBatchSize}; the {@link BatchPolicy} decides whether the free
+ * worker first waits a little for company, never past {@code maxDelay}. At most
+ * {@code maxConcurrentBatches} batches run at once.
+ *
+ * <p>Every future returned by {@code submit} completes exactly once: with the function's output for that
+ * input, or with {@link OverloadedException} (queue full), {@link DeadlineExceededException} (deadline
+ * passed before dispatch), {@link ModelException} (the function failed for it),
+ * {@link InvalidInputException} (the function rejected that input), {@link ShutdownException} (closed),
+ * or as cancelled by its caller. A request cancelled or expired before dispatch never reaches the function.
+ *
+ * <p>Threading: all methods are thread-safe; {@code submit} never blocks. Futures complete on the
+ * batcher's threads (workers for results and model failures, the batch former for expiries), so
+ * dependent stages added with non-async methods run there: keep them short, or use the {@code *Async}
+ * variants.
+ *
+ * <pre>{@code
+ * DynamicBatcher<float[], float[]> b = DynamicBatcher.builder((List<float[]> in) -> model.run(in))
+ *     .maxBatchSize(32).maxDelay(Duration.ofMillis(2))
+ *     .build();
+ * CompletableFuture<float[]> y = b.submit(x, Duration.ofMillis(50));
+ * }</pre>
+ *
+ * @param <I> input type
+ * @param <O> output type
+ */
+public interface DynamicBatcher<I, O> extends AutoCloseable {
+
+    /**
+     * Queues one input. Never blocks: a full queue or a closed batcher fails the returned future at once.
+     *
+     * @throws NullPointerException if {@code input} is null
+     */
+    CompletableFuture<O> submit(I input);
+
+    /**
+     * Queues one input that must be dispatched within {@code timeout}; if it is not, its future fails with
+     * {@link DeadlineExceededException} when the deadline passes (also while every worker is busy) and the
+     * function never sees it. The deadline bounds the wait for dispatch, not the function's run time.
+     *
+     * @throws NullPointerException if {@code input} or {@code timeout} is null
+     */
+    CompletableFuture<O> submit(I input, Duration timeout);
+
+    /** The name given at build time, used in error messages and observer calls. */
+    String name();
+
+    /** Requests admitted and not yet dispatched, expired or cancelled. */
+    int queueDepth();
+
+    /** Batches running now. */
+    int runningBatches();
+
+    /** Whether {@link #close} has been called. */
+    boolean isClosed();
+
+    /**
+     * Stops admitting (new submissions fail with {@link ShutdownException}), lets admitted requests
+     * finish, and ends the batcher's threads; waits at most the builder's {@code closeGracePeriod}, then
+     * behaves as {@link #close(Duration)} past its grace. Idempotent.
+     */
+    @Override
+    void close();
+
+    /**
+     * As {@link #close()}, waiting at most {@code grace}: whatever is still queued or running then fails
+     * with {@link ShutdownException}, and the batcher's own worker threads are interrupted. Returns when
+     * the batcher's threads have ended (a function that ignores interruption may keep its thread alive).
+     */
+    void close(Duration grace);
+
+    /** Starts a builder for a batcher that feeds {@code function}. */
+    static <I, O> Builder<I, O> builder(BatchFunction<I, O> function) {
+        return new Builder<>(Objects.requireNonNull(function, "function"));
+    }
+
+    /**
+     * Configures a {@link DynamicBatcher}. Setters validate at once and throw
+     * {@link IllegalArgumentException} naming the field; a builder may build several batchers, except that
+     * a {@link BatchPolicy} instance must not be shared between them.
+     */
+    final class Builder<I, O> {
+        final BatchFunction<I, O> function;
+        String name = "batcher";
+        int maxBatchSize = 32;
+        Duration maxDelay = Duration.ofMillis(2);
+        int queueCapacity = 4096;
+        int maxConcurrentBatches = 1;
+        Executor executor;
+        BatchPolicy policy;
+        boolean isolateFailures = true;
+        BatchObserver observer = BatchObserver.none();
+        Ticker ticker = Ticker.system();
+        Duration closeGracePeriod = Duration.ofSeconds(30);
+
+        Builder(BatchFunction<I, O> function) {
+            this.function = function;
+        }
+
+        /** Name used in thread names, error messages and observer calls. Default {@code "batcher"}. */
+        public Builder<I, O> name(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("name must not be blank");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /** Most inputs per call of the function, at least 1. Default 32. */
+        public Builder<I, O> maxBatchSize(int maxBatchSize) {
+            if (maxBatchSize < 1) {
+                throw new IllegalArgumentException("maxBatchSize must be at least 1, was " + maxBatchSize);
+            }
+            this.maxBatchSize = maxBatchSize;
+            return this;
+        }
+
+        /**
+         * Longest a request waits for company once a worker is free to take it (zero: never wait).
+         * Default 2 ms. It does not bound the wait for a free worker.
+         */
+        public Builder<I, O> maxDelay(Duration maxDelay) {
+            Objects.requireNonNull(maxDelay, "maxDelay");
+            if (maxDelay.isNegative()) {
+                throw new IllegalArgumentException("maxDelay must not be negative, was " + maxDelay);
+            }
+            if (maxDelay.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("maxDelay must be at most one day, was " + maxDelay);
+            }
+            this.maxDelay = maxDelay;
+            return this;
+        }
+
+        /** Most requests waiting for dispatch; beyond it, submissions fail with {@link OverloadedException}. Default 4096. */
+        public Builder<I, O> queueCapacity(int queueCapacity) {
+            if (queueCapacity < 1) {
+                throw new IllegalArgumentException("queueCapacity must be at least 1, was " + queueCapacity);
+            }
+            if (queueCapacity > (1 << 29)) {
+                throw new IllegalArgumentException("queueCapacity must be at most 2^29, was " + queueCapacity);
+            }
+            this.queueCapacity = queueCapacity;
+            return this;
+        }
+
+        /** Most calls of the function running at once, at least 1. Default 1. */
+        public Builder<I, O> maxConcurrentBatches(int maxConcurrentBatches) {
+            if (maxConcurrentBatches < 1) {
+                throw new IllegalArgumentException("maxConcurrentBatches must be at least 1, was " + maxConcurrentBatches);
+            }
+            this.maxConcurrentBatches = maxConcurrentBatches;
+            return this;
+        }
+
+        /**
+         * Runs batches on the caller's executor instead of the batcher's own threads (one per concurrent
+         * batch). The batcher never gives it more than {@code maxConcurrentBatches} tasks at once and does not
+         * shut it down. A task it rejects fails that batch with {@link ModelException}.
+         */
+        public Builder<I, O> executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** Whether a free worker waits for company: {@link BatchPolicy#eager()} (default), fixed or adaptive. */
+        public Builder<I, O> policy(BatchPolicy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * When on (the default), a batch whose function call throws is split in halves and retried, down to
+         * single inputs, so that only the inputs that fail alone fail. When off, every input of the batch
+         * fails with the same {@link ModelException}.
+         */
+        public Builder<I, O> isolateFailures(boolean isolateFailures) {
+            this.isolateFailures = isolateFailures;
+            return this;
+        }
+
+        /** Receives batch, rejection, expiry and cancellation events. */
+        public Builder<I, O> observer(BatchObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
+        /**
+         * Clock for every timing decision. For tests: with a ticker other than {@link Ticker#system()}, the
+         * batch former re-reads it at least every millisecond of real time while anything is pending.
+         */
+        public Builder<I, O> ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** How long {@link DynamicBatcher#close()} waits for admitted work. Default 30 s. */
+        public Builder<I, O> closeGracePeriod(Duration closeGracePeriod) {
+            Objects.requireNonNull(closeGracePeriod, "closeGracePeriod");
+            if (closeGracePeriod.isNegative()) {
+                throw new IllegalArgumentException("closeGracePeriod must not be negative, was " + closeGracePeriod);
+            }
+            this.closeGracePeriod = closeGracePeriod;
+            return this;
+        }
+
+        /** Builds and starts the batcher (its former thread starts now; worker threads on first use). */
+        public DynamicBatcher<I, O> build() {
+            return new LateBindingBatcher<>(this);
+        }
+    }
+}

@@ -1,0 +1,711 @@
+package dev.sluice.batching;
+
+import com.lmax.disruptor.BusySpinWaitStrategy;
+import com.lmax.disruptor.EventPoller;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link DynamicBatcher} implementation.
+ *
+ * <p>Producers publish into a multi-producer Disruptor ring and never block: admission is an atomic
+ * counter of queued requests checked against the capacity, so the capacity is exact (the ring itself is
+ * sized to a power of two above it). One batch-former thread polls the ring (copying each slot's request
+ * out before its sequence is released), keeps the waiting requests in arrival order, runs the deadline
+ * timer, and forms a batch only when a worker permit is free (late binding). Workers run the function and
+ * complete the futures. The former parks when there is nothing to do, so an idle batcher costs no CPU;
+ * producers and workers unpark it only when it is parked.
+ */
+final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
+    private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
+    private static final long MANUAL_TICKER_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final String name;
+    private final BatchFunction<I, O> function;
+    private final int maxBatchSize;
+    private final long maxDelayNanos;
+    private final int capacity;
+    private final int maxConcurrentBatches;
+    private final boolean isolateFailures;
+    private final BatchObserver observer;
+    private final BatchPolicy policy;
+    private final Ticker ticker;
+    private final boolean systemTicker;
+    private final Duration closeGracePeriod;
+    private final Executor executor;
+    private final ExecutorService ownExecutor;
+
+    private final RingBuffer<Slot<I, O>> ring;
+    private final EventPoller<Slot<I, O>> poller;
+    private final EventPoller.Handler<Slot<I, O>> copyOut = this::copyOut;
+
+    /** Requests admitted and still QUEUED (plus, transiently, producers between admission and publish). */
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicInteger freeWorkers;
+    private final Set<Batch<I, O>> running = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean closing;
+    private volatile boolean forced;
+    private volatile boolean formerParked;
+    private final Thread former;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    // Touched by the former thread only.
+    private final ArrayDeque<PendingRequest<I, O>> waiting = new ArrayDeque<>();
+    private final PriorityQueue<PendingRequest<I, O>> deadlines =
+            new PriorityQueue<>(Comparator.comparingLong((PendingRequest<I, O> r) -> r.deadline));
+    private final PolicyView view = new PolicyView();
+    private long lastArrival = Long.MIN_VALUE;
+    private double meanInterArrival = -1;
+
+    LateBindingBatcher(DynamicBatcher.Builder<I, O> b) {
+        this.name = b.name;
+        this.function = b.function;
+        this.maxBatchSize = b.maxBatchSize;
+        this.maxDelayNanos = b.maxDelay.toNanos();
+        this.capacity = b.queueCapacity;
+        this.maxConcurrentBatches = b.maxConcurrentBatches;
+        this.isolateFailures = b.isolateFailures;
+        this.observer = b.observer;
+        this.policy = b.policy != null ? b.policy : BatchPolicy.eager();
+        this.ticker = b.ticker;
+        this.systemTicker = b.ticker == Ticker.system();
+        this.closeGracePeriod = b.closeGracePeriod;
+        this.freeWorkers = new AtomicInteger(maxConcurrentBatches);
+        if (b.executor != null) {
+            this.ownExecutor = null;
+            this.executor = b.executor;
+        } else {
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(maxConcurrentBatches, maxConcurrentBatches,
+                    0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads("sluice-" + name + "-worker-"));
+            this.ownExecutor = pool;
+            this.executor = pool;
+        }
+        // The former never waits on the ring's wait strategy (it polls and parks itself), so pick one whose
+        // publish-side signal is free: the blocking strategies take a lock on every publish.
+        this.ring = RingBuffer.createMultiProducer(Slot::new, ringSize(capacity), new BusySpinWaitStrategy());
+        this.poller = ring.newPoller();
+        ring.addGatingSequences(poller.getSequence());
+        this.former = threads("sluice-" + name + "-former").newThread(this::runFormer);
+        former.start();
+    }
+
+    static int ringSize(int capacity) {
+        // Twice the capacity: cancelled requests free capacity at once but their slots only when the
+        // former next polls, so a ring of exactly the capacity could refuse an admissible request.
+        int size = Integer.highestOneBit(Math.max(1, capacity - 1)) << 1;
+        return size >= (1 << 30) ? size : size << 1;
+    }
+
+    // ---------------------------------------------------------------- submission (any thread)
+
+    @Override
+    public CompletableFuture<O> submit(I input) {
+        return enqueue(input, null);
+    }
+
+    @Override
+    public CompletableFuture<O> submit(I input, Duration timeout) {
+        if (timeout == null) {
+            throw new NullPointerException("timeout");
+        }
+        return enqueue(input, timeout);
+    }
+
+    private CompletableFuture<O> enqueue(I input, Duration timeout) {
+        if (input == null) {
+            throw new NullPointerException("input");
+        }
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            return rejected(BatchObserver.Rejection.ALREADY_EXPIRED,
+                    new DeadlineExceededException(name, timeout, "before it was submitted (timeout was not positive)"));
+        }
+        if (closing) {
+            return rejected(BatchObserver.Rejection.SHUTDOWN, closedError());
+        }
+        if (queued.incrementAndGet() > capacity) {
+            queued.decrementAndGet();
+            return rejected(BatchObserver.Rejection.OVERLOADED, new OverloadedException(name, capacity));
+        }
+        // Re-checked after admission: close() waits for `queued` to reach zero, so a producer that passed
+        // this check is always drained.
+        if (closing) {
+            queued.decrementAndGet();
+            wakeFormer();
+            return rejected(BatchObserver.Rejection.SHUTDOWN, closedError());
+        }
+        long now = ticker.read();
+        long deadline = timeout == null ? Long.MAX_VALUE : saturatedAdd(now, timeout);
+        PendingRequest<I, O> request = new PendingRequest<>(this, input, now, deadline, timeout);
+        long sequence;
+        try {
+            sequence = ring.tryNext();
+        } catch (InsufficientCapacityException e) {
+            queued.decrementAndGet();
+            wakeFormer();
+            return rejected(BatchObserver.Rejection.OVERLOADED, new OverloadedException(name, capacity));
+        }
+        ring.get(sequence).request = request;
+        ring.publish(sequence);
+        // Pairs with the fence in park(): either the former sees this slot or we see it parked.
+        VarHandle.fullFence();
+        wakeFormer();
+        return request;
+    }
+
+    private CompletableFuture<O> rejected(BatchObserver.Rejection reason, RuntimeException error) {
+        try {
+            observer.onRejected(name, reason);
+        } catch (RuntimeException e) {
+            observerFailed(e);
+        }
+        return CompletableFuture.failedFuture(error);
+    }
+
+    private ShutdownException closedError() {
+        return new ShutdownException("'" + name + "' is closed and accepts no new requests");
+    }
+
+    private static long saturatedAdd(long now, Duration timeout) {
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+        long sum = now + nanos;
+        return sum < now ? Long.MAX_VALUE : sum;
+    }
+
+    private void wakeFormer() {
+        if (formerParked) {
+            LockSupport.unpark(former);
+        }
+    }
+
+    /** Called by {@link PendingRequest#cancel} when the cancel won the request before dispatch. */
+    void cancelledBeforeDispatch(PendingRequest<I, O> request) {
+        queued.decrementAndGet();
+        notifyCancelled(request);
+        if (closing) {
+            wakeFormer();
+        }
+    }
+
+    // ---------------------------------------------------------------- the batch former (one thread)
+
+    private void runFormer() {
+        try {
+            formerLoop();
+        } catch (Throwable t) {
+            LOG.error("Batch former of '{}' failed; failing its queued requests", name, t);
+            closing = true;
+            forced = true;
+            failQueued("its batch former failed: " + t);
+        } finally {
+            if (ownExecutor != null) {
+                ownExecutor.shutdown();
+            }
+            terminated.countDown();
+        }
+    }
+
+    private void formerLoop() {
+        while (true) {
+            drain();
+            long now = ticker.read();
+            expireDue(now);
+            if (forced) {
+                failQueued("the close grace period ran out before it was dispatched");
+                return;
+            }
+            long wakeAt = Long.MAX_VALUE;
+            int observedFree = freeWorkers.get();
+            boolean observedClosing = closing;
+            while (observedFree > 0 && firstLive() != null) {
+                int depth = Math.max(1, queued.get());
+                long wait = 0;
+                if (!observedClosing && depth < maxBatchSize) {
+                    long oldestWait = now - waiting.peekFirst().enqueuedAt;
+                    view.set(depth, oldestWait, maxConcurrentBatches - observedFree);
+                    wait = Math.min(askPolicy(), maxDelayNanos - oldestWait);
+                }
+                if (wait > 0) {
+                    wakeAt = now + wait;
+                    break;
+                }
+                dispatch(now);
+                observedFree = freeWorkers.get();
+                drain();
+                now = ticker.read();
+            }
+            if (observedClosing && queued.get() <= 0 && freeWorkers.get() == maxConcurrentBatches && firstLive() == null) {
+                return;
+            }
+            if (!deadlines.isEmpty()) {
+                wakeAt = Math.min(wakeAt, deadlines.peek().deadline);
+            }
+            park(wakeAt, observedFree, observedClosing);
+        }
+    }
+
+    private long askPolicy() {
+        try {
+            return policy.nanosToWait(view);
+        } catch (RuntimeException e) {
+            LOG.warn("Batch policy {} of '{}' failed; dispatching at once", policy, name, e);
+            return 0;
+        }
+    }
+
+    private void park(long wakeAt, int observedFree, boolean observedClosing) {
+        formerParked = true;
+        VarHandle.fullFence();
+        try {
+            if (drain() > 0 || freeWorkers.get() != observedFree || closing != observedClosing || forced) {
+                return;
+            }
+            long now = ticker.read();
+            if (wakeAt == Long.MAX_VALUE) {
+                if (systemTicker && waiting.isEmpty()) {
+                    LockSupport.park(this);
+                } else {
+                    LockSupport.parkNanos(this, systemTicker ? Long.MAX_VALUE : MANUAL_TICKER_PARK_NANOS);
+                }
+            } else if (wakeAt > now) {
+                long nanos = wakeAt - now;
+                LockSupport.parkNanos(this, systemTicker ? nanos : Math.min(nanos, MANUAL_TICKER_PARK_NANOS));
+            }
+        } finally {
+            formerParked = false;
+        }
+    }
+
+    /** Moves newly published requests into {@code waiting}; returns how many. */
+    private int drain() {
+        int before = waiting.size();
+        try {
+            poller.poll(copyOut);
+        } catch (Exception e) {
+            throw new IllegalStateException("polling the ring of '" + name + "' failed", e);
+        }
+        if (waiting.size() > 2 * capacity + 64) {
+            waiting.removeIf(r -> !r.isQueued());
+        }
+        return waiting.size() - before;
+    }
+
+    private boolean copyOut(Slot<I, O> slot, long sequence, boolean endOfBatch) {
+        PendingRequest<I, O> request = slot.request;
+        slot.request = null;
+        if (request == null) {
+            return true;
+        }
+        if (lastArrival != Long.MIN_VALUE) {
+            long gap = Math.max(0, request.enqueuedAt - lastArrival);
+            meanInterArrival = meanInterArrival < 0 ? gap : meanInterArrival + 0.05 * (gap - meanInterArrival);
+        }
+        lastArrival = Math.max(lastArrival, request.enqueuedAt);
+        if (!request.isQueued()) {
+            return true;
+        }
+        waiting.addLast(request);
+        if (request.deadline != Long.MAX_VALUE) {
+            deadlines.add(request);
+            if (deadlines.size() > 2 * capacity + 64) {
+                deadlines.removeIf(r -> !r.isQueued());
+            }
+        }
+        return true;
+    }
+
+    private PendingRequest<I, O> firstLive() {
+        PendingRequest<I, O> head;
+        while ((head = waiting.peekFirst()) != null && !head.isQueued()) {
+            waiting.pollFirst();
+        }
+        return head;
+    }
+
+    private void expireDue(long now) {
+        PendingRequest<I, O> r;
+        while ((r = deadlines.peek()) != null) {
+            if (!r.isQueued()) {
+                deadlines.poll();
+            } else if (r.deadline <= now) {
+                deadlines.poll();
+                expireQueued(r, now);
+            } else {
+                return;
+            }
+        }
+    }
+
+    private void expireQueued(PendingRequest<I, O> r, long now) {
+        if (r.transition(PendingRequest.EXPIRED)) {
+            queued.decrementAndGet();
+            long waited = now - r.enqueuedAt;
+            r.completeExceptionally(new DeadlineExceededException(name, r.timeout,
+                    "after " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms in the queue, before dispatch ("
+                            + (maxConcurrentBatches - freeWorkers.get()) + " of " + maxConcurrentBatches
+                            + " batches running)"));
+            notifyExpired(waited);
+        }
+    }
+
+    /** Claims up to maxBatchSize live requests, oldest first, and hands them to a worker. */
+    private void dispatch(long now) {
+        List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(1, queued.get())));
+        while (batch.size() < maxBatchSize) {
+            PendingRequest<I, O> r = waiting.pollFirst();
+            if (r == null && drain() > 0) {
+                r = waiting.pollFirst();
+            }
+            if (r == null) {
+                break;
+            }
+            if (!r.isQueued()) {
+                continue;
+            }
+            if (r.isDone()) {
+                // Completed by its caller (complete(), orTimeout()...) while queued: treat as cancelled.
+                if (r.transition(PendingRequest.CANCELLED)) {
+                    queued.decrementAndGet();
+                    notifyCancelled(r);
+                }
+                continue;
+            }
+            if (r.deadline <= now) {
+                expireQueued(r, now);
+                continue;
+            }
+            if (r.transition(PendingRequest.CLAIMED)) {
+                queued.decrementAndGet();
+                batch.add(r);
+            }
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        freeWorkers.decrementAndGet();
+        Batch<I, O> work = new Batch<>(batch);
+        running.add(work);
+        try {
+            executor.execute(() -> runBatch(work));
+        } catch (RejectedExecutionException e) {
+            running.remove(work);
+            freeWorkers.incrementAndGet();
+            ModelException error = new ModelException(name, null, "the executor rejected the batch", e);
+            for (PendingRequest<I, O> r : batch) {
+                r.completeExceptionally(error);
+            }
+        }
+    }
+
+    private void failQueued(String why) {
+        // Producers between admission and publish never block, so this ends once they have published.
+        while (true) {
+            drain();
+            PendingRequest<I, O> r;
+            while ((r = waiting.pollFirst()) != null) {
+                if (r.transition(PendingRequest.SHUT_DOWN)) {
+                    queued.decrementAndGet();
+                    r.completeExceptionally(new ShutdownException("'" + name + "' was closed: " + why));
+                }
+            }
+            if (queued.get() <= 0) {
+                return;
+            }
+            LockSupport.parkNanos(10_000);
+        }
+    }
+
+    // ---------------------------------------------------------------- workers
+
+    private void runBatch(Batch<I, O> work) {
+        try {
+            execute(work.requests, false);
+        } catch (Throwable t) {
+            LOG.error("Worker of '{}' failed unexpectedly", name, t);
+            ModelException error = new ModelException(name, null, "the batcher's worker failed", t);
+            for (PendingRequest<I, O> r : work.requests) {
+                r.completeExceptionally(error);
+            }
+        } finally {
+            running.remove(work);
+            freeWorkers.incrementAndGet();
+            wakeFormer();
+        }
+    }
+
+    /** Runs the function on the live requests of {@code requests}; splits and retries on failure. */
+    private void execute(List<PendingRequest<I, O>> requests, boolean retry) {
+        long now = ticker.read();
+        List<PendingRequest<I, O>> live = new ArrayList<>(requests.size());
+        for (PendingRequest<I, O> r : requests) {
+            if (r.isDone()) {
+                continue; // cancelled after dispatch, or failed by a forced close
+            }
+            if (r.deadline <= now) {
+                r.completeExceptionally(new DeadlineExceededException(name, r.timeout, retry
+                        ? "while its batch was being split and retried after a failure"
+                        : "after dispatch, before its batch started"));
+                notifyExpired(now - r.enqueuedAt);
+                continue;
+            }
+            live.add(r);
+        }
+        if (live.isEmpty()) {
+            return;
+        }
+        int n = live.size();
+        List<I> inputs = new ArrayList<>(n);
+        long[] queueWaits = new long[n];
+        for (int i = 0; i < n; i++) {
+            PendingRequest<I, O> r = live.get(i);
+            inputs.add(r.input);
+            queueWaits[i] = now - r.enqueuedAt;
+        }
+        List<O> outputs = null;
+        Throwable failure = null;
+        long start = ticker.read();
+        try {
+            outputs = function.apply(Collections.unmodifiableList(inputs));
+        } catch (Throwable t) {
+            failure = t;
+        }
+        long elapsed = ticker.read() - start;
+        try {
+            observer.onBatch(name, n, queueWaits, elapsed, failure);
+        } catch (RuntimeException e) {
+            observerFailed(e);
+        }
+        if (failure == null) {
+            if (outputs == null || outputs.size() != n) {
+                ModelException error = new ModelException(name, null, "the batch function returned "
+                        + (outputs == null ? "null" : outputs.size() + " outputs") + " for " + n
+                        + " inputs; it must return exactly one output per input, in order", null);
+                for (PendingRequest<I, O> r : live) {
+                    r.completeExceptionally(error);
+                }
+                return;
+            }
+            try {
+                policy.onBatchExecuted(n, elapsed);
+            } catch (RuntimeException e) {
+                LOG.warn("Batch policy {} of '{}' failed to learn from a batch", policy, name, e);
+            }
+            for (int i = 0; i < n; i++) {
+                live.get(i).complete(outputs.get(i));
+            }
+            return;
+        }
+        if (isolateFailures && n > 1 && !(failure instanceof VirtualMachineError)) {
+            int half = n >>> 1;
+            execute(live.subList(0, half), true);
+            execute(live.subList(half, n), true);
+            return;
+        }
+        RuntimeException error = (n == 1 && failure instanceof InvalidInputException)
+                ? (InvalidInputException) failure
+                : new ModelException(name, null, n == 1 ? "the model failed on this input: " + failure
+                        : "the model failed on a batch of " + n + ": " + failure, failure);
+        for (PendingRequest<I, O> r : live) {
+            r.completeExceptionally(error);
+        }
+    }
+
+    // ---------------------------------------------------------------- observation and status
+
+    private void notifyExpired(long queuedNanos) {
+        try {
+            observer.onExpired(name, queuedNanos);
+        } catch (RuntimeException e) {
+            observerFailed(e);
+        }
+    }
+
+    private void notifyCancelled(PendingRequest<I, O> r) {
+        try {
+            observer.onCancelled(name, ticker.read() - r.enqueuedAt);
+        } catch (RuntimeException e) {
+            observerFailed(e);
+        }
+    }
+
+    private void observerFailed(RuntimeException e) {
+        LOG.warn("Observer of '{}' threw; ignored", name, e);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int queueDepth() {
+        return Math.max(0, Math.min(capacity, queued.get()));
+    }
+
+    @Override
+    public int runningBatches() {
+        return maxConcurrentBatches - freeWorkers.get();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closing;
+    }
+
+    @Override
+    public String toString() {
+        return "DynamicBatcher[" + name + ", maxBatchSize=" + maxBatchSize + ", maxDelay="
+                + TimeUnit.NANOSECONDS.toMicros(maxDelayNanos) + "us, queueCapacity=" + capacity
+                + ", maxConcurrentBatches=" + maxConcurrentBatches + ", policy=" + policy + "]";
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    @Override
+    public void close() {
+        close(closeGracePeriod);
+    }
+
+    @Override
+    public void close(Duration grace) {
+        if (grace == null) {
+            throw new NullPointerException("grace");
+        }
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace must not be negative, was " + grace);
+        }
+        closing = true;
+        LockSupport.unpark(former);
+        boolean interrupted = false;
+        boolean finished;
+        try {
+            finished = terminated.await(grace.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            interrupted = true;
+            finished = false;
+        }
+        if (!finished) {
+            forced = true;
+            LockSupport.unpark(former);
+            ShutdownException error = new ShutdownException("'" + name + "' was closed: the grace period of "
+                    + grace.toMillis() + " ms ran out while its batch was running");
+            for (Batch<I, O> work : running) {
+                for (PendingRequest<I, O> r : work.requests) {
+                    r.completeExceptionally(error);
+                }
+            }
+            if (ownExecutor != null) {
+                ownExecutor.shutdownNow();
+            }
+        }
+        try {
+            former.join();
+            if (ownExecutor != null && !ownExecutor.awaitTermination(finished ? 10 : 1, TimeUnit.SECONDS)) {
+                LOG.warn("A worker of '{}' ignored interruption and is still running its batch", name);
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix.endsWith("-") ? prefix + count.incrementAndGet() : prefix);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ---------------------------------------------------------------- small holders
+
+    static final class Slot<I, O> {
+        PendingRequest<I, O> request;
+    }
+
+    private static final class Batch<I, O> {
+        final List<PendingRequest<I, O>> requests;
+
+        Batch(List<PendingRequest<I, O>> requests) {
+            this.requests = requests;
+        }
+    }
+
+    private final class PolicyView implements BatchPolicy.State {
+        private int queuedNow;
+        private long oldestWait;
+        private int runningNow;
+
+        void set(int queuedNow, long oldestWait, int runningNow) {
+            this.queuedNow = queuedNow;
+            this.oldestWait = oldestWait;
+            this.runningNow = runningNow;
+        }
+
+        @Override
+        public int queued() {
+            return queuedNow;
+        }
+
+        @Override
+        public int maxBatchSize() {
+            return maxBatchSize;
+        }
+
+        @Override
+        public long oldestWaitNanos() {
+            return oldestWait;
+        }
+
+        @Override
+        public long maxDelayNanos() {
+            return maxDelayNanos;
+        }
+
+        @Override
+        public int runningBatches() {
+            return runningNow;
+        }
+
+        @Override
+        public int maxConcurrentBatches() {
+            return maxConcurrentBatches;
+        }
+
+        @Override
+        public long meanInterArrivalNanos() {
+            return meanInterArrival < 0 ? -1 : (long) meanInterArrival;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.sluice.batching;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One submitted request; it is also the future handed to the caller (one allocation per request).
+ *
+ * <p>Its {@code state} decides, exactly once, who owns the request while it waits: the worker that
+ * claims it for a batch, the caller who cancels it, the timer that expires it, or a forced shutdown.
+ * Only the claimant may hand the input to the function, so a request cancelled or expired first is never
+ * seen by it.
+ */
+final class PendingRequest<I, O> extends CompletableFuture<O> {
+    static final int QUEUED = 0;
+    static final int CLAIMED = 1;
+    static final int CANCELLED = 2;
+    static final int EXPIRED = 3;
+    static final int SHUT_DOWN = 4;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(PendingRequest.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final I input;
+    final long enqueuedAt;
+    /** Ticker time after which the request must not be dispatched; {@link Long#MAX_VALUE} for none. */
+    final long deadline;
+    final Duration timeout;
+    private final LateBindingBatcher<I, O> owner;
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state;
+
+    PendingRequest(LateBindingBatcher<I, O> owner, I input, long enqueuedAt, long deadline, Duration timeout) {
+        this.owner = owner;
+        this.input = input;
+        this.enqueuedAt = enqueuedAt;
+        this.deadline = deadline;
+        this.timeout = timeout;
+    }
+
+    boolean transition(int to) {
+        return STATE.compareAndSet(this, QUEUED, to);
+    }
+
+    boolean isQueued() {
+        return (int) STATE.getVolatile(this) == QUEUED;
+    }
+
+    int state() {
+        return (int) STATE.getVolatile(this);
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        if (transition(CANCELLED)) {
+            owner.cancelledBeforeDispatch(this);
+        }
+        return super.cancel(mayInterruptIfRunning);
+    }
+}

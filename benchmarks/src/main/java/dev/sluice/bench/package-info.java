@@ -1,0 +1,2 @@
+/** JMH benchmarks and the open-loop load driver. */
+package dev.sluice.bench;

@@ -1,0 +1,2 @@
+/** A runnable demo of the dynamic batcher. */
+package dev.sluice.examples.demo;
