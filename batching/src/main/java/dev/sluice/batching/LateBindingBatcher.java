@@ -148,6 +148,9 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         }
         if (queued.incrementAndGet() > capacity) {
             queued.decrementAndGet();
+            if (closing) {
+                wakeFormer(); // a closing former may be waiting for `queued` to reach zero
+            }
             return rejected(BatchObserver.Rejection.OVERLOADED, new OverloadedException(name, capacity));
         }
         // Re-checked after admission: close() waits for `queued` to reach zero, so a producer that passed
@@ -290,10 +293,10 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             }
             long now = ticker.read();
             if (wakeAt == Long.MAX_VALUE) {
-                if (systemTicker && waiting.isEmpty()) {
+                if (systemTicker) {
                     LockSupport.park(this);
                 } else {
-                    LockSupport.parkNanos(this, systemTicker ? Long.MAX_VALUE : MANUAL_TICKER_PARK_NANOS);
+                    LockSupport.parkNanos(this, MANUAL_TICKER_PARK_NANOS);
                 }
             } else if (wakeAt > now) {
                 long nanos = wakeAt - now;
@@ -418,7 +421,9 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         } catch (RejectedExecutionException e) {
             running.remove(work);
             freeWorkers.incrementAndGet();
-            ModelException error = new ModelException(name, null, "the executor rejected the batch", e);
+            RuntimeException error = forced
+                    ? new ShutdownException("'" + name + "' was closed before this request's batch could start")
+                    : new ModelException(name, null, "the executor rejected the batch", e);
             for (PendingRequest<I, O> r : batch) {
                 r.completeExceptionally(error);
             }
