@@ -13,9 +13,14 @@ public class DeadlineExceededException extends SluiceException {
     private final Duration timeout;
 
     public DeadlineExceededException(String source, Duration timeout, String detail) {
-        super("'" + source + "': deadline of " + timeout.toMillis() + " ms exceeded " + detail);
+        super("'" + source + "': deadline of " + format(timeout) + " exceeded " + detail);
         this.source = source;
         this.timeout = timeout;
+    }
+
+    static String format(Duration d) {
+        long micros = d.toNanos() / 1000;
+        return micros < 10_000 ? micros + " us" : d.toMillis() + " ms";
     }
 
     /** Name of the batcher or deployment the request was waiting in. */

@@ -44,9 +44,10 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
     CompletableFuture<O> submit(I input);
 
     /**
-     * Queues one input that must be dispatched within {@code timeout}; if it is not, its future fails with
-     * {@link DeadlineExceededException} when the deadline passes (also while every worker is busy) and the
-     * function never sees it. The deadline bounds the wait for dispatch, not the function's run time.
+     * Queues one input that must be handed to the function within {@code timeout}; if it is not, its future
+     * fails with {@link DeadlineExceededException} when the deadline passes (also while every worker is busy)
+     * and the function never sees it. The deadline bounds the wait before the function first sees the input,
+     * not the function's run time, nor the retries of failure isolation once it has seen it.
      *
      * @throws NullPointerException if {@code input} or {@code timeout} is null
      */

@@ -474,10 +474,11 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             if (r.isDone()) {
                 continue; // cancelled after dispatch, or failed by a forced close
             }
-            if (r.deadline <= now) {
-                r.completeExceptionally(new DeadlineExceededException(name, r.timeout, retry
-                        ? "while its batch was being split and retried after a failure"
-                        : "after dispatch, before its batch started"));
+            // A retry is not a new dispatch: the input was handed to the function in time, so its deadline
+            // no longer applies (and DeadlineExceededException promises the function never saw it).
+            if (!retry && r.deadline <= now) {
+                r.completeExceptionally(new DeadlineExceededException(name, r.timeout,
+                        "after it was taken from the queue, before its batch started"));
                 notifyExpired(now - r.enqueuedAt);
                 continue;
             }
