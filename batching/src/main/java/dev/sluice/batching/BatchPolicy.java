@@ -8,6 +8,10 @@ package dev.sluice.batching;
  * caps whatever the policy answers). So a policy cannot lose or strand a request, it can only trade
  * latency for batch size.
  *
+ * <p>When it is asked again: an answer shorter than what is left of {@code maxDelay} is re-decided on the
+ * next arrival (or when it runs out); an answer of at least the rest of {@code maxDelay} is re-decided only
+ * once a full batch waits or the delay is over, so waiting for a full batch costs no wake-up per arrival.
+ *
  * <p>Threading: {@link #nanosToWait} is called on the batcher's former thread only;
  * {@link #onBatchExecuted} on worker threads, possibly concurrently. A policy instance belongs to one
  * batcher: the factories below return a fresh instance each call.

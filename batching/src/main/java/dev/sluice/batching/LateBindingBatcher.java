@@ -43,6 +43,15 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
     private static final long MANUAL_TICKER_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
+    // formerState values
+    private static final int RUNNING = 0;
+    /** Parked with nothing to do, or with a free worker the policy wants to wait for company: any arrival counts. */
+    private static final int AWAIT_ARRIVAL = 1;
+    /** Parked waiting for a full batch (a fixed wait): only the arrival that completes a batch counts. */
+    private static final int AWAIT_FULL_BATCH = 2;
+    /** Parked with every worker busy: arrivals do not count, only a freed worker (or an earlier deadline). */
+    private static final int AWAIT_WORKER = 3;
+
     private final String name;
     private final BatchFunction<I, O> function;
     private final int maxBatchSize;
@@ -67,13 +76,23 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     private final AtomicInteger freeWorkers;
     private final Set<Batch<I, O>> running = ConcurrentHashMap.newKeySet();
 
+    /**
+     * The former role: whoever holds it may poll the ring and touch the fields below marked "former role".
+     * The former thread holds it except while parked; a worker that has just finished a batch takes it
+     * briefly to form its own next batch, so under load batches follow each other on the same worker
+     * without a hand-off (the former thread then sleeps, and wakes only for deadlines).
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean formerRole = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closing;
     private volatile boolean forced;
-    private volatile boolean formerParked;
+    /** What the parked former waits for, so producers wake it only when their arrival matters. */
+    private volatile int formerState = RUNNING;
+    /** Ticker time at which the parked former wakes by itself. */
+    private volatile long formerWakeAt = Long.MAX_VALUE;
     private final Thread former;
     private final CountDownLatch terminated = new CountDownLatch(1);
 
-    // Touched by the former thread only.
+    // Former role only (see formerRole).
     private final ArrayDeque<PendingRequest<I, O>> waiting = new ArrayDeque<>();
     private final PriorityQueue<PendingRequest<I, O>> deadlines =
             new PriorityQueue<>(Comparator.comparingLong((PendingRequest<I, O> r) -> r.deadline));
@@ -146,7 +165,8 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         if (closing) {
             return rejected(BatchObserver.Rejection.SHUTDOWN, closedError());
         }
-        if (queued.incrementAndGet() > capacity) {
+        int depth = queued.incrementAndGet();
+        if (depth > capacity) {
             queued.decrementAndGet();
             if (closing) {
                 wakeFormer(); // a closing former may be waiting for `queued` to reach zero
@@ -175,7 +195,12 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         ring.publish(sequence);
         // Pairs with the fence in park(): either the former sees this slot or we see it parked.
         VarHandle.fullFence();
-        wakeFormer();
+        int state = formerState;
+        if (state != RUNNING && (state == AWAIT_ARRIVAL
+                || (state == AWAIT_FULL_BATCH && depth >= maxBatchSize)
+                || deadline < formerWakeAt)) {
+            LockSupport.unpark(former);
+        }
         return request;
     }
 
@@ -204,7 +229,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     }
 
     private void wakeFormer() {
-        if (formerParked) {
+        if (formerState != RUNNING) {
             LockSupport.unpark(former);
         }
     }
@@ -221,6 +246,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     // ---------------------------------------------------------------- the batch former (one thread)
 
     private void runFormer() {
+        takeFormerRole();
         try {
             formerLoop();
         } catch (Throwable t) {
@@ -229,6 +255,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             forced = true;
             failQueued("its batch former failed: " + t);
         } finally {
+            formerRole.set(false);
             if (ownExecutor != null) {
                 ownExecutor.shutdown();
             }
@@ -246,6 +273,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                 return;
             }
             long wakeAt = Long.MAX_VALUE;
+            int awaiting = AWAIT_ARRIVAL;
             int observedFree = freeWorkers.get();
             boolean observedClosing = closing;
             while (observedFree > 0 && firstLive() != null) {
@@ -258,6 +286,10 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                 }
                 if (wait > 0) {
                     wakeAt = now + wait;
+                    // A policy that waits for the whole of maxDelay only cares about a full batch; any other
+                    // wait is re-decided on each arrival.
+                    awaiting = wait >= maxDelayNanos - (now - waiting.peekFirst().enqueuedAt)
+                            ? AWAIT_FULL_BATCH : AWAIT_ARRIVAL;
                     break;
                 }
                 dispatch(now);
@@ -268,10 +300,20 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             if (observedClosing && queued.get() <= 0 && freeWorkers.get() == maxConcurrentBatches && firstLive() == null) {
                 return;
             }
+            if (observedFree == 0 && firstLive() != null) {
+                awaiting = AWAIT_WORKER;
+            }
             if (!deadlines.isEmpty()) {
                 wakeAt = Math.min(wakeAt, deadlines.peek().deadline);
             }
-            park(wakeAt, observedFree, observedClosing);
+            park(awaiting, wakeAt, observedFree, observedClosing);
+        }
+    }
+
+    /** Blocks the former thread until it holds the role; workers hold it only for a few microseconds. */
+    private void takeFormerRole() {
+        while (!formerRole.compareAndSet(false, true)) {
+            Thread.yield();
         }
     }
 
@@ -284,26 +326,37 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         }
     }
 
-    private void park(long wakeAt, int observedFree, boolean observedClosing) {
-        formerParked = true;
+    private void park(int awaiting, long wakeAt, int observedFree, boolean observedClosing) {
+        formerWakeAt = wakeAt;
+        formerState = awaiting;
         VarHandle.fullFence();
         try {
-            if (drain() > 0 || freeWorkers.get() != observedFree || closing != observedClosing || forced) {
+            int arrived = drain();
+            boolean arrivalsMatter = awaiting == AWAIT_ARRIVAL ? arrived > 0
+                    : awaiting == AWAIT_FULL_BATCH && queued.get() >= maxBatchSize;
+            boolean earlierDeadline = !deadlines.isEmpty() && deadlines.peek().deadline < wakeAt;
+            if (arrivalsMatter || earlierDeadline || freeWorkers.get() != observedFree
+                    || closing != observedClosing || forced) {
                 return;
             }
             long now = ticker.read();
-            if (wakeAt == Long.MAX_VALUE) {
-                if (systemTicker) {
-                    LockSupport.park(this);
-                } else {
-                    LockSupport.parkNanos(this, MANUAL_TICKER_PARK_NANOS);
+            formerRole.set(false);
+            try {
+                if (wakeAt == Long.MAX_VALUE) {
+                    if (systemTicker) {
+                        LockSupport.park(this);
+                    } else {
+                        LockSupport.parkNanos(this, MANUAL_TICKER_PARK_NANOS);
+                    }
+                } else if (wakeAt > now) {
+                    long nanos = wakeAt - now;
+                    LockSupport.parkNanos(this, systemTicker ? nanos : Math.min(nanos, MANUAL_TICKER_PARK_NANOS));
                 }
-            } else if (wakeAt > now) {
-                long nanos = wakeAt - now;
-                LockSupport.parkNanos(this, systemTicker ? nanos : Math.min(nanos, MANUAL_TICKER_PARK_NANOS));
+            } finally {
+                takeFormerRole();
             }
         } finally {
-            formerParked = false;
+            formerState = RUNNING;
         }
     }
 
@@ -379,8 +432,31 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         }
     }
 
-    /** Claims up to maxBatchSize live requests, oldest first, and hands them to a worker. */
+    /** Claims up to maxBatchSize live requests, oldest first, and hands them to a free worker. */
     private void dispatch(long now) {
+        List<PendingRequest<I, O>> batch = claimBatch(now);
+        if (batch.isEmpty()) {
+            return;
+        }
+        freeWorkers.decrementAndGet();
+        Batch<I, O> work = new Batch<>(batch);
+        running.add(work);
+        try {
+            executor.execute(() -> runBatch(work));
+        } catch (RejectedExecutionException e) {
+            running.remove(work);
+            freeWorkers.incrementAndGet();
+            RuntimeException error = forced
+                    ? new ShutdownException("'" + name + "' was closed before this request's batch could start")
+                    : new ModelException(name, null, "the executor rejected the batch", e);
+            for (PendingRequest<I, O> r : batch) {
+                r.completeExceptionally(error);
+            }
+        }
+    }
+
+    /** Claims up to maxBatchSize live requests, oldest first (former role). */
+    private List<PendingRequest<I, O>> claimBatch(long now) {
         List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(1, queued.get())));
         while (batch.size() < maxBatchSize) {
             PendingRequest<I, O> r = waiting.pollFirst();
@@ -410,24 +486,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                 batch.add(r);
             }
         }
-        if (batch.isEmpty()) {
-            return;
-        }
-        freeWorkers.decrementAndGet();
-        Batch<I, O> work = new Batch<>(batch);
-        running.add(work);
-        try {
-            executor.execute(() -> runBatch(work));
-        } catch (RejectedExecutionException e) {
-            running.remove(work);
-            freeWorkers.incrementAndGet();
-            RuntimeException error = forced
-                    ? new ShutdownException("'" + name + "' was closed before this request's batch could start")
-                    : new ModelException(name, null, "the executor rejected the batch", e);
-            for (PendingRequest<I, O> r : batch) {
-                r.completeExceptionally(error);
-            }
-        }
+        return batch;
     }
 
     private void failQueued(String why) {
@@ -450,19 +509,71 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
 
     // ---------------------------------------------------------------- workers
 
-    private void runBatch(Batch<I, O> work) {
+    /**
+     * A worker's task: runs the batch it was given, then, while it can take the former role and what waits
+     * should go out now, forms and runs the next batch itself (keeping its permit); then frees its permit.
+     */
+    private void runBatch(Batch<I, O> first) {
+        Batch<I, O> work = first;
         try {
-            execute(work.requests, false);
-        } catch (Throwable t) {
-            LOG.error("Worker of '{}' failed unexpectedly", name, t);
-            ModelException error = new ModelException(name, null, "the batcher's worker failed", t);
-            for (PendingRequest<I, O> r : work.requests) {
-                r.completeExceptionally(error);
+            while (work != null) {
+                try {
+                    execute(work.requests, false);
+                } catch (Throwable t) {
+                    LOG.error("Worker of '{}' failed unexpectedly", name, t);
+                    ModelException error = new ModelException(name, null, "the batcher's worker failed", t);
+                    for (PendingRequest<I, O> r : work.requests) {
+                        r.completeExceptionally(error);
+                    }
+                } finally {
+                    running.remove(work);
+                }
+                work = forced ? null : claimNextBatch();
             }
         } finally {
-            running.remove(work);
             freeWorkers.incrementAndGet();
             wakeFormer();
+        }
+    }
+
+    /**
+     * Forms the finishing worker's next batch, if the former role is free and the policy would dispatch
+     * now; otherwise returns null and leaves the decision to the former thread.
+     */
+    private Batch<I, O> claimNextBatch() {
+        if (!formerRole.compareAndSet(false, true)) {
+            return null;
+        }
+        try {
+            drain();
+            long now = ticker.read();
+            expireDue(now);
+            PendingRequest<I, O> oldest = firstLive();
+            if (oldest == null) {
+                return null;
+            }
+            int depth = Math.max(1, queued.get());
+            if (!closing && depth < maxBatchSize) {
+                long oldestWait = now - oldest.enqueuedAt;
+                view.set(depth, oldestWait, maxConcurrentBatches - freeWorkers.get() - 1);
+                if (Math.min(askPolicy(), maxDelayNanos - oldestWait) > 0) {
+                    return null;
+                }
+            }
+            List<PendingRequest<I, O>> batch = claimBatch(now);
+            if (batch.isEmpty()) {
+                return null;
+            }
+            Batch<I, O> work = new Batch<>(batch);
+            running.add(work);
+            return work;
+        } finally {
+            // The parked former sleeps until its own deadline estimate: wake it if this drain brought an earlier one.
+            boolean earlier = !deadlines.isEmpty() && deadlines.peek().deadline < formerWakeAt;
+            formerRole.set(false);
+            if (earlier) {
+                LockSupport.unpark(former);
+            }
         }
     }
 
