@@ -17,6 +17,12 @@ package dev.sluice.batching;
  * dispatches. Until it has seen enough batches, or when the batch sizes seen do not tell {@code a} from
  * {@code b}, it attributes the cost to {@code b}, which makes it dispatch at once (eager). The batcher
  * never lets a request wait past {@code maxDelay} whatever this answers.
+ *
+ * <p>With one batch at a time ({@code maxConcurrentBatches = 1}) the rule never waits: then
+ * {@code m * d = c(k) >= a}, so the cost side is always above {@code a}. That is the rule working, not
+ * failing: with a single work-conserving worker, every wait delays everyone queued behind the batch, and
+ * dispatching at once minimises latency (see benchmarks/RESULTS.md). It waits when several batches may
+ * run at once and arrivals are quick relative to the fixed cost.
  */
 final class AdaptiveBatchPolicy implements BatchPolicy {
     /** Weight kept by old observations at each new one: about the last 1/(1-DECAY) batches count. */
@@ -30,6 +36,9 @@ final class AdaptiveBatchPolicy implements BatchPolicy {
     private double st;
     private double snt;
     private long samples;
+    /** Last fit: fixed and per-item cost in nanoseconds, -1 while unknown. */
+    private double fitA = -1;
+    private double fitB = -1;
 
     @Override
     public synchronized void onBatchExecuted(int size, long executionNanos) {
@@ -45,17 +54,21 @@ final class AdaptiveBatchPolicy implements BatchPolicy {
 
     /** Fitted fixed cost per batch in nanoseconds ({@code a}), or -1 before enough batches. */
     synchronized double fixedCostNanos() {
-        return fit()[0];
+        fit();
+        return fitA;
     }
 
     /** Fitted cost per item in nanoseconds ({@code b}), or -1 before enough batches. */
     synchronized double perItemCostNanos() {
-        return fit()[1];
+        fit();
+        return fitB;
     }
 
-    private double[] fit() {
+    private void fit() {
         if (samples < MIN_SAMPLES) {
-            return new double[] {-1, -1};
+            fitA = -1;
+            fitB = -1;
+            return;
         }
         double meanN = sn / sw;
         double meanT = st / sw;
@@ -63,11 +76,12 @@ final class AdaptiveBatchPolicy implements BatchPolicy {
         double covNT = snt / sw - meanN * meanT;
         // Sizes that barely vary cannot separate a from b: attribute everything to b (never wait).
         if (varN < 0.25) {
-            return new double[] {0, Math.max(0, meanT / Math.max(1, meanN))};
+            fitA = 0;
+            fitB = Math.max(0, meanT / Math.max(1, meanN));
+            return;
         }
-        double b = Math.max(0, covNT / varN);
-        double a = Math.max(0, meanT - b * meanN);
-        return new double[] {a, b};
+        fitB = Math.max(0, covNT / varN);
+        fitA = Math.max(0, meanT - fitB * meanN);
     }
 
     @Override
@@ -77,9 +91,9 @@ final class AdaptiveBatchPolicy implements BatchPolicy {
             return 0;
         }
         long d = state.meanInterArrivalNanos();
-        double[] ab = fit();
-        double a = ab[0];
-        double b = ab[1];
+        fit();
+        double a = fitA;
+        double b = fitB;
         if (d <= 0 || a <= 0) {
             return 0;
         }

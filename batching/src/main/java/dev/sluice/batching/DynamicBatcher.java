@@ -68,7 +68,9 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
     /**
      * Stops admitting (new submissions fail with {@link ShutdownException}), lets admitted requests
      * finish, and ends the batcher's threads; waits at most the builder's {@code closeGracePeriod}, then
-     * behaves as {@link #close(Duration)} past its grace. Idempotent.
+     * behaves as {@link #close(Duration)} past its grace. Idempotent. Called on one of the batcher's own
+     * threads (from the function, or from a dependent stage of one of its futures), it starts the shutdown
+     * and returns at once instead of waiting for itself.
      */
     @Override
     void close();

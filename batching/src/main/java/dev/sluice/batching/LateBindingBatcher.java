@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
     private static final long MANUAL_TICKER_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** The batcher whose batch this thread is running, so close() can tell it is called from inside. */
+    private static final ThreadLocal<LateBindingBatcher<?, ?>> RUNNING_ON = new ThreadLocal<>();
 
     // formerState values
     private static final int RUNNING = 0;
@@ -515,6 +517,8 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
      */
     private void runBatch(Batch<I, O> first) {
         Batch<I, O> work = first;
+        LateBindingBatcher<?, ?> outer = RUNNING_ON.get();
+        RUNNING_ON.set(this);
         try {
             while (work != null) {
                 try {
@@ -531,6 +535,11 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                 work = forced ? null : claimNextBatch();
             }
         } finally {
+            if (outer == null) {
+                RUNNING_ON.remove();
+            } else {
+                RUNNING_ON.set(outer);
+            }
             freeWorkers.incrementAndGet();
             wakeFormer();
         }
@@ -721,6 +730,12 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         }
         closing = true;
         LockSupport.unpark(former);
+        if (RUNNING_ON.get() == this || Thread.currentThread() == former) {
+            // Called from our own thread (a dependent stage of one of our futures, or the function itself):
+            // waiting would wait for this very thread. The shutdown goes on; admitted work still finishes.
+            LOG.debug("'{}' closed from one of its own threads; not waiting for the drain", name);
+            return;
+        }
         boolean interrupted = false;
         boolean finished;
         try {

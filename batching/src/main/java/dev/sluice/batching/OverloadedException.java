@@ -2,7 +2,8 @@ package dev.sluice.batching;
 
 /**
  * The request was refused at admission because the queue was full. Nothing was queued: the caller
- * may retry later (an HTTP adapter maps this to 429 with {@code Retry-After}).
+ * may retry later (an HTTP adapter maps this to 429 with {@code Retry-After}). It carries no stack trace:
+ * refusing must stay cheap while the system is overloaded.
  */
 public class OverloadedException extends SluiceException {
     private static final long serialVersionUID = 1L;
@@ -12,7 +13,7 @@ public class OverloadedException extends SluiceException {
 
     public OverloadedException(String source, int capacity) {
         super("'" + source + "' is overloaded: its queue holds at most " + capacity
-                + " waiting requests and is full; the request was not queued");
+                + " waiting requests and is full; the request was not queued", false);
         this.source = source;
         this.capacity = capacity;
     }

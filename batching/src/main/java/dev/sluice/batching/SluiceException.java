@@ -14,4 +14,12 @@ public abstract class SluiceException extends RuntimeException {
     protected SluiceException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /**
+     * For errors raised on a hot path where the stack says nothing useful (a full queue): no stack trace
+     * is captured, which makes refusing a request cheap exactly when the system is overloaded.
+     */
+    protected SluiceException(String message, boolean withStackTrace) {
+        super(message, null, false, withStackTrace);
+    }
 }

@@ -243,4 +243,25 @@ class BatchPolicyTest {
             assertTrue(wait == 0 || wait == FREQUENT, "k=" + k + " wait=" + wait);
         }
     }
+
+    @Test
+    void adaptiveNeverWaitsWithOneWorkerWhileArrivalsAreBelowCapacity() {
+        learn(64, A, B);
+        // Capacity with batches of 32: 32 / c(32). Slower arrivals than that never make a single worker wait.
+        double capacityGap = (A + 32.0 * B) / 32;
+        for (long d = (long) Math.ceil(capacityGap); d <= 5 * MS; d += 7 * US) {
+            for (int k = 1; k < 32; k++) {
+                assertEquals(0, adaptive.nanosToWait(TestState.of().queued(k).interArrival(d)), "k=" + k + " d=" + d);
+            }
+        }
+    }
+
+    @Test
+    void adaptiveWaitsWithSeveralWorkersWhenArrivalsAreQuickAgainstTheFixedCost() {
+        learn(64, A, B);
+        // Eight workers: a batch's run delays fewer of the requests behind it, so company is worth waiting for.
+        long d = 40 * US;
+        assertEquals(0, adaptive.nanosToWait(TestState.of().queued(1).interArrival(d).workers(0, 1)));
+        assertEquals(d, adaptive.nanosToWait(TestState.of().queued(1).interArrival(d).workers(3, 8)));
+    }
 }

@@ -558,6 +558,28 @@ class DynamicBatcherTest {
         }
 
         @Test
+        void closeCalledFromADependentStageDoesNotWaitForItsOwnThread() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.name("selfclose").policy(BatchPolicy.fixed())
+                    .maxBatchSize(8).maxDelay(Duration.ofHours(1)).closeGracePeriod(Duration.ofHours(1)));
+            List<CompletableFuture<Integer>> fs = new ArrayList<>();
+            CompletableFuture<Boolean> interruptedAfterClose = new CompletableFuture<>();
+            for (int i = 0; i < 8; i++) {
+                fs.add(b.submit(i));
+            }
+            fs.get(0).thenRun(() -> {
+                b.close(); // runs on the batcher's worker, inside the batch's completion loop
+                interruptedAfterClose.complete(Thread.currentThread().isInterrupted());
+            });
+            assertFalse(interruptedAfterClose.get(10, TimeUnit.SECONDS));
+            for (int i = 0; i < 8; i++) {
+                assertEquals(2 * i, fs.get(i).get(10, TimeUnit.SECONDS), "outputs of the batch are delivered");
+            }
+            assertTrue(b.isClosed());
+            assertInstanceOf(ShutdownException.class, failureOf(b.submit(9)));
+            assertNoThreadsNamed("sluice-selfclose-");
+        }
+
+        @Test
         void closeIsIdempotent() {
             DynamicBatcher<Integer, Integer> b = batcher(c -> {});
             b.close();
