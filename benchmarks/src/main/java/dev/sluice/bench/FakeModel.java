@@ -1,0 +1,52 @@
+package dev.sluice.bench;
+
+import dev.sluice.batching.BatchFunction;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A stand-in model whose batch takes {@code fixedNanos + perItemNanos * n} and returns its inputs.
+ *
+ * <p>It sleeps with {@link #sleepUntil}: {@code LockSupport.parkNanos} for all but the last
+ * {@code spinNanos}, then spins on {@code System.nanoTime()}. {@code parkNanos} alone oversleeps by the
+ * kernel's timer slack plus the wakeup latency (tens of microseconds, measured by
+ * {@code OpenLoopDriver --sleep-test}); the spin makes the batch time exact at a small CPU cost
+ * ({@code spinNanos} per batch). With {@code spinNanos = 0} it is a plain {@code parkNanos} sleep.
+ */
+public final class FakeModel<T> implements BatchFunction<T, T> {
+    private final long fixedNanos;
+    private final long perItemNanos;
+    private final long spinNanos;
+
+    public FakeModel(long fixedNanos, long perItemNanos, long spinNanos) {
+        if (fixedNanos < 0 || perItemNanos < 0 || spinNanos < 0) {
+            throw new IllegalArgumentException("times must not be negative");
+        }
+        this.fixedNanos = fixedNanos;
+        this.perItemNanos = perItemNanos;
+        this.spinNanos = spinNanos;
+    }
+
+    /** Nominal time of a batch of {@code n}. */
+    public long batchNanos(int n) {
+        return fixedNanos + perItemNanos * n;
+    }
+
+    @Override
+    public List<T> apply(List<T> batch) {
+        sleepUntil(System.nanoTime() + batchNanos(batch.size()), spinNanos);
+        return batch;
+    }
+
+    /** Returns at {@code deadline} (System.nanoTime) or just after; parks until {@code spinNanos} before it. */
+    public static void sleepUntil(long deadline, long spinNanos) {
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            if (left > spinNanos) {
+                LockSupport.parkNanos(left - spinNanos);
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+}
