@@ -12,8 +12,9 @@ package dev.sluice.batching;
  * next arrival (or when it runs out); an answer of at least the rest of {@code maxDelay} is re-decided only
  * once a full batch waits or the delay is over, so waiting for a full batch costs no wake-up per arrival.
  *
- * <p>Threading: {@link #nanosToWait} is called on the batcher's former thread only;
- * {@link #onBatchExecuted} on worker threads, possibly concurrently. A policy instance belongs to one
+ * <p>Threading: {@link #nanosToWait} is called by one thread at a time (whichever holds the batch-forming
+ * role: the former thread, a worker that has just finished, or a submitting thread that found the batcher
+ * idle); {@link #onBatchExecuted} on worker threads, possibly concurrently with it. A policy instance belongs to one
  * batcher: the factories below return a fresh instance each call.
  */
 public interface BatchPolicy {

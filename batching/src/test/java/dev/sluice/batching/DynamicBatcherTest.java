@@ -279,6 +279,16 @@ class DynamicBatcherTest {
         }
 
         @Test
+        void aRequestWaitingForCompanyExpiresAtItsDeadlineNotAtMaxDelay() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(ticker).policy(BatchPolicy.fixed())
+                    .maxBatchSize(8).maxDelay(Duration.ofHours(1)));
+            CompletableFuture<Integer> f = b.submit(5, Duration.ofMillis(5)); // submitted to an idle batcher
+            ticker.advance(Duration.ofMillis(5));
+            assertInstanceOf(DeadlineExceededException.class, failureOf(f));
+            assertTrue(fn.batches.isEmpty(), "it never reached the function");
+        }
+
+        @Test
         void aRequestWithinItsDeadlineIsServed() throws Exception {
             DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(ticker));
             assertEquals(10, b.submit(5, Duration.ofMillis(50)).get(10, TimeUnit.SECONDS));
