@@ -169,7 +169,10 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         /**
          * Runs batches on the caller's executor instead of the batcher's own threads (one per concurrent
          * batch). The batcher never gives it more than {@code maxConcurrentBatches} tasks at once and does not
-         * shut it down. A task it rejects fails that batch with {@link ModelException}.
+         * shut it down. A task it rejects fails that batch with {@link ModelException}. Under sustained load a
+         * task runs batch after batch until the queue runs empty, so give the batcher threads it may keep;
+         * the executor must not run tasks on the submitting thread (no caller-runs policy), or deadlines
+         * are not timed while that batch runs.
          */
         public Builder<I, O> executor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");

@@ -33,11 +33,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Producers publish into a multi-producer Disruptor ring and never block: admission is an atomic
  * counter of queued requests checked against the capacity, so the capacity is exact (the ring itself is
- * sized to a power of two above it). One batch-former thread polls the ring (copying each slot's request
- * out before its sequence is released), keeps the waiting requests in arrival order, runs the deadline
- * timer, and forms a batch only when a worker permit is free (late binding). Workers run the function and
- * complete the futures. The former parks when there is nothing to do, so an idle batcher costs no CPU;
- * producers and workers unpark it only when it is parked.
+ * sized to a power of two above it). Forming batches is a role held by one thread at a time: whoever holds
+ * it polls the ring (copying each slot's request out before its sequence is released), keeps the waiting
+ * requests in arrival order, and claims a batch only for a free worker permit (late binding). The batch
+ * former thread holds the role whenever it is awake and owns everything that needs waiting: policy waits
+ * and the deadline timer. Two others take the role briefly when that saves a thread hand-off: a worker
+ * that has just finished a batch forms its own next one (so under load batches follow each other on one
+ * thread), and a submitting thread that finds the batcher idle hands its batch straight to a worker. The
+ * former parks when there is nothing to do, so an idle batcher costs no CPU; it records what it waits
+ * for, and producers and workers unpark it only when their event matters.
  */
 final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
