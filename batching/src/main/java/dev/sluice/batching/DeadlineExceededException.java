@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * The request's deadline passed before it was handed to the model. A request that fails this way was
- * never seen by the model.
+ * never seen by the model. It carries no stack trace: it is raised on the batcher's own threads, where the
+ * stack says nothing about the caller, and expiring many requests at once must stay cheap.
  */
 public class DeadlineExceededException extends SluiceException {
     private static final long serialVersionUID = 1L;
@@ -13,7 +14,7 @@ public class DeadlineExceededException extends SluiceException {
     private final Duration timeout;
 
     public DeadlineExceededException(String source, Duration timeout, String detail) {
-        super("'" + source + "': deadline of " + format(timeout) + " exceeded " + detail);
+        super("'" + source + "': deadline of " + format(timeout) + " exceeded " + detail, false);
         this.source = source;
         this.timeout = timeout;
     }

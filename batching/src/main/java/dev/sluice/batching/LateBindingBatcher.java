@@ -277,7 +277,10 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                         break;
                     }
                 }
-                dispatch(now); // with the same `now`: no request it meets has expired by it
+                if (!dispatch(false)) {
+                    formerNeeded = true; // it met an expired request: expiring is the former's job
+                    break;
+                }
             }
             formerNeeded |= !deadlines.isEmpty() && deadlines.peek().deadline < formerWakeAt;
         } finally {
@@ -347,7 +350,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                             ? AWAIT_FULL_BATCH : AWAIT_ARRIVAL;
                     break;
                 }
-                dispatch(now);
+                dispatch(true);
                 observedFree = freeWorkers.get();
                 drain();
                 now = ticker.read();
@@ -488,10 +491,11 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     }
 
     /** Claims up to maxBatchSize live requests, oldest first, and hands them to a free worker. */
-    private void dispatch(long now) {
-        List<PendingRequest<I, O>> batch = claimBatch(now);
+    private boolean dispatch(boolean mayExpire) {
+        List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(1, queued.get())));
+        boolean clean = claimBatch(batch, mayExpire);
         if (batch.isEmpty()) {
-            return;
+            return clean;
         }
         freeWorkers.decrementAndGet();
         Batch<I, O> work = new Batch<>(batch);
@@ -508,22 +512,29 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                 r.completeExceptionally(error);
             }
         }
+        return clean;
     }
 
     /** Claims up to maxBatchSize live requests, oldest first (former role). */
-    private List<PendingRequest<I, O>> claimBatch(long now) {
-        List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(1, queued.get())));
+    /**
+     * Claims into {@code batch}, checking deadlines against the clock read now: the caller's own reading
+     * may be stale (expiring a thousand requests on a cold JVM takes milliseconds). With
+     * {@code mayExpire} false (a submitting thread) it stops at the first expired request and leaves it
+     * for the former, so no other caller's future completes on that thread.
+     *
+     * @return false if it stopped at an expired request
+     */
+    private boolean claimBatch(List<PendingRequest<I, O>> batch, boolean mayExpire) {
         try {
-            claimInto(batch, now);
+            return claimInto(batch, ticker.read(), mayExpire);
         } finally {
             if (!batch.isEmpty()) {
                 queued.addAndGet(-batch.size()); // once per batch: the counter is contended by producers
             }
         }
-        return batch;
     }
 
-    private void claimInto(List<PendingRequest<I, O>> batch, long now) {
+    private boolean claimInto(List<PendingRequest<I, O>> batch, long now, boolean mayExpire) {
         while (batch.size() < maxBatchSize) {
             PendingRequest<I, O> r = waiting.pollFirst();
             if (r == null && drain() > 0) {
@@ -544,6 +555,10 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                 continue;
             }
             if (r.deadline <= now) {
+                if (!mayExpire) {
+                    waiting.addFirst(r);
+                    return false;
+                }
                 expireQueued(r, now);
                 continue;
             }
@@ -551,6 +566,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                 batch.add(r);
             }
         }
+        return true;
     }
 
     private void failQueued(String why) {
@@ -631,7 +647,8 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                     return null;
                 }
             }
-            List<PendingRequest<I, O>> batch = claimBatch(now);
+            List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, depth));
+            claimBatch(batch, true);
             if (batch.isEmpty()) {
                 return null;
             }
