@@ -108,31 +108,27 @@ class DynamicBatcherTest {
 
     @Nested
     class LateBinding {
-        @Test
-        void requestsQueuedWhileABatchRanGoOutTogetherAtOnce() throws Exception {
-            DynamicBatcher<Integer, Integer> b = batcher(c -> c.maxBatchSize(32).policy(BatchPolicy.eager()));
+        /** Submits 0..n-1 while the only worker runs a held batch, then lets everything finish. */
+        private void submitWhileWorkerBusy(DynamicBatcher<Integer, Integer> b, int n) throws Exception {
             CompletableFuture<Integer> running = occupyWorker(b);
             List<CompletableFuture<Integer>> waiting = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < n; i++) {
                 waiting.add(b.submit(i));
             }
             fn.release();
             CompletableFuture.allOf(waiting.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
             running.get();
+        }
+
+        @Test
+        void requestsQueuedWhileABatchRanGoOutTogetherAtOnce() throws Exception {
+            submitWhileWorkerBusy(batcher(c -> c.maxBatchSize(32).policy(BatchPolicy.eager())), 10);
             assertEquals(List.of(1, 10), fn.sizes());
         }
 
         @Test
         void aBatchNeverExceedsMaxBatchSize() throws Exception {
-            DynamicBatcher<Integer, Integer> b = batcher(c -> c.maxBatchSize(4));
-            CompletableFuture<Integer> running = occupyWorker(b);
-            List<CompletableFuture<Integer>> waiting = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
-                waiting.add(b.submit(i));
-            }
-            fn.release();
-            CompletableFuture.allOf(waiting.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
-            running.get();
+            submitWhileWorkerBusy(batcher(c -> c.maxBatchSize(4)), 10);
             assertEquals(List.of(1, 4, 4, 2), fn.sizes());
             assertEquals(List.of(-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), fn.seen(), "dispatch keeps arrival order");
         }
