@@ -223,7 +223,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     }
 
     private ShutdownException closedError() {
-        return new ShutdownException("'" + name + "' is closed and accepts no new requests");
+        return ShutdownException.refusal("'" + name + "' is closed and accepts no new requests");
     }
 
     private static long saturatedAdd(long now, Duration timeout) {

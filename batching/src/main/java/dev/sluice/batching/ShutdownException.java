@@ -10,4 +10,13 @@ public class ShutdownException extends SluiceException {
     public ShutdownException(String message) {
         super(message);
     }
+
+    /** For refusals at admission: no stack trace, so refusing stays cheap while a service shuts down. */
+    static ShutdownException refusal(String message) {
+        return new ShutdownException(message, false);
+    }
+
+    private ShutdownException(String message, boolean withStackTrace) {
+        super(message, withStackTrace);
+    }
 }
