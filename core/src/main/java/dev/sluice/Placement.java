@@ -1,0 +1,44 @@
+package dev.sluice;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Where one replica was placed: the CPU slots it holds and its share of each GPU it uses. A replica
+ * without GPUs has an empty {@link #gpus()} list.
+ *
+ * @param cpus CPU slots held
+ * @param gpus the GPU shares held, in device order
+ */
+public record Placement(int cpus, List<GpuShare> gpus) {
+    public Placement {
+        if (cpus < 0) {
+            throw new IllegalArgumentException("cpus must not be negative, was " + cpus);
+        }
+        gpus = List.copyOf(Objects.requireNonNull(gpus, "gpus"));
+    }
+
+    /**
+     * A share of one GPU.
+     *
+     * @param device the GPU
+     * @param fraction the share of its compute, in (0, 1]
+     * @param memoryBytes the memory the replica may use on it
+     */
+    public record GpuShare(GpuDevice device, double fraction, long memoryBytes) {
+        public GpuShare {
+            Objects.requireNonNull(device, "device");
+        }
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder().append(cpus).append(" CPU");
+        for (GpuShare g : gpus) {
+            s.append(", ").append(ReplicaResources.formatGpus((int) Math.round(g.fraction() * ReplicaResources.MILLI)))
+                    .append(" of ").append(g.device().label()).append(" (")
+                    .append(ReplicaResources.formatBytes(g.memoryBytes())).append(')');
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,174 @@
+package dev.sluice;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Hands out CPU slots and GPU shares of a {@link Resources} to replicas, and takes them back.
+ *
+ * <p>Fractional requests are packed best-fit: onto the GPU with the least free share that still fits,
+ * so that whole devices stay free for replicas that need them. A request that does not fit gets a
+ * reason that says what it needs and what is free, for the status ("needs 0.5 GPU, largest free fraction
+ * is 0.25 on gpu:1"). GPU shares are counted in thousandths, so packing is exact.
+ *
+ * <p>Thread-safe: all methods are synchronized (placement is rare and cheap).
+ */
+final class ResourcePool {
+    private final Resources resources;
+    private final List<GpuDevice> gpus;
+    private int freeCpus;
+    private final int[] freeMilli;
+    private final long[] freeMemory;
+
+    ResourcePool(Resources resources) {
+        this.resources = Objects.requireNonNull(resources, "resources");
+        this.gpus = resources.gpus();
+        this.freeCpus = resources.cpus();
+        this.freeMilli = new int[gpus.size()];
+        this.freeMemory = new long[gpus.size()];
+        for (int i = 0; i < gpus.size(); i++) {
+            freeMilli[i] = ReplicaResources.MILLI;
+            freeMemory[i] = gpus.get(i).memoryBytes();
+        }
+    }
+
+    /** The result of asking for a placement: a placement, or the reason there is none now. */
+    record Outcome(Placement placement, String pendingReason) {
+        boolean placed() {
+            return placement != null;
+        }
+    }
+
+    synchronized Outcome place(ReplicaResources request) {
+        Objects.requireNonNull(request, "request");
+        if (request.cpus() > freeCpus) {
+            return pending("needs " + request.cpus() + " CPU slot" + (request.cpus() == 1 ? "" : "s") + ", "
+                    + freeCpus + " of " + resources.cpus() + " free");
+        }
+        if (request.gpuMilli() == 0) {
+            freeCpus -= request.cpus();
+            return new Outcome(new Placement(request.cpus(), List.of()), null);
+        }
+        if (gpus.isEmpty()) {
+            return pending("needs " + ReplicaResources.formatGpus(request.gpuMilli()) + " GPU, but the runtime has no GPUs");
+        }
+        return request.fractionalGpu() ? placeFraction(request) : placeWhole(request);
+    }
+
+    private Outcome placeFraction(ReplicaResources request) {
+        int milli = request.gpuMilli();
+        int best = -1;
+        int largestFree = -1;
+        int largestAt = -1;
+        for (int i = 0; i < gpus.size(); i++) {
+            if (freeMilli[i] > largestFree) {
+                largestFree = freeMilli[i];
+                largestAt = i;
+            }
+            if (freeMilli[i] >= milli && freeMemory[i] >= memoryFor(request, i)
+                    && (best < 0 || freeMilli[i] < freeMilli[best])) {
+                best = i;
+            }
+        }
+        String needs = "needs " + ReplicaResources.formatGpus(milli) + " GPU";
+        if (best < 0) {
+            if (largestFree < milli) {
+                return pending(needs + (largestFree == 0 ? ", every GPU is fully taken"
+                        : ", largest free fraction is " + ReplicaResources.formatGpus(largestFree) + " on "
+                                + gpus.get(largestAt).label()));
+            }
+            int roomiest = roomiestWithShare(milli);
+            return pending(needs + " with " + ReplicaResources.formatBytes(memoryFor(request, roomiest)) + " memory, "
+                    + gpus.get(roomiest).label() + " has " + ReplicaResources.formatGpus(freeMilli[roomiest])
+                    + " free but only " + ReplicaResources.formatBytes(freeMemory[roomiest]) + " memory free");
+        }
+        long memory = memoryFor(request, best);
+        freeMilli[best] -= milli;
+        freeMemory[best] -= memory;
+        freeCpus -= request.cpus();
+        return new Outcome(new Placement(request.cpus(), List.of(new Placement.GpuShare(gpus.get(best),
+                milli / (double) ReplicaResources.MILLI, memory))), null);
+    }
+
+    /** Among GPUs with at least {@code milli} free, the one with the most free memory. */
+    private int roomiestWithShare(int milli) {
+        int at = -1;
+        for (int i = 0; i < gpus.size(); i++) {
+            if (freeMilli[i] >= milli && (at < 0 || freeMemory[i] > freeMemory[at])) {
+                at = i;
+            }
+        }
+        return at;
+    }
+
+    private Outcome placeWhole(ReplicaResources request) {
+        int n = request.wholeGpus();
+        String needs = "needs " + n + " whole GPU" + (n == 1 ? "" : "s");
+        if (n > gpus.size()) {
+            return pending(needs + ", the runtime has " + gpus.size());
+        }
+        List<Integer> free = new ArrayList<>();
+        List<String> freeLabels = new ArrayList<>();
+        for (int i = 0; i < gpus.size(); i++) {
+            boolean whole = freeMilli[i] == ReplicaResources.MILLI && freeMemory[i] == gpus.get(i).memoryBytes();
+            if (whole) {
+                freeLabels.add(gpus.get(i).label());
+                if (gpus.get(i).memoryBytes() >= request.gpuMemoryBytes()) {
+                    free.add(i);
+                }
+            }
+        }
+        if (free.size() < n) {
+            String what = freeLabels.isEmpty() ? "none is fully free"
+                    : freeLabels.size() + " fully free (" + String.join(", ", freeLabels) + ")";
+            if (request.gpuMemoryBytes() > 0 && free.size() < freeLabels.size()) {
+                what += ", " + (freeLabels.size() - free.size()) + " of them with less than "
+                        + ReplicaResources.formatBytes(request.gpuMemoryBytes()) + " memory";
+            }
+            return pending(needs + ", " + what);
+        }
+        List<Placement.GpuShare> shares = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            int i = free.get(k);
+            shares.add(new Placement.GpuShare(gpus.get(i), 1.0, gpus.get(i).memoryBytes()));
+            freeMilli[i] = 0;
+            freeMemory[i] = 0;
+        }
+        freeCpus -= request.cpus();
+        return new Outcome(new Placement(request.cpus(), shares), null);
+    }
+
+    private long memoryFor(ReplicaResources request, int gpu) {
+        if (request.gpuMemoryBytes() > 0) {
+            return request.gpuMemoryBytes();
+        }
+        return Math.multiplyExact(gpus.get(gpu).memoryBytes(), (long) request.gpuMilli()) / ReplicaResources.MILLI;
+    }
+
+    /** Gives a placement's CPU slots and GPU shares back. */
+    synchronized void release(Placement placement) {
+        freeCpus += placement.cpus();
+        for (Placement.GpuShare share : placement.gpus()) {
+            int i = gpus.indexOf(share.device());
+            if (i < 0) {
+                throw new IllegalArgumentException("placement holds " + share.device().label() + ", not in this pool");
+            }
+            freeMilli[i] += (int) Math.round(share.fraction() * ReplicaResources.MILLI);
+            freeMemory[i] += share.memoryBytes();
+        }
+    }
+
+    synchronized int freeCpus() {
+        return freeCpus;
+    }
+
+    /** Free share of each GPU, in thousandths, in device order. */
+    synchronized int[] freeGpuMilli() {
+        return freeMilli.clone();
+    }
+
+    private static Outcome pending(String reason) {
+        return new Outcome(null, reason);
+    }
+}
