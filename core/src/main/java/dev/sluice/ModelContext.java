@@ -1,0 +1,40 @@
+package dev.sluice;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a model learns about the replica it serves: names, and where it was placed (CPU slots, GPU share
+ * and memory limit), so it can size its thread pools and device memory.
+ *
+ * @param deployment the deployment's name
+ * @param replicaId the replica's id, unique within the runtime (e.g. {@code "recognizer#2"})
+ * @param placement the CPU slots and GPU shares the replica holds
+ */
+public record ModelContext(String deployment, String replicaId, Placement placement) {
+    public ModelContext {
+        Objects.requireNonNull(deployment, "deployment");
+        Objects.requireNonNull(replicaId, "replicaId");
+        Objects.requireNonNull(placement, "placement");
+    }
+
+    /** Threads the model should use for CPU work: its CPU slots, at least 1. */
+    public int cpuThreads() {
+        return Math.max(1, placement.cpus());
+    }
+
+    /** The replica's share of its first GPU, or empty for a CPU-only replica. */
+    public Optional<Placement.GpuShare> gpu() {
+        return placement.gpus().isEmpty() ? Optional.empty() : Optional.of(placement.gpus().get(0));
+    }
+
+    /** GPU memory the model may use on its first GPU, or 0 for a CPU-only replica. */
+    public long gpuMemoryLimitBytes() {
+        return gpu().map(Placement.GpuShare::memoryBytes).orElse(0L);
+    }
+
+    /** A context for a CPU-only replica with one slot: for unit tests of a model on its own. */
+    public static ModelContext forTest(String deployment) {
+        return new ModelContext(deployment, deployment + "#0", new Placement(1, java.util.List.of()));
+    }
+}
