@@ -173,17 +173,13 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         }
         int depth = queued.incrementAndGet();
         if (depth > capacity) {
-            queued.decrementAndGet();
-            if (closing) {
-                wakeFormer(); // a closing former may be waiting for `queued` to reach zero
-            }
+            releaseAdmission();
             return rejected(BatchObserver.Rejection.OVERLOADED, new OverloadedException(name, capacity));
         }
         // Re-checked after admission: close() waits for `queued` to reach zero, so a producer that passed
         // this check is always drained.
         if (closing) {
-            queued.decrementAndGet();
-            wakeFormer();
+            releaseAdmission();
             return rejected(BatchObserver.Rejection.SHUTDOWN, closedError());
         }
         long now = ticker.read();
@@ -193,8 +189,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         try {
             sequence = ring.tryNext();
         } catch (InsufficientCapacityException e) {
-            queued.decrementAndGet();
-            wakeFormer();
+            releaseAdmission();
             return rejected(BatchObserver.Rejection.OVERLOADED, new OverloadedException(name, capacity));
         }
         ring.get(sequence).request = request;
@@ -267,15 +262,11 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             // Expiring is the former's job: it must not complete other callers' futures on this thread.
             boolean expiriesDue = soonest != null && soonest.deadline <= now;
             formerNeeded |= expiriesDue;
-            while (!expiriesDue && freeWorkers.get() > 0 && firstLive() != null) {
-                int depth = Math.max(1, queued.get());
-                if (!closing && depth < maxBatchSize) {
-                    long oldestWait = now - waiting.peekFirst().enqueuedAt;
-                    view.set(depth, oldestWait, maxConcurrentBatches - freeWorkers.get());
-                    if (Math.min(askPolicy(), maxDelayNanos - oldestWait) > 0) {
-                        formerNeeded = true; // a policy wait: timing it is the former's job
-                        break;
-                    }
+            PendingRequest<I, O> oldest;
+            while (!expiriesDue && freeWorkers.get() > 0 && (oldest = firstLive()) != null) {
+                if (waitForCompany(now, oldest, closing, maxConcurrentBatches - freeWorkers.get()) > 0) {
+                    formerNeeded = true; // a policy wait: timing it is the former's job
+                    break;
                 }
                 if (!dispatch(false)) {
                     formerNeeded = true; // it met an expired request: expiring is the former's job
@@ -294,8 +285,16 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
 
     /** Called by {@link PendingRequest#cancel} when the cancel won the request before dispatch. */
     void cancelledBeforeDispatch(PendingRequest<I, O> request) {
-        queued.decrementAndGet();
+        releaseAdmission();
         notifyCancelled(request);
+    }
+
+    /**
+     * Gives back one admission from outside the former role (a refused producer, a cancel). A closing
+     * former waits for {@code queued} to reach zero, so every such release must be able to wake it.
+     */
+    private void releaseAdmission() {
+        queued.decrementAndGet();
         if (closing) {
             wakeFormer();
         }
@@ -334,20 +333,14 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             int awaiting = AWAIT_ARRIVAL;
             int observedFree = freeWorkers.get();
             boolean observedClosing = closing;
-            while (observedFree > 0 && firstLive() != null) {
-                int depth = Math.max(1, queued.get());
-                long wait = 0;
-                if (!observedClosing && depth < maxBatchSize) {
-                    long oldestWait = now - waiting.peekFirst().enqueuedAt;
-                    view.set(depth, oldestWait, maxConcurrentBatches - observedFree);
-                    wait = Math.min(askPolicy(), maxDelayNanos - oldestWait);
-                }
+            PendingRequest<I, O> oldest;
+            while (observedFree > 0 && (oldest = firstLive()) != null) {
+                long wait = waitForCompany(now, oldest, observedClosing, maxConcurrentBatches - observedFree);
                 if (wait > 0) {
                     wakeAt = now + wait;
                     // A policy that waits for the whole of maxDelay only cares about a full batch; any other
                     // wait is re-decided on each arrival.
-                    awaiting = wait >= maxDelayNanos - (now - waiting.peekFirst().enqueuedAt)
-                            ? AWAIT_FULL_BATCH : AWAIT_ARRIVAL;
+                    awaiting = wait >= maxDelayNanos - (now - oldest.enqueuedAt) ? AWAIT_FULL_BATCH : AWAIT_ARRIVAL;
                     break;
                 }
                 dispatch(true);
@@ -375,13 +368,26 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         }
     }
 
-    private long askPolicy() {
+    /**
+     * How long a free worker should wait for more requests before taking what waits (former role): 0 when
+     * closing or a full batch waits, otherwise the policy's answer capped at what is left of maxDelay for the
+     * oldest request. A policy that throws is logged and treated as "dispatch now".
+     */
+    private long waitForCompany(long now, PendingRequest<I, O> oldest, boolean closingNow, int otherRunning) {
+        int depth = Math.max(1, queued.get());
+        if (closingNow || depth >= maxBatchSize) {
+            return 0;
+        }
+        long oldestWait = now - oldest.enqueuedAt;
+        view.set(depth, oldestWait, otherRunning);
+        long wait;
         try {
-            return policy.nanosToWait(view);
+            wait = policy.nanosToWait(view);
         } catch (RuntimeException e) {
             LOG.warn("Batch policy {} of '{}' failed; dispatching at once", policy, name, e);
             return 0;
         }
+        return Math.min(wait, maxDelayNanos - oldestWait);
     }
 
     private void park(int awaiting, long wakeAt, int observedFree, boolean observedClosing) {
@@ -639,15 +645,11 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             if (oldest == null) {
                 return null;
             }
-            int depth = Math.max(1, queued.get());
-            if (!closing && depth < maxBatchSize) {
-                long oldestWait = now - oldest.enqueuedAt;
-                view.set(depth, oldestWait, maxConcurrentBatches - freeWorkers.get() - 1);
-                if (Math.min(askPolicy(), maxDelayNanos - oldestWait) > 0) {
-                    return null;
-                }
+            // This worker still holds its permit, so the others running are one fewer than the permits taken.
+            if (waitForCompany(now, oldest, closing, maxConcurrentBatches - freeWorkers.get() - 1) > 0) {
+                return null;
             }
-            List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, depth));
+            List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(1, queued.get())));
             claimBatch(batch, true);
             if (batch.isEmpty()) {
                 return null;
@@ -668,31 +670,41 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     /** Runs the function on the live requests of {@code requests}; splits and retries on failure. */
     private void execute(List<PendingRequest<I, O>> requests, boolean retry) {
         long now = ticker.read();
-        List<PendingRequest<I, O>> live = new ArrayList<>(requests.size());
-        for (PendingRequest<I, O> r : requests) {
-            if (r.isDone()) {
-                continue; // cancelled after dispatch, or failed by a forced close
-            }
-            // A retry is not a new dispatch: the input was handed to the function in time, so its deadline
-            // no longer applies (and DeadlineExceededException promises the function never saw it).
-            if (!retry && r.deadline <= now) {
-                r.completeExceptionally(new DeadlineExceededException(name, r.timeout,
-                        "after it was taken from the queue, before its batch started"));
-                notifyExpired(now - r.enqueuedAt);
+        int size = requests.size();
+        // One pass: inputs and queue waits of the requests still to run; `live` stays the given list
+        // (no copy) unless something is dropped.
+        List<PendingRequest<I, O>> live = requests;
+        List<I> inputs = new ArrayList<>(size);
+        long[] queueWaits = new long[size];
+        for (int i = 0; i < size; i++) {
+            PendingRequest<I, O> r = requests.get(i);
+            boolean expired = !retry && r.deadline <= now;
+            if (r.isDone() || expired) {
+                if (live == requests) {
+                    live = new ArrayList<>(requests.subList(0, i));
+                }
+                // Done: cancelled after dispatch, or failed by a forced close. A retry is not a new
+                // dispatch: the function saw the input in time, so its deadline no longer applies (and
+                // DeadlineExceededException promises the function never saw it).
+                if (!r.isDone()) {
+                    r.completeExceptionally(new DeadlineExceededException(name, r.timeout,
+                            "after it was taken from the queue, before its batch started"));
+                    notifyExpired(now - r.enqueuedAt);
+                }
                 continue;
             }
-            live.add(r);
+            if (live != requests) {
+                live.add(r);
+            }
+            queueWaits[inputs.size()] = now - r.enqueuedAt;
+            inputs.add(r.input);
         }
-        if (live.isEmpty()) {
+        int n = inputs.size();
+        if (n == 0) {
             return;
         }
-        int n = live.size();
-        List<I> inputs = new ArrayList<>(n);
-        long[] queueWaits = new long[n];
-        for (int i = 0; i < n; i++) {
-            PendingRequest<I, O> r = live.get(i);
-            inputs.add(r.input);
-            queueWaits[i] = now - r.enqueuedAt;
+        if (n < size) {
+            queueWaits = java.util.Arrays.copyOf(queueWaits, n);
         }
         List<O> outputs = null;
         Throwable failure = null;

@@ -55,10 +55,6 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
         return (int) STATE.getVolatile(this) == QUEUED;
     }
 
-    int state() {
-        return (int) STATE.getVolatile(this);
-    }
-
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
         if (transition(CANCELLED)) {
