@@ -561,49 +561,51 @@ public final class OpenLoopDriver {
         String former = "sluice-" + shortName(policy) + "-fo";
         String worker = "sluice-" + shortName(policy) + "-wo";
         sleepUntilNanoTime(measureStart);
-        long[] s0 = stats.snapshot();
-        long c0 = completed.sum();
-        long f0 = failed.sum();
-        long r0 = rejected.sum();
-        long cpu0 = PROCESS.getProcessCpuTime();
-        long[] fo0 = ThreadProbe.sample(former);
-        long[] wo0 = ThreadProbe.sample(worker);
-        long d0 = counting.decisions.sum();
-        long w0 = counting.waits.sum();
-        long t0 = System.nanoTime();
+        long[] before = sample(stats, counting, completed, failed, rejected, former, worker);
         sleepUntilNanoTime(end);
-        long[] s1 = stats.snapshot();
-        long c1 = completed.sum();
-        long f1 = failed.sum();
-        long r1 = rejected.sum();
-        long cpu1 = PROCESS.getProcessCpuTime();
-        long[] fo1 = ThreadProbe.sample(former);
-        long[] wo1 = ThreadProbe.sample(worker);
-        long d1 = counting.decisions.sum();
-        long w1 = counting.waits.sum();
-        long t1 = System.nanoTime();
+        long[] after = sample(stats, counting, completed, failed, rejected, former, worker);
+        long[] d = new long[after.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = after[i] - before[i];
+        }
         Point pt = new Point();
         pt.policy = policy;
         pt.kind = kind;
         pt.offeredRate = rate;
-        pt.seconds = (t1 - t0) / 1e9;
-        pt.completed = c1 - c0;
-        pt.otherFailures = f1 - f0;
-        pt.rejected = r1 - r0;
-        pt.batches = s1[0] - s0[0];
-        pt.items = s1[1] - s0[1];
-        pt.executionNanos = s1[2] - s0[2];
-        pt.processCpuNanos = cpu1 - cpu0;
-        pt.formerCpuNanos = fo1[0] - fo0[0];
-        pt.formerWakeups = fo1[1] - fo0[1];
-        pt.workerWakeups = wo1[1] - wo0[1];
-        pt.policyDecisions = d1 - d0;
-        pt.policyWaits = w1 - w0;
+        pt.seconds = d[NANO_TIME] / 1e9;
+        pt.completed = d[COMPLETED];
+        pt.otherFailures = d[FAILED];
+        pt.rejected = d[REJECTED];
+        pt.batches = d[BATCHES];
+        pt.items = d[ITEMS];
+        pt.executionNanos = d[EXECUTION];
+        pt.processCpuNanos = d[PROCESS_CPU];
+        pt.formerCpuNanos = d[FORMER_CPU];
+        pt.formerWakeups = d[FORMER_WAKEUPS];
+        pt.workerWakeups = d[WORKER_WAKEUPS];
+        pt.policyDecisions = d[DECISIONS];
+        pt.policyWaits = d[WAITS];
         return pt;
     }
 
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+    // Positions in a counter sample.
+    private static final int BATCHES = 0, ITEMS = 1, EXECUTION = 2, COMPLETED = 3, FAILED = 4, REJECTED = 5,
+            PROCESS_CPU = 6, FORMER_CPU = 7, FORMER_WAKEUPS = 8, WORKER_WAKEUPS = 9, DECISIONS = 10, WAITS = 11,
+            NANO_TIME = 12;
+
+    /** Every counter a measurement window reports, read once; a window is the difference of two samples. */
+    private static long[] sample(BatchStats stats, CountingPolicy counting, LongAdder completed, LongAdder failed,
+            LongAdder rejected, String former, String worker) {
+        long[] s = stats.snapshot();
+        long[] fo = ThreadProbe.sample(former);
+        long[] wo = ThreadProbe.sample(worker);
+        return new long[] {s[0], s[1], s[2], completed.sum(), failed.sum(), rejected.sum(),
+                PROCESS.getProcessCpuTime(), fo[0], fo[1], wo[1], counting.decisions.sum(), counting.waits.sum(),
+                System.nanoTime()};
+    }
 
     private static void sleepUntilNanoTime(long t) {
         long left;

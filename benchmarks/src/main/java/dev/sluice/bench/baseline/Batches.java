@@ -47,6 +47,28 @@ final class Batches {
         return CompletableFuture.failedFuture(new RejectedExecutionException("batcher is closed"));
     }
 
+    static void requireSizes(int maxBatchSize, int capacity) {
+        if (maxBatchSize < 1 || capacity < 1) {
+            throw new IllegalArgumentException("maxBatchSize and capacity must be positive");
+        }
+    }
+
+    /** Waits for {@code t} to end even if interrupted, then restores the interrupt. */
+    static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     static Thread daemon(Runnable body, String name) {
         Thread t = new Thread(body, name);
         t.setDaemon(true);

@@ -29,9 +29,7 @@ public final class LinkedBlockingQueueBatcher<I, O> implements SimpleBatcher<I, 
     private volatile boolean closed;
 
     public LinkedBlockingQueueBatcher(BatchFunction<I, O> function, int maxBatchSize, int capacity) {
-        if (maxBatchSize < 1 || capacity < 1) {
-            throw new IllegalArgumentException("maxBatchSize and capacity must be positive");
-        }
+        Batches.requireSizes(maxBatchSize, capacity);
         this.function = Objects.requireNonNull(function, "function");
         this.maxBatchSize = maxBatchSize;
         this.capacity = capacity;
@@ -112,17 +110,6 @@ public final class LinkedBlockingQueueBatcher<I, O> implements SimpleBatcher<I, 
     }
 
     private void joinWorker() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                worker.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Batches.joinUninterruptibly(worker);
     }
 }

@@ -49,9 +49,7 @@ public final class MpscArrayQueueBatcher<I, O> implements SimpleBatcher<I, O> {
     private volatile int sweeping;
 
     public MpscArrayQueueBatcher(BatchFunction<I, O> function, int maxBatchSize, int capacity) {
-        if (maxBatchSize < 1 || capacity < 1) {
-            throw new IllegalArgumentException("maxBatchSize and capacity must be positive");
-        }
+        Batches.requireSizes(maxBatchSize, capacity);
         this.function = Objects.requireNonNull(function, "function");
         this.maxBatchSize = maxBatchSize;
         this.capacity = capacity;
@@ -129,17 +127,6 @@ public final class MpscArrayQueueBatcher<I, O> implements SimpleBatcher<I, O> {
     public void close() {
         closed = true;
         LockSupport.unpark(worker);
-        boolean interrupted = false;
-        while (true) {
-            try {
-                worker.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Batches.joinUninterruptibly(worker);
     }
 }
