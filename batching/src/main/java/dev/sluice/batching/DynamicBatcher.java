@@ -99,6 +99,7 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         Duration maxDelay = Duration.ofMillis(2);
         int queueCapacity = 4096;
         int maxConcurrentBatches = 1;
+        boolean maxConcurrentBatchesSet;
         Executor executor;
         BatchPolicy policy;
         boolean isolateFailures = true;
@@ -163,6 +164,7 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
                 throw new IllegalArgumentException("maxConcurrentBatches must be at least 1, was " + maxConcurrentBatches);
             }
             this.maxConcurrentBatches = maxConcurrentBatches;
+            this.maxConcurrentBatchesSet = true;
             return this;
         }
 
@@ -221,8 +223,35 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         }
 
         /** Builds and starts the batcher (its former thread starts now; worker threads on first use). */
+        /**
+         * Builds a batcher that runs {@code function} on its own workers.
+         *
+         * @throws IllegalStateException if this builder came from {@link WorkerBatcher#builder()}
+         */
         public DynamicBatcher<I, O> build() {
-            return new LateBindingBatcher<>(this);
+            if (function == null) {
+                throw new IllegalStateException("this builder has no function: it builds a WorkerBatcher, use buildWithWorkers()");
+            }
+            return new LateBindingBatcher<>(this, false);
+        }
+
+        /**
+         * Builds a batcher with no workers of its own; batches run on the workers added to it.
+         *
+         * @throws IllegalStateException if this builder was given a function, an executor or
+         *     maxConcurrentBatches, which only apply to a batcher with its own workers
+         */
+        public WorkerBatcher<I, O> buildWithWorkers() {
+            if (function != null) {
+                throw new IllegalStateException("this builder has a function: build() it, or start from WorkerBatcher.builder()");
+            }
+            if (executor != null) {
+                throw new IllegalStateException("executor does not apply to a WorkerBatcher: each worker brings its own");
+            }
+            if (maxConcurrentBatchesSet) {
+                throw new IllegalStateException("maxConcurrentBatches does not apply to a WorkerBatcher: each worker runs one batch at a time");
+            }
+            return new LateBindingBatcher<>(this, true);
         }
     }
 }

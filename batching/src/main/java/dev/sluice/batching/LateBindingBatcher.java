@@ -15,6 +15,8 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -43,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * former parks when there is nothing to do, so an idle batcher costs no CPU; it records what it waits
  * for, and producers and workers unpark it only when their event matters.
  */
-final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
+final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
     private static final long MANUAL_TICKER_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** The batcher whose batch this thread is running, so close() can tell it is called from inside. */
@@ -59,18 +61,19 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     private static final int AWAIT_WORKER = 3;
 
     private final String name;
-    private final BatchFunction<I, O> function;
     private final int maxBatchSize;
     private final long maxDelayNanos;
     private final int capacity;
-    private final int maxConcurrentBatches;
+    /** Built by {@link Builder#buildWithWorkers()}: workers are added and removed from outside. */
+    private final boolean workerMode;
+    /** Whether every worker's executor runs tasks on another thread, so a submitter may hand a batch off. */
+    private final boolean handOffOnArrival;
     private final boolean isolateFailures;
     private final BatchObserver observer;
     private final BatchPolicy policy;
     private final Ticker ticker;
     private final boolean systemTicker;
     private final Duration closeGracePeriod;
-    private final Executor executor;
     private final ExecutorService ownExecutor;
 
     private final RingBuffer<Slot<I, O>> ring;
@@ -79,8 +82,17 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
 
     /** Requests admitted and still QUEUED (plus, transiently, producers between admission and publish). */
     private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicInteger freeWorkers;
+    /** Free workers, most recently freed first (so a light load stays on warm workers). */
+    private final ConcurrentLinkedDeque<Lane<I, O>> idle = new ConcurrentLinkedDeque<>();
+    /** Workers in state IDLE; may lag {@code idle} by a moment, never counts a worker that is not there. */
+    private final AtomicInteger freeWorkers = new AtomicInteger();
+    /** Workers not retired or abandoned; never less than {@code freeWorkers}. */
+    private final AtomicInteger liveWorkers = new AtomicInteger();
     private final Set<Batch<I, O>> running = ConcurrentHashMap.newKeySet();
+    /** Requests of abandoned workers going back to the head of the queue; the former moves them. */
+    private final ConcurrentLinkedQueue<PendingRequest<I, O>> requeued = new ConcurrentLinkedQueue<>();
+    /** Set by {@link #failWaiting}; the former fails what waits with it and clears it. */
+    private volatile RuntimeException failWaiting;
 
     /**
      * The former role: whoever holds it may poll the ring and touch the fields below marked "former role".
@@ -106,28 +118,32 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     private long lastArrival = Long.MIN_VALUE;
     private double meanInterArrival = -1;
 
-    LateBindingBatcher(DynamicBatcher.Builder<I, O> b) {
+    LateBindingBatcher(DynamicBatcher.Builder<I, O> b, boolean workerMode) {
         this.name = b.name;
-        this.function = b.function;
         this.maxBatchSize = b.maxBatchSize;
         this.maxDelayNanos = b.maxDelay.toNanos();
         this.capacity = b.queueCapacity;
-        this.maxConcurrentBatches = b.maxConcurrentBatches;
+        this.workerMode = workerMode;
         this.isolateFailures = b.isolateFailures;
         this.observer = b.observer;
         this.policy = b.policy != null ? b.policy : BatchPolicy.eager();
         this.ticker = b.ticker;
         this.systemTicker = b.ticker == Ticker.system();
         this.closeGracePeriod = b.closeGracePeriod;
-        this.freeWorkers = new AtomicInteger(maxConcurrentBatches);
-        if (b.executor != null) {
+        Executor executor = b.executor;
+        if (workerMode || executor != null) {
             this.ownExecutor = null;
-            this.executor = b.executor;
         } else {
-            ThreadPoolExecutor pool = new ThreadPoolExecutor(maxConcurrentBatches, maxConcurrentBatches,
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(b.maxConcurrentBatches, b.maxConcurrentBatches,
                     0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads("sluice-" + name + "-worker-"));
             this.ownExecutor = pool;
-            this.executor = pool;
+            executor = pool;
+        }
+        this.handOffOnArrival = workerMode || ownExecutor != null;
+        if (!workerMode) {
+            for (int i = 0; i < b.maxConcurrentBatches; i++) {
+                addIdle(new Lane<>(this, null, b.function, executor));
+            }
         }
         // The former never waits on the ring's wait strategy (it polls and parks itself), so pick one whose
         // publish-side signal is free: the blocking strategies take a lock on every publish.
@@ -197,7 +213,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         // Pairs with the fence in park(): either the former sees this slot or we see it parked.
         VarHandle.fullFence();
         int state = formerState;
-        if (state == AWAIT_ARRIVAL && ownExecutor != null && freeWorkers.get() > 0 && dispatchOnArrival()) {
+        if (state == AWAIT_ARRIVAL && handOffOnArrival && freeWorkers.get() > 0 && dispatchOnArrival()) {
             return request;
         }
         if (state != RUNNING && (state == AWAIT_ARRIVAL
@@ -264,7 +280,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             formerNeeded |= expiriesDue;
             PendingRequest<I, O> oldest;
             while (!expiriesDue && freeWorkers.get() > 0 && (oldest = firstLive()) != null) {
-                if (waitForCompany(now, oldest, closing, maxConcurrentBatches - freeWorkers.get()) > 0) {
+                if (waitForCompany(now, oldest, closing, runningBatches()) > 0) {
                     formerNeeded = true; // a policy wait: timing it is the former's job
                     break;
                 }
@@ -329,13 +345,24 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                 failQueued("the close grace period ran out before it was dispatched");
                 return;
             }
+            RuntimeException failure = failWaiting;
+            if (failure != null) {
+                failWaiting = null;
+                PendingRequest<I, O> r;
+                while ((r = waiting.pollFirst()) != null) {
+                    if (r.transition(PendingRequest.FAILED)) {
+                        queued.decrementAndGet();
+                        r.completeExceptionally(failure);
+                    }
+                }
+            }
             long wakeAt = Long.MAX_VALUE;
             int awaiting = AWAIT_ARRIVAL;
             int observedFree = freeWorkers.get();
             boolean observedClosing = closing;
             PendingRequest<I, O> oldest;
             while (observedFree > 0 && (oldest = firstLive()) != null) {
-                long wait = waitForCompany(now, oldest, observedClosing, maxConcurrentBatches - observedFree);
+                long wait = waitForCompany(now, oldest, observedClosing, Math.max(0, liveWorkers.get() - observedFree));
                 if (wait > 0) {
                     wakeAt = now + wait;
                     // A policy that waits for the whole of maxDelay only cares about a full batch; any other
@@ -348,7 +375,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                 drain();
                 now = ticker.read();
             }
-            if (observedClosing && queued.get() <= 0 && freeWorkers.get() == maxConcurrentBatches && firstLive() == null) {
+            if (observedClosing && queued.get() <= 0 && runningBatches() == 0 && firstLive() == null) {
                 return;
             }
             if (observedFree == 0 && firstLive() != null) {
@@ -400,7 +427,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                     : awaiting == AWAIT_FULL_BATCH && queued.get() >= maxBatchSize;
             boolean earlierDeadline = !deadlines.isEmpty() && deadlines.peek().deadline < wakeAt;
             if (arrivalsMatter || earlierDeadline || freeWorkers.get() != observedFree
-                    || closing != observedClosing || forced) {
+                    || closing != observedClosing || forced || failWaiting != null) {
                 return;
             }
             long now = ticker.read();
@@ -427,6 +454,22 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     /** Moves newly published requests into {@code waiting}; returns how many. */
     private int drain() {
         int before = waiting.size();
+        if (!requeued.isEmpty()) {
+            List<PendingRequest<I, O>> back = new ArrayList<>();
+            PendingRequest<I, O> r;
+            while ((r = requeued.poll()) != null) {
+                back.add(r);
+            }
+            for (int i = back.size() - 1; i >= 0; i--) { // to the head, in their original order
+                r = back.get(i);
+                if (r.isQueued()) {
+                    waiting.addFirst(r);
+                    if (r.deadline != Long.MAX_VALUE) {
+                        deadlines.add(r);
+                    }
+                }
+            }
+        }
         try {
             poller.poll(copyOut);
         } catch (Exception e) {
@@ -488,32 +531,51 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         if (r.transition(PendingRequest.EXPIRED)) {
             queued.decrementAndGet();
             long waited = now - r.enqueuedAt;
+            if (r.retryCause != null) {
+                // It reached a model once, whose worker was lost: its deadline passed while it waited for a retry.
+                r.completeExceptionally(r.retryCause);
+                notifyExpired(waited);
+                return;
+            }
             r.completeExceptionally(new DeadlineExceededException(name, r.timeout,
                     "after " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms in the queue, before dispatch ("
-                            + (maxConcurrentBatches - freeWorkers.get()) + " of " + maxConcurrentBatches
-                            + " batches running)"));
+                            + runningBatches() + " of " + liveWorkers.get() + " workers busy)"));
             notifyExpired(waited);
         }
     }
 
-    /** Claims up to maxBatchSize live requests, oldest first, and hands them to a free worker. */
+    /** Takes a free worker, claims up to maxBatchSize live requests, oldest first, and hands them to it. */
     private boolean dispatch(boolean mayExpire) {
+        Lane<I, O> worker = takeIdle();
+        if (worker == null) {
+            return true;
+        }
         List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(1, queued.get())));
         boolean clean = claimBatch(batch, mayExpire);
         if (batch.isEmpty()) {
+            finish(worker);
             return clean;
         }
-        freeWorkers.decrementAndGet();
-        Batch<I, O> work = new Batch<>(batch);
-        running.add(work);
+        Batch<I, O> work = new Batch<>(batch, worker);
+        if (!assign(worker, work)) {
+            return clean;
+        }
         try {
-            executor.execute(() -> runBatch(work));
+            worker.executor.execute(() -> runBatch(work));
         } catch (RejectedExecutionException e) {
             running.remove(work);
-            freeWorkers.incrementAndGet();
             RuntimeException error = forced
                     ? new ShutdownException("'" + name + "' was closed before this request's batch could start")
-                    : new ModelException(name, null, "the executor rejected the batch", e);
+                    : new ModelException(name, worker.name, "the executor rejected the batch", e);
+            settle(work, batch);
+            // The worker is given back (or, for an added worker, whose executor refusing work means it is
+            // gone, retired) before the callers hear of it.
+            if (workerMode) {
+                worker.abandonment.compareAndSet(null, new Abandonment(false, error));
+                retireNow(worker);
+            } else {
+                finish(worker);
+            }
             for (PendingRequest<I, O> r : batch) {
                 r.completeExceptionally(error);
             }
@@ -521,7 +583,21 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         return clean;
     }
 
-    /** Claims up to maxBatchSize live requests, oldest first (former role). */
+    /**
+     * Makes {@code work} the worker's running batch. False if the worker was abandoned meanwhile: the batch
+     * is then abandoned with it (its requests requeued or failed) and must not run.
+     */
+    private boolean assign(Lane<I, O> worker, Batch<I, O> work) {
+        worker.current = work;
+        running.add(work);
+        // Pairs with abandon(): it sets the state, then reads `current`; one of the two sees the other.
+        if (worker.state.get() == Lane.RETIRED) {
+            abandonBatch(work);
+            return false;
+        }
+        return true;
+    }
+
     /**
      * Claims into {@code batch}, checking deadlines against the clock read now: the caller's own reading
      * may be stale (expiring a thousand requests on a cold JVM takes milliseconds). With
@@ -597,26 +673,29 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
 
     /**
      * A worker's task: runs the batch it was given, then, while it can take the former role and what waits
-     * should go out now, forms and runs the next batch itself (keeping its permit); then frees its permit.
+     * should go out now, forms and runs the next batch itself (staying busy); then becomes free (or retires).
      */
     private void runBatch(Batch<I, O> first) {
+        Lane<I, O> worker = first.worker;
         Batch<I, O> work = first;
         LateBindingBatcher<?, ?> outer = RUNNING_ON.get();
         RUNNING_ON.set(this);
         try {
             while (work != null) {
                 try {
-                    execute(work.requests, false);
+                    execute(work, work.requests, false);
                 } catch (Throwable t) {
                     LOG.error("Worker of '{}' failed unexpectedly", name, t);
-                    ModelException error = new ModelException(name, null, "the batcher's worker failed", t);
-                    for (PendingRequest<I, O> r : work.requests) {
-                        r.completeExceptionally(error);
+                    ModelException error = new ModelException(name, worker.name, "the batcher's worker failed", t);
+                    if (settle(work, work.requests)) {
+                        for (PendingRequest<I, O> r : work.requests) {
+                            r.completeExceptionally(error);
+                        }
                     }
                 } finally {
                     running.remove(work);
                 }
-                work = forced ? null : claimNextBatch();
+                work = forced ? null : claimNextBatch(worker);
             }
         } finally {
             if (outer == null) {
@@ -624,17 +703,17 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             } else {
                 RUNNING_ON.set(outer);
             }
-            freeWorkers.incrementAndGet();
+            finish(worker);
             wakeFormer();
         }
     }
 
     /**
-     * Forms the finishing worker's next batch, if the former role is free and the policy would dispatch
-     * now; otherwise returns null and leaves the decision to the former thread.
+     * Forms the finishing worker's next batch, if it is not retiring, the former role is free and the
+     * policy would dispatch now; otherwise returns null and leaves the decision to the former thread.
      */
-    private Batch<I, O> claimNextBatch() {
-        if (!formerRole.compareAndSet(false, true)) {
+    private Batch<I, O> claimNextBatch(Lane<I, O> worker) {
+        if (worker.state.get() != Lane.BUSY || !formerRole.compareAndSet(false, true)) {
             return null;
         }
         try {
@@ -645,8 +724,8 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             if (oldest == null) {
                 return null;
             }
-            // This worker still holds its permit, so the others running are one fewer than the permits taken.
-            if (waitForCompany(now, oldest, closing, maxConcurrentBatches - freeWorkers.get() - 1) > 0) {
+            // This worker is still busy, so the others running are one fewer than the busy count.
+            if (waitForCompany(now, oldest, closing, Math.max(0, runningBatches() - 1)) > 0) {
                 return null;
             }
             List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(1, queued.get())));
@@ -654,9 +733,8 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             if (batch.isEmpty()) {
                 return null;
             }
-            Batch<I, O> work = new Batch<>(batch);
-            running.add(work);
-            return work;
+            Batch<I, O> work = new Batch<>(batch, worker);
+            return assign(worker, work) ? work : null;
         } finally {
             // The parked former sleeps until its own deadline estimate: wake it if this drain brought an earlier one.
             boolean earlier = !deadlines.isEmpty() && deadlines.peek().deadline < formerWakeAt;
@@ -667,8 +745,182 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         }
     }
 
-    /** Runs the function on the live requests of {@code requests}; splits and retries on failure. */
-    private void execute(List<PendingRequest<I, O>> requests, boolean retry) {
+    // ---------------------------------------------------------------- worker lifecycle
+
+    @Override
+    public WorkerBatcher.Worker addWorker(String workerName, BatchFunction<I, O> function, Executor executor) {
+        if (!workerMode) {
+            throw new IllegalStateException("'" + name + "' runs its own workers; only a batcher built with "
+                    + "buildWithWorkers() takes added ones");
+        }
+        java.util.Objects.requireNonNull(workerName, "workerName");
+        java.util.Objects.requireNonNull(function, "function");
+        java.util.Objects.requireNonNull(executor, "executor");
+        if (terminated.getCount() == 0) {
+            throw new IllegalStateException("'" + name + "' is closed");
+        }
+        Lane<I, O> worker = new Lane<>(this, workerName, function, executor);
+        addIdle(worker);
+        return worker;
+    }
+
+    @Override
+    public int workers() {
+        return liveWorkers.get();
+    }
+
+    @Override
+    public void failWaiting(RuntimeException error) {
+        failWaiting = java.util.Objects.requireNonNull(error, "error");
+        LockSupport.unpark(former);
+    }
+
+    private void addIdle(Lane<I, O> worker) {
+        liveWorkers.incrementAndGet();
+        idle.offerFirst(worker);
+        freeWorkers.incrementAndGet();
+        wakeFormer();
+    }
+
+    /** A free worker, now busy, or null if there is none. */
+    private Lane<I, O> takeIdle() {
+        Lane<I, O> worker;
+        while ((worker = idle.pollFirst()) != null) {
+            // A worker retired while free is still in the deque: it fails this and is dropped.
+            if (worker.state.compareAndSet(Lane.IDLE, Lane.BUSY)) {
+                freeWorkers.decrementAndGet();
+                return worker;
+            }
+        }
+        return null;
+    }
+
+    /** A busy worker is done for now: it becomes free, or finishes retiring; an abandoned one is left alone. */
+    private void finish(Lane<I, O> worker) {
+        while (true) {
+            int s = worker.state.get();
+            if (s == Lane.BUSY) {
+                if (worker.state.compareAndSet(Lane.BUSY, Lane.IDLE)) {
+                    idle.offerFirst(worker);
+                    freeWorkers.incrementAndGet();
+                    return;
+                }
+            } else if (s == Lane.RETIRING) {
+                if (worker.state.compareAndSet(Lane.RETIRING, Lane.RETIRED)) {
+                    liveWorkers.decrementAndGet();
+                    worker.retired.complete(null);
+                    return;
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    CompletableFuture<Void> retire(Lane<I, O> worker) {
+        while (true) {
+            int s = worker.state.get();
+            if (s == Lane.IDLE) {
+                if (worker.state.compareAndSet(Lane.IDLE, Lane.RETIRED)) {
+                    freeWorkers.decrementAndGet();
+                    liveWorkers.decrementAndGet();
+                    worker.retired.complete(null);
+                    wakeFormer();
+                    break;
+                }
+            } else if (s == Lane.BUSY) {
+                if (worker.state.compareAndSet(Lane.BUSY, Lane.RETIRING)) {
+                    break;
+                }
+            } else {
+                break;
+            }
+        }
+        return worker.retired.copy();
+    }
+
+    int abandon(Lane<I, O> worker, boolean requeue, RuntimeException error) {
+        java.util.Objects.requireNonNull(error, "error");
+        if (!worker.abandonment.compareAndSet(null, new Abandonment(requeue, error))) {
+            return 0;
+        }
+        return retireNow(worker);
+    }
+
+    /** Moves a worker to RETIRED at once; its running batch, if any, is abandoned as its abandonment says. */
+    private int retireNow(Lane<I, O> worker) {
+        int s;
+        do {
+            s = worker.state.get();
+            if (s == Lane.RETIRED) {
+                return 0;
+            }
+        } while (!worker.state.compareAndSet(s, Lane.RETIRED));
+        if (s == Lane.IDLE) {
+            freeWorkers.decrementAndGet();
+        }
+        Batch<I, O> work = s == Lane.IDLE ? null : worker.current;
+        // Requeue before the worker stops counting: a closing former must see the requests before it sees
+        // no batch running.
+        int back = work == null ? 0 : abandonBatch(work);
+        liveWorkers.decrementAndGet();
+        worker.retired.complete(null);
+        LockSupport.unpark(former);
+        return back;
+    }
+
+    /** Puts back or fails the requests of an abandoned worker's batch that it had not completed. Idempotent. */
+    private int abandonBatch(Batch<I, O> work) {
+        synchronized (work) {
+            if (work.abandoned) {
+                return 0;
+            }
+            work.abandoned = true;
+        }
+        running.remove(work);
+        Abandonment how = work.worker.abandonment.get();
+        int back = 0;
+        for (PendingRequest<I, O> r : work.requests) {
+            if (!r.isClaimed()) {
+                continue; // completed by the worker before it was abandoned
+            }
+            if (how.requeue && r.retryCause == null && !forced) {
+                r.requeue(how.error);
+                queued.incrementAndGet();
+                requeued.offer(r);
+                back++;
+            } else {
+                r.settle();
+                r.completeExceptionally(how.error);
+            }
+        }
+        return back;
+    }
+
+    /**
+     * Marks the requests about to be completed as settled, unless the batch was abandoned (then its
+     * requests belong to the queue again, or are already failed, and the worker must not touch them).
+     */
+    private static <I, O> boolean settle(Batch<I, O> work, List<PendingRequest<I, O>> requests) {
+        synchronized (work) {
+            if (work.abandoned) {
+                return false;
+            }
+            for (PendingRequest<I, O> r : requests) {
+                r.settle();
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Runs the worker's function on the live requests of {@code requests} (all of {@code work}, or part of
+     * it when isolating a failure); splits and retries on failure. Stops as soon as the batch is abandoned.
+     */
+    private void execute(Batch<I, O> work, List<PendingRequest<I, O>> requests, boolean retry) {
+        if (work.abandoned) {
+            return;
+        }
         long now = ticker.read();
         int size = requests.size();
         // One pass: inputs and queue waits of the requests still to run; `live` stays the given list
@@ -686,9 +938,10 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
                 // Done: cancelled after dispatch, or failed by a forced close. A retry is not a new
                 // dispatch: the function saw the input in time, so its deadline no longer applies (and
                 // DeadlineExceededException promises the function never saw it).
-                if (!r.isDone()) {
-                    r.completeExceptionally(new DeadlineExceededException(name, r.timeout,
-                            "after it was taken from the queue, before its batch started"));
+                if (!r.isDone() && settle(work, List.of(r))) {
+                    r.completeExceptionally(r.retryCause != null ? r.retryCause
+                            : new DeadlineExceededException(name, r.timeout,
+                                    "after it was taken from the queue, before its batch started"));
                     notifyExpired(now - r.enqueuedAt);
                 }
                 continue;
@@ -710,7 +963,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         Throwable failure = null;
         long start = ticker.read();
         try {
-            outputs = function.apply(Collections.unmodifiableList(inputs));
+            outputs = work.worker.function.apply(Collections.unmodifiableList(inputs));
         } catch (Throwable t) {
             failure = t;
         }
@@ -720,11 +973,17 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         } catch (RuntimeException e) {
             observerFailed(e);
         }
+        if (work.abandoned) {
+            return; // the worker was given up on while it ran (it hung, or its model threw an Error)
+        }
         if (failure == null) {
             if (outputs == null || outputs.size() != n) {
-                ModelException error = new ModelException(name, null, "the batch function returned "
+                ModelException error = new ModelException(name, work.worker.name, "the batch function returned "
                         + (outputs == null ? "null" : outputs.size() + " outputs") + " for " + n
                         + " inputs; it must return exactly one output per input, in order", null);
+                if (!settle(work, live)) {
+                    return;
+                }
                 for (PendingRequest<I, O> r : live) {
                     r.completeExceptionally(error);
                 }
@@ -735,6 +994,9 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
             } catch (RuntimeException e) {
                 LOG.warn("Batch policy {} of '{}' failed to learn from a batch", policy, name, e);
             }
+            if (!settle(work, live)) {
+                return;
+            }
             for (int i = 0; i < n; i++) {
                 live.get(i).complete(outputs.get(i));
             }
@@ -742,14 +1004,17 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
         }
         if (isolateFailures && n > 1 && !(failure instanceof VirtualMachineError)) {
             int half = n >>> 1;
-            execute(live.subList(0, half), true);
-            execute(live.subList(half, n), true);
+            execute(work, live.subList(0, half), true);
+            execute(work, live.subList(half, n), true);
             return;
         }
         RuntimeException error = (n == 1 && failure instanceof InvalidInputException)
                 ? (InvalidInputException) failure
-                : new ModelException(name, null, n == 1 ? "the model failed on this input: " + failure
+                : new ModelException(name, work.worker.name, n == 1 ? "the model failed on this input: " + failure
                         : "the model failed on a batch of " + n + ": " + failure, failure);
+        if (!settle(work, live)) {
+            return;
+        }
         for (PendingRequest<I, O> r : live) {
             r.completeExceptionally(error);
         }
@@ -789,7 +1054,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
 
     @Override
     public int runningBatches() {
-        return maxConcurrentBatches - freeWorkers.get();
+        return Math.max(0, liveWorkers.get() - freeWorkers.get());
     }
 
     @Override
@@ -801,7 +1066,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
     public String toString() {
         return "DynamicBatcher[" + name + ", maxBatchSize=" + maxBatchSize + ", maxDelay="
                 + TimeUnit.NANOSECONDS.toMicros(maxDelayNanos) + "us, queueCapacity=" + capacity
-                + ", maxConcurrentBatches=" + maxConcurrentBatches + ", policy=" + policy + "]";
+                + (workerMode ? ", workers=" : ", maxConcurrentBatches=") + liveWorkers.get() + ", policy=" + policy + "]";
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -879,9 +1144,69 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
 
     private static final class Batch<I, O> {
         final List<PendingRequest<I, O>> requests;
+        final Lane<I, O> worker;
+        /** Set once, under the batch's lock, by abandonBatch; read unlocked only as an early exit. */
+        volatile boolean abandoned;
 
-        Batch(List<PendingRequest<I, O>> requests) {
+        Batch(List<PendingRequest<I, O>> requests, Lane<I, O> worker) {
             this.requests = requests;
+            this.worker = worker;
+        }
+    }
+
+    /** How an abandoned worker's unfinished requests end. */
+    private record Abandonment(boolean requeue, RuntimeException error) {}
+
+    /** One worker: a function and the executor it runs on, one batch at a time. */
+    static final class Lane<I, O> implements WorkerBatcher.Worker {
+        static final int IDLE = 0;
+        static final int BUSY = 1;
+        /** Busy, and retires when its batch ends. */
+        static final int RETIRING = 2;
+        static final int RETIRED = 3;
+
+        private final LateBindingBatcher<I, O> owner;
+        final String name;
+        final BatchFunction<I, O> function;
+        final Executor executor;
+        final AtomicInteger state = new AtomicInteger(IDLE);
+        final java.util.concurrent.atomic.AtomicReference<Abandonment> abandonment =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        final CompletableFuture<Void> retired = new CompletableFuture<>();
+        /** The batch it runs or last ran. */
+        volatile Batch<I, O> current;
+
+        Lane(LateBindingBatcher<I, O> owner, String name, BatchFunction<I, O> function, Executor executor) {
+            this.owner = owner;
+            this.name = name;
+            this.function = function;
+            this.executor = executor;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public boolean isBusy() {
+            int s = state.get();
+            return s == BUSY || s == RETIRING;
+        }
+
+        @Override
+        public CompletableFuture<Void> retire() {
+            return owner.retire(this);
+        }
+
+        @Override
+        public int abandon(boolean requeue, RuntimeException error) {
+            return owner.abandon(this, requeue, error);
+        }
+
+        @Override
+        public String toString() {
+            return "Worker[" + name + ", " + (isBusy() ? "busy" : state.get() == RETIRED ? "retired" : "free") + "]";
         }
     }
 
@@ -923,7 +1248,7 @@ final class LateBindingBatcher<I, O> implements DynamicBatcher<I, O> {
 
         @Override
         public int maxConcurrentBatches() {
-            return maxConcurrentBatches;
+            return liveWorkers.get();
         }
 
         @Override

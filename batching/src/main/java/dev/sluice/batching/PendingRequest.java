@@ -19,6 +19,10 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
     static final int CANCELLED = 2;
     static final int EXPIRED = 3;
     static final int SHUT_DOWN = 4;
+    /** Completed (or about to be) by the worker that claimed it. */
+    static final int SETTLED = 5;
+    /** Failed while waiting by {@code WorkerBatcher.failWaiting}. */
+    static final int FAILED = 6;
 
     private static final VarHandle STATE;
 
@@ -38,6 +42,11 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
     private final LateBindingBatcher<I, O> owner;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
+    /**
+     * Set when an abandoned worker put it back in the queue (so it is not requeued twice): the error it
+     * ends with if it cannot be retried. Written before the state goes back to QUEUED.
+     */
+    RuntimeException retryCause;
 
     PendingRequest(LateBindingBatcher<I, O> owner, I input, long enqueuedAt, long deadline, Duration timeout) {
         this.owner = owner;
@@ -53,6 +62,21 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
 
     boolean isQueued() {
         return (int) STATE.getVolatile(this) == QUEUED;
+    }
+
+    boolean isClaimed() {
+        return (int) STATE.getVolatile(this) == CLAIMED;
+    }
+
+    /** Claimant only, under its batch's lock. */
+    void settle() {
+        STATE.setVolatile(this, SETTLED);
+    }
+
+    /** Claimant's abandoner only, under the batch's lock having been marked abandoned: back to the queue. */
+    void requeue(RuntimeException cause) {
+        retryCause = cause;
+        STATE.setVolatile(this, QUEUED);
     }
 
     @Override
