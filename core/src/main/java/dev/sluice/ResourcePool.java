@@ -159,6 +159,33 @@ final class ResourcePool {
         }
     }
 
+    /**
+     * Why {@code request} could never be placed, even on an empty pool (so it would stay pending forever),
+     * naming the field; or null if it fits an empty pool.
+     */
+    String neverFits(ReplicaResources request) {
+        if (request.cpus() > resources.cpus()) {
+            return "resources.cpus: each replica needs " + request.cpus() + " CPU slots, the runtime has "
+                    + resources.cpus();
+        }
+        if (request.gpuMilli() == 0) {
+            return null;
+        }
+        if (gpus.isEmpty()) {
+            return "resources.gpus: each replica needs " + ReplicaResources.formatGpus(request.gpuMilli())
+                    + " GPU, the runtime has no GPUs";
+        }
+        if (request.wholeGpus() > gpus.size()) {
+            return "resources.gpus: each replica needs " + request.wholeGpus() + " GPUs, the runtime has " + gpus.size();
+        }
+        long largest = gpus.stream().mapToLong(GpuDevice::memoryBytes).max().orElse(0);
+        if (request.gpuMemoryBytes() > largest) {
+            return "resources.gpuMemory: each replica needs " + ReplicaResources.formatBytes(request.gpuMemoryBytes())
+                    + " on a GPU, the largest GPU has " + ReplicaResources.formatBytes(largest);
+        }
+        return null;
+    }
+
     synchronized int freeCpus() {
         return freeCpus;
     }

@@ -59,6 +59,9 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
     /** Requests admitted and not yet dispatched, expired or cancelled. */
     int queueDepth();
 
+    /** The most inputs one batch holds. */
+    int maxBatchSize();
+
     /** Batches running now. */
     int runningBatches();
 

@@ -1053,6 +1053,11 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     }
 
     @Override
+    public int maxBatchSize() {
+        return maxBatchSize;
+    }
+
+    @Override
     public int runningBatches() {
         return Math.max(0, liveWorkers.get() - freeWorkers.get());
     }

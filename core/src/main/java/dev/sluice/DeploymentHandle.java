@@ -1,0 +1,71 @@
+package dev.sluice;
+
+import dev.sluice.batching.DeadlineExceededException;
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.batching.ModelException;
+import dev.sluice.batching.OverloadedException;
+import dev.sluice.batching.ShutdownException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Submits requests to one deployment of a {@link Sluice} runtime, and changes it.
+ *
+ * <p>Every future returned by {@code submit} completes exactly once: with the model's output for that
+ * input, or with {@link InvalidInputException} (a null input, or the model rejected it),
+ * {@link OverloadedException} (the deployment's queue is full), {@link DeadlineExceededException} (its
+ * deadline passed before a replica took it), {@link ModelException} (the model failed on it, its replica
+ * was lost, or no replica can start; the message names the deployment and, where known, the replica),
+ * {@link ShutdownException} (the runtime is closing), or as cancelled by its caller.
+ *
+ * <p>Threading: all methods are thread-safe; {@code submit} never blocks. Futures complete on replica
+ * threads (results and model failures) or the deployment's batch former (expiries): keep dependent stages
+ * short or use the {@code *Async} variants.
+ *
+ * @param <I> input type
+ * @param <O> output type
+ */
+public interface DeploymentHandle<I, O> {
+
+    String name();
+
+    /** Queues one input for the deployment's replicas. Never blocks and never throws for bad input. */
+    CompletableFuture<O> submit(I input);
+
+    /**
+     * Queues one input that must reach a replica within {@code timeout}, otherwise its future fails with
+     * {@link DeadlineExceededException} and no model sees it.
+     */
+    CompletableFuture<O> submit(I input, Duration timeout);
+
+    /**
+     * Swaps in a new model: starts replicas from {@code factory}, moves new requests to them once they
+     * run, lets the old replicas finish what they were given, then closes them. No request is lost or fails
+     * because of the swap. The returned future completes when new requests go to the new replicas, or
+     * fails (and the old replicas keep serving) if the new ones cannot start.
+     */
+    CompletableFuture<Void> update(ModelFactory<I, O> factory);
+
+    /**
+     * Like {@link #update(ModelFactory)}, with new settings as well (batching, replicas, resources, ...).
+     *
+     * @throws IllegalArgumentException if {@code deployment} has another name
+     */
+    CompletableFuture<Void> update(Deployment<I, O> deployment);
+
+    /** The settings the deployment runs with now (the last update's once it has taken over). */
+    Deployment<I, O> deployment();
+
+    /** This deployment's part of {@link Sluice#status()}. */
+    SluiceStatus.DeploymentStatus status();
+
+    /**
+     * Waits until the deployment serves from at least {@code max(1, min)} running replicas.
+     *
+     * @throws ModelException if the model factory failed {@code startAttempts} times in a row (the cause
+     *     is its last exception)
+     * @throws DeadlineExceededException if that does not happen within {@code timeout}
+     * @throws ShutdownException if the runtime closes meanwhile
+     */
+    void awaitReady(Duration timeout) throws InterruptedException;
+}

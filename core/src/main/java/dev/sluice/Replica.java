@@ -1,0 +1,117 @@
+package dev.sluice;
+
+import dev.sluice.batching.Ticker;
+import dev.sluice.batching.WorkerBatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * One replica of a deployment: its model, its thread(s), its workers on the deployment's queue, and what
+ * it has done. Lifecycle fields are guarded by the runtime's lock; the counters are written by the
+ * replica's threads and read by anyone.
+ */
+final class Replica<I, O> {
+    enum State { PENDING, STARTING, RUNNING, DRAINING, STOPPED }
+
+    private static final long IDLE = Long.MIN_VALUE;
+
+    final String id;
+    final int version;
+    private final Ticker ticker;
+
+    // Guarded by the runtime's lock.
+    State state = State.PENDING;
+    Placement placement;
+    String pendingReason;
+    Model<I, O> model;
+    ThreadPoolExecutor threads;
+    final List<WorkerBatcher.Worker> workers = new ArrayList<>();
+    /** Removed while its model was still being made: the model is closed as soon as it exists. */
+    boolean cancelled;
+    long nextHealthCheckAt;
+    CompletableFuture<String> healthCheck;
+    long healthCheckStartedAt;
+
+    // Written by the replica's threads.
+    /** Clock time at which each slot's running batch started, or IDLE. */
+    private final AtomicLongArray startedAt;
+    private final AtomicLong busyNanos = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong items = new AtomicLong();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    volatile String lastError;
+    final java.util.concurrent.atomic.AtomicBoolean modelClosed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    Replica(String id, int version, int slots, Ticker ticker) {
+        this.id = id;
+        this.version = version;
+        this.ticker = ticker;
+        this.startedAt = new AtomicLongArray(slots);
+        for (int i = 0; i < slots; i++) {
+            startedAt.set(i, IDLE);
+        }
+    }
+
+    /** Runs one batch on slot {@code slot}'s thread, keeping the counters the autoscaler and status read. */
+    List<O> run(int slot, List<I> batch, Model<I, O> m) throws Exception {
+        long start = ticker.read();
+        startedAt.set(slot, start);
+        inFlight.addAndGet(batch.size());
+        try {
+            return m.predict(batch);
+        } catch (Exception e) {
+            lastError = e.toString();
+            throw e;
+        } finally {
+            busyNanos.addAndGet(Math.max(0, ticker.read() - start));
+            startedAt.set(slot, IDLE);
+            inFlight.addAndGet(-batch.size());
+            batches.incrementAndGet();
+            items.addAndGet(batch.size());
+        }
+    }
+
+    /** Time spent running batches so far, the running ones counted up to {@code now}. */
+    long busyNanos(long now) {
+        long busy = busyNanos.get();
+        for (int i = 0; i < startedAt.length(); i++) {
+            long s = startedAt.get(i);
+            if (s != IDLE) {
+                busy += Math.max(0, now - s);
+            }
+        }
+        return busy;
+    }
+
+    /** The longest a batch has been running now, or 0. */
+    long longestRunningNanos(long now) {
+        long longest = 0;
+        for (int i = 0; i < startedAt.length(); i++) {
+            long s = startedAt.get(i);
+            if (s != IDLE) {
+                longest = Math.max(longest, now - s);
+            }
+        }
+        return longest;
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    boolean live() {
+        return state != State.STOPPED && state != State.DRAINING;
+    }
+
+    SluiceStatus.ReplicaStatus status() {
+        long n = batches.get();
+        return new SluiceStatus.ReplicaStatus(id, version, state.name(),
+                placement == null ? null : placement.toString(), pendingReason, inFlight.get(), n,
+                n == 0 ? 0 : (double) items.get() / n, lastError);
+    }
+}

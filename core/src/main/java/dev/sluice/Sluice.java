@@ -1,0 +1,325 @@
+package dev.sluice;
+
+import dev.sluice.batching.ShutdownException;
+import dev.sluice.batching.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The in-process serving runtime: deployments of models, each with one request queue, replicas that pull
+ * batches from it, an autoscaler, health checks, and placement of replicas on the runtime's
+ * {@link Resources}.
+ *
+ * <pre>{@code
+ * try (Sluice sluice = Sluice.builder().resources(Resources.detect()).build()) {
+ *     DeploymentHandle<float[], float[]> rec = sluice.deploy(Deployment.<float[], float[]>builder("rec", MyModel::new)
+ *             .replicas(1, 4).build());
+ *     float[] y = rec.submit(x).get();
+ * }
+ * }</pre>
+ *
+ * <p>A control loop (one thread) runs every {@code controlPeriod}: it measures each deployment's load and
+ * scales it, places pending replicas when resources free up, starts replacements for lost replicas, runs
+ * health checks and the watchdog. Model factories, {@code close} and health checks run on a separate pool,
+ * so a slow model never stalls the loop. Every timing decision reads the {@link Ticker}, so tests can drive
+ * the clock.
+ *
+ * <p>Threading: all methods are thread-safe. {@link #close} blocks while deployments drain.
+ */
+public final class Sluice implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sluice.class);
+
+    final Object lock = new Object();
+    final ResourcePool pool;
+    final Ticker ticker;
+    private final Resources resources;
+    private final Duration closeGracePeriod;
+    private final Map<String, DeploymentRuntime<?, ?>> deployments = new LinkedHashMap<>();
+    private final ScheduledThreadPoolExecutor control;
+    private final ThreadPoolExecutor background;
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    /** Guarded by lock. */
+    volatile boolean closing;
+
+    private Sluice(Builder b) {
+        this.resources = b.resources != null ? b.resources : Resources.detect();
+        this.pool = new ResourcePool(resources);
+        this.ticker = b.ticker;
+        this.closeGracePeriod = b.closeGracePeriod;
+        this.control = new ScheduledThreadPoolExecutor(1, threads("sluice-control", false));
+        control.setRemoveOnCancelPolicy(true);
+        this.background = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                threads("sluice-runtime-", true));
+        if (!b.manualControl) {
+            long period = b.controlPeriod.toNanos();
+            control.scheduleWithFixedDelay(this::reconcileSafely, period, period, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Deploys a model: creates its queue and starts its initial replicas (in the background; see
+     * {@link DeploymentHandle#awaitReady}). Requests may be submitted at once: they wait for a replica.
+     *
+     * @throws IllegalArgumentException if a deployment of that name exists, or a replica could never be
+     *     placed on this runtime's resources (the message names the field); nothing is created then
+     * @throws IllegalStateException if the deployment's batching settings do not apply to a deployment
+     *     (e.g. {@code maxConcurrentBatches}), or the runtime is closed
+     */
+    public <I, O> DeploymentHandle<I, O> deploy(Deployment<I, O> deployment) {
+        Objects.requireNonNull(deployment, "deployment");
+        String impossible = pool.neverFits(deployment.resources());
+        if (impossible != null) {
+            throw new IllegalArgumentException("deployment '" + deployment.name() + "': " + impossible);
+        }
+        DeploymentRuntime<I, O> runtime;
+        synchronized (lock) {
+            if (closing) {
+                throw new IllegalStateException("the runtime is closed; '" + deployment.name() + "' was not deployed");
+            }
+            if (deployments.containsKey(deployment.name())) {
+                throw new IllegalArgumentException("name: a deployment named '" + deployment.name()
+                        + "' already exists; change it with its handle's update()");
+            }
+            runtime = new DeploymentRuntime<>(this, deployment);
+            deployments.put(deployment.name(), runtime);
+        }
+        wake();
+        return runtime;
+    }
+
+    /** The handle of the deployment named {@code name}, if there is one. */
+    public Optional<DeploymentHandle<?, ?>> deployment(String name) {
+        synchronized (lock) {
+            return Optional.ofNullable(deployments.get(name));
+        }
+    }
+
+    /** A consistent snapshot of every deployment and of the resources. */
+    public SluiceStatus status() {
+        synchronized (lock) {
+            List<SluiceStatus.GpuStatus> gpus = new ArrayList<>();
+            int[] free = pool.freeGpuMilli();
+            for (int i = 0; i < resources.gpus().size(); i++) {
+                GpuDevice g = resources.gpus().get(i);
+                gpus.add(new SluiceStatus.GpuStatus(g.label(), g.name(), free[i] / (double) ReplicaResources.MILLI,
+                        g.memoryBytes()));
+            }
+            List<SluiceStatus.DeploymentStatus> all = new ArrayList<>();
+            for (DeploymentRuntime<?, ?> d : deployments.values()) {
+                all.add(d.statusLocked());
+            }
+            return new SluiceStatus(new SluiceStatus.ResourceStatus(resources.cpus(), pool.freeCpus(), gpus), all);
+        }
+    }
+
+    /** Closes with the builder's grace period. */
+    @Override
+    public void close() {
+        close(closeGracePeriod);
+    }
+
+    /**
+     * Stops admitting (later submissions fail with {@link ShutdownException}), lets every deployment finish
+     * what it admitted within {@code grace} (what is left then fails with {@code ShutdownException}), then
+     * stops the replicas, closes their models and ends every runtime thread. Idempotent; a second call waits
+     * for the first.
+     */
+    public void close(Duration grace) {
+        Objects.requireNonNull(grace, "grace");
+        List<DeploymentRuntime<?, ?>> all;
+        synchronized (lock) {
+            if (closing) {
+                all = null;
+            } else {
+                closing = true;
+                all = List.copyOf(deployments.values());
+            }
+        }
+        if (all == null) {
+            awaitTermination();
+            return;
+        }
+        try {
+            List<Thread> drains = new ArrayList<>();
+            for (DeploymentRuntime<?, ?> d : all) {
+                Thread t = new Thread(() -> d.drain(grace), "sluice-close-" + d.name);
+                t.setDaemon(true);
+                t.start();
+                drains.add(t);
+            }
+            for (Thread t : drains) {
+                t.join();
+            }
+            control.shutdownNow();
+            control.awaitTermination(10, TimeUnit.SECONDS);
+            List<ThreadPoolExecutor> replicaThreads = new ArrayList<>();
+            for (DeploymentRuntime<?, ?> d : all) {
+                replicaThreads.addAll(d.replicaThreads());
+                d.stopAll(Duration.ofSeconds(5));
+            }
+            background.shutdown();
+            if (!background.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("A model factory, close() or health check was still running 10 s after close; abandoning it");
+                background.shutdownNow();
+            }
+            for (ThreadPoolExecutor t : replicaThreads) {
+                if (!t.awaitTermination(5, TimeUnit.SECONDS)) {
+                    LOG.warn("A replica thread ignored interruption and is still running");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            control.shutdownNow();
+            background.shutdownNow();
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    private void awaitTermination() {
+        try {
+            terminated.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---------------------------------------------------------------- control loop
+
+    /** Asks for a control pass now (coalesced with one already asked for). */
+    void wake() {
+        if (wakePending.compareAndSet(false, true)) {
+            try {
+                control.execute(() -> {
+                    wakePending.set(false);
+                    reconcileSafely();
+                });
+            } catch (RejectedExecutionException closed) {
+                wakePending.set(false);
+            }
+        }
+    }
+
+    private void reconcileSafely() {
+        try {
+            reconcile();
+        } catch (Throwable t) {
+            LOG.error("A control pass of the Sluice runtime failed; the next one retries", t);
+        }
+    }
+
+    /** One control pass over every deployment. Package-private: tests with a manual clock call it. */
+    void reconcile() {
+        List<Runnable> outside = new ArrayList<>();
+        synchronized (lock) {
+            long now = ticker.read();
+            for (DeploymentRuntime<?, ?> d : deployments.values()) {
+                d.reconcile(now, outside);
+            }
+        }
+        for (Runnable r : outside) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.error("A control action failed", e);
+            }
+        }
+    }
+
+    /** Runs a task that may block or run user code (model factory, close, health check, drain). */
+    void background(Runnable task) {
+        try {
+            background.execute(task);
+        } catch (RejectedExecutionException closed) {
+            task.run(); // only after close: run it here rather than drop it
+        }
+    }
+
+    Executor backgroundExecutor() {
+        return this::background;
+    }
+
+    private static ThreadFactory threads(String prefix, boolean numbered) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, numbered ? prefix + n.incrementAndGet() : prefix);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Builds a {@link Sluice}; setters validate at once and name the field they reject. */
+    public static final class Builder {
+        private Resources resources;
+        private Ticker ticker = Ticker.system();
+        private Duration controlPeriod = Duration.ofMillis(100);
+        private Duration closeGracePeriod = Duration.ofSeconds(30);
+        private boolean manualControl;
+
+        private Builder() {}
+
+        /** What replicas may be placed on. Default {@link Resources#detect()}. */
+        public Builder resources(Resources resources) {
+            this.resources = Objects.requireNonNull(resources, "resources");
+            return this;
+        }
+
+        /** The clock of every timing decision (deadlines, autoscaling, health checks, watchdog). */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** How often the control loop runs. Default 100 ms. */
+        public Builder controlPeriod(Duration period) {
+            Objects.requireNonNull(period, "controlPeriod");
+            if (period.toMillis() < 1) {
+                throw new IllegalArgumentException("controlPeriod must be at least 1 ms, was " + period);
+            }
+            this.controlPeriod = period;
+            return this;
+        }
+
+        /** How long {@link #close()} lets deployments finish what they admitted. Default 30 s. */
+        public Builder closeGracePeriod(Duration grace) {
+            Objects.requireNonNull(grace, "closeGracePeriod");
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("closeGracePeriod must not be negative, was " + grace);
+            }
+            this.closeGracePeriod = grace;
+            return this;
+        }
+
+        /** No periodic control pass: tests call {@link Sluice#reconcile()} after moving their clock. */
+        Builder manualControl() {
+            this.manualControl = true;
+            return this;
+        }
+
+        public Sluice build() {
+            return new Sluice(this);
+        }
+    }
+}

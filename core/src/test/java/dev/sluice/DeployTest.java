@@ -1,0 +1,194 @@
+package dev.sluice;
+
+import static dev.sluice.Fixtures.cpus;
+import static dev.sluice.Fixtures.eventually;
+import static dev.sluice.Fixtures.failureOf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.batching.ModelException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Deploying: replicas with their own models and contexts, start failures, bad input. */
+class DeployTest {
+    private Sluice sluice = Sluice.builder().resources(cpus(4)).build();
+
+    @AfterEach
+    void tearDown() {
+        sluice.close(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void eachReplicaGetsItsOwnModelMadeWithItsContext() throws Exception {
+        List<ModelContext> contexts = new CopyOnWriteArrayList<>();
+        List<Fixtures.GatedModel> models = new CopyOnWriteArrayList<>();
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("doubler", ctx -> {
+            contexts.add(ctx);
+            Fixtures.GatedModel m = new Fixtures.GatedModel(ctx.replicaId());
+            models.add(m);
+            return m;
+        }).replicas(3).build());
+        h.awaitReady(Duration.ofSeconds(10));
+        eventually("three replicas running", () -> h.status().count("RUNNING") == 3);
+
+        List<CompletableFuture<Integer>> fs = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            fs.add(h.submit(i));
+        }
+        for (int i = 0; i < 200; i++) {
+            assertEquals(2 * i, fs.get(i).get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(3, models.size());
+        Set<String> ids = new HashSet<>();
+        for (ModelContext c : contexts) {
+            assertEquals("doubler", c.deployment());
+            assertTrue(c.replicaId().startsWith("doubler#"), c.replicaId());
+            assertEquals(1, c.cpuThreads());
+            assertTrue(c.gpu().isEmpty());
+            ids.add(c.replicaId());
+        }
+        assertEquals(3, ids.size(), "distinct replica ids");
+        assertEquals(1, sluice.status().resources().freeCpus(), "three of four CPU slots held");
+    }
+
+    @Test
+    void aFactoryThatFailsIsRetriedThenReportedWithItsOwnExceptionAndStackTrace() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("broken", ctx -> {
+            calls.incrementAndGet();
+            throw new IllegalStateException("weights file missing: /models/rec.onnx");
+        }).startAttempts(3).build());
+
+        ModelException e = assertThrows(ModelException.class, () -> h.awaitReady(Duration.ofSeconds(10)));
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertTrue(e.getMessage().contains("weights file missing"), e.getMessage());
+        assertEquals(3, calls.get(), "three attempts, then it stops");
+
+        SluiceStatus.DeploymentStatus status = sluice.status().deployment("broken");
+        assertEquals("not starting", status.state());
+        SluiceStatus.StartFailure failure = status.startFailure();
+        assertNotNull(failure);
+        assertEquals(3, failure.attempts());
+        assertTrue(failure.error().contains("IllegalStateException: weights file missing"), failure.error());
+        assertTrue(failure.stackTrace().contains("DeployTest"), "the model's own stack trace:\n" + failure.stackTrace());
+        assertTrue(sluice.status().toString().contains("weights file missing"), sluice.status().toString());
+
+        ModelException refused = assertInstanceOf(ModelException.class, failureOf(h.submit(1)));
+        assertTrue(refused.getMessage().contains("no replica can start"), refused.getMessage());
+        assertEquals(4, sluice.status().resources().freeCpus(), "failed starts hold no resources");
+    }
+
+    @Test
+    void aFactoryThatFailsOnceIsRetriedAndServes() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("flaky", ctx -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new java.io.IOException("model server busy");
+            }
+            return new Fixtures.GatedModel(ctx.replicaId());
+        }).build());
+        CompletableFuture<Integer> f = h.submit(21);
+        assertEquals(42, f.get(10, TimeUnit.SECONDS));
+        assertEquals(2, calls.get());
+        SluiceStatus.DeploymentStatus status = h.status();
+        assertEquals("serving", status.state());
+        assertEquals(1, status.startFailure().attempts(), "the earlier failure stays visible");
+    }
+
+    @Test
+    void requestsSubmittedBeforeTheFirstReplicaRunsWaitAndAreServed() throws Exception {
+        java.util.concurrent.CountDownLatch slowStart = new java.util.concurrent.CountDownLatch(1);
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("slow-start", ctx -> {
+            slowStart.await();
+            return new Fixtures.GatedModel(ctx.replicaId());
+        }).build());
+        CompletableFuture<Integer> f = h.submit(5);
+        assertEquals("starting", h.status().state());
+        slowStart.countDown();
+        assertEquals(10, f.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aNullInputFailsItsOwnFutureWithInvalidInput() throws Exception {
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(
+                Deployment.<Integer, Integer>builder("d", ctx -> new Fixtures.GatedModel(ctx.replicaId())).build());
+        InvalidInputException e = assertInstanceOf(InvalidInputException.class, failureOf(h.submit(null)));
+        assertTrue(e.getMessage().contains("input"), e.getMessage());
+        assertEquals(4, h.submit(2).get(10, TimeUnit.SECONDS), "others are not disturbed");
+    }
+
+    @Test
+    void aReusedNameIsRefusedAndTheFirstDeploymentKeepsServing() throws Exception {
+        DeploymentHandle<Integer, Integer> first = sluice.deploy(
+                Deployment.<Integer, Integer>builder("d", ctx -> new Fixtures.GatedModel(ctx.replicaId())).build());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sluice.deploy(
+                Deployment.<Integer, Integer>builder("d", ctx -> new Fixtures.GatedModel(ctx.replicaId())).build()));
+        assertTrue(e.getMessage().contains("'d' already exists"), e.getMessage());
+        assertEquals(6, first.submit(3).get(10, TimeUnit.SECONDS));
+        assertEquals(1, sluice.status().deployments().size());
+    }
+
+    @Test
+    void builderRefusesBadSettingsNamingTheField() {
+        ModelFactory<Integer, Integer> f = ctx -> new Fixtures.GatedModel(ctx.replicaId());
+        IllegalArgumentException minMax = assertThrows(IllegalArgumentException.class,
+                () -> Deployment.builder("d", f).replicas(3, 2));
+        assertTrue(minMax.getMessage().contains("min replicas (3) must not exceed max replicas (2)"), minMax.getMessage());
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> Deployment.builder("d", f).resources(r -> r.gpus(-0.5)));
+        assertTrue(negative.getMessage().contains("gpus"), negative.getMessage());
+        IllegalArgumentException notWhole = assertThrows(IllegalArgumentException.class,
+                () -> Deployment.builder("d", f).resources(r -> r.gpus(1.5)));
+        assertTrue(notWhole.getMessage().contains("whole number"), notWhole.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Deployment.builder(" ", f));
+        assertThrows(IllegalArgumentException.class, () -> Deployment.builder("d", f).replicas(-1, 2));
+        assertThrows(IllegalArgumentException.class, () -> Deployment.builder("d", f).maxOngoingBatchesPerReplica(0));
+        assertThrows(IllegalArgumentException.class, () -> Deployment.builder("d", f).replicas(1, 3).initialReplicas(4).build());
+    }
+
+    @Test
+    void aReplicaThatCouldNeverBePlacedIsRefusedAtDeployAndNothingIsCreated() throws Exception {
+        ModelFactory<Integer, Integer> f = ctx -> new Fixtures.GatedModel(ctx.replicaId());
+        IllegalArgumentException tooManyCpus = assertThrows(IllegalArgumentException.class,
+                () -> sluice.deploy(Deployment.builder("big", f).resources(r -> r.cpus(8)).build()));
+        assertTrue(tooManyCpus.getMessage().contains("resources.cpus"), tooManyCpus.getMessage());
+        IllegalArgumentException noGpu = assertThrows(IllegalArgumentException.class,
+                () -> sluice.deploy(Deployment.builder("gpu", f).resources(r -> r.gpus(0.5)).build()));
+        assertTrue(noGpu.getMessage().contains("no GPUs"), noGpu.getMessage());
+        assertEquals(0, sluice.status().deployments().size());
+        assertEquals(2, sluice.deploy(Deployment.builder("big", f).build()).submit(1).get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void batchingSettingsThatDoNotApplyAreRefusedAndNothingIsCreated() throws Exception {
+        ModelFactory<Integer, Integer> f = ctx -> new Fixtures.GatedModel(ctx.replicaId());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> sluice.deploy(
+                Deployment.builder("d", f).batching(b -> b.maxConcurrentBatches(4)).build()));
+        assertTrue(e.getMessage().contains("maxConcurrentBatches"), e.getMessage());
+        assertTrue(sluice.deployment("d").isEmpty());
+        assertEquals(2, sluice.deploy(Deployment.builder("d", f).build()).submit(1).get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void theHandleIsFoundByName() {
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(
+                Deployment.<Integer, Integer>builder("d", ctx -> new Fixtures.GatedModel(ctx.replicaId())).build());
+        assertSame(h, sluice.deployment("d").orElseThrow());
+        assertTrue(sluice.deployment("other").isEmpty());
+    }
+}

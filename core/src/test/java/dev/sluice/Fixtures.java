@@ -1,0 +1,92 @@
+package dev.sluice;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** Small helpers shared by the runtime's tests. */
+final class Fixtures {
+    private Fixtures() {}
+
+    static Throwable failureOf(CompletableFuture<?> f) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+        return e.getCause();
+    }
+
+    /** Polls {@code condition} (after driving {@code pass}) until it holds, failing after 10 s. */
+    static void eventually(String what, Runnable pass, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            pass.run();
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never happened: " + what);
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+        eventually(what, () -> {}, condition);
+    }
+
+    static Resources cpus(int n) {
+        return Resources.builder().cpus(n).build();
+    }
+
+    /** A model that doubles integers and blocks while its gate is closed. */
+    static final class GatedModel implements Model<Integer, Integer> {
+        final String replica;
+        final List<List<Integer>> batches = java.util.Collections.synchronizedList(new ArrayList<>());
+        volatile CountDownLatch gate = new CountDownLatch(0);
+        final java.util.concurrent.Semaphore started = new java.util.concurrent.Semaphore(0);
+        volatile boolean closed;
+
+        GatedModel(String replica) {
+            this.replica = replica;
+        }
+
+        GatedModel hold() {
+            gate = new CountDownLatch(1);
+            return this;
+        }
+
+        void release() {
+            gate.countDown();
+        }
+
+        void awaitStarted() throws InterruptedException {
+            if (!started.tryAcquire(10, TimeUnit.SECONDS)) {
+                throw new AssertionError(replica + " never started a batch");
+            }
+        }
+
+        @Override
+        public List<Integer> predict(List<Integer> batch) throws Exception {
+            batches.add(List.copyOf(batch));
+            started.release();
+            gate.await();
+            List<Integer> out = new ArrayList<>();
+            batch.forEach(x -> out.add(2 * x));
+            return out;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    static Duration seconds(long s) {
+        return Duration.ofSeconds(s);
+    }
+}
