@@ -43,8 +43,7 @@ public final class Deployment<I, O> {
         this.batching = b.batching;
         this.minReplicas = b.minReplicas;
         this.maxReplicas = b.maxReplicas;
-        this.initialReplicas = b.initialReplicas < 0 ? Math.max(b.minReplicas, Math.min(1, b.maxReplicas))
-                : b.initialReplicas;
+        this.initialReplicas = b.initialReplicas; // -1: the default, computed from min and max
         this.maxOngoingBatchesPerReplica = b.maxOngoingBatchesPerReplica;
         this.resources = b.resources;
         this.autoscaling = b.autoscaling;
@@ -110,7 +109,7 @@ public final class Deployment<I, O> {
 
     /** Replicas started at deploy time: the builder's value, or {@code max(min, 1)} capped at max. */
     public int initialReplicas() {
-        return initialReplicas;
+        return initialReplicas >= 0 ? initialReplicas : Math.max(minReplicas, Math.min(1, maxReplicas));
     }
 
     public int maxOngoingBatchesPerReplica() {
