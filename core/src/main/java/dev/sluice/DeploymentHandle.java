@@ -43,6 +43,11 @@ public interface DeploymentHandle<I, O> {
      * run, lets the old replicas finish what they were given, then closes them. No request is lost or fails
      * because of the swap. The returned future completes when new requests go to the new replicas, or
      * fails (and the old replicas keep serving) if the new ones cannot start.
+     *
+     * <p>New replicas start beside the old ones as far as the resources allow. Traffic moves once every new
+     * replica runs, or once the ones that could be placed run and the others wait for resources the old
+     * ones hold; those start when the old replicas have drained and stopped, and new requests wait in the
+     * queue until then (if none could be placed, until the first one starts).
      */
     CompletableFuture<Void> update(ModelFactory<I, O> factory);
 

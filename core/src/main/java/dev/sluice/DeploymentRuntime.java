@@ -40,7 +40,8 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         final WorkerBatcher<I, O> batcher;
         final List<Replica<I, O>> replicas = new ArrayList<>();
         int target;
-        int startFailures;
+        /** Read without the lock by submit(), to refuse at once when no replica can start. */
+        volatile int startFailures;
         SluiceStatus.StartFailure lastStartFailure;
         Throwable lastStartError;
         long nextStartAt = Long.MIN_VALUE;
@@ -64,7 +65,11 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         }
 
         long running() {
-            return replicas.stream().filter(r -> r.state == Replica.State.RUNNING).count();
+            return count(Replica.State.RUNNING);
+        }
+
+        long count(Replica.State state) {
+            return replicas.stream().filter(r -> r.state == state).count();
         }
 
         ModelException notStarting() {
@@ -228,7 +233,9 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
                 ModelException e = new ModelException(name, null, "update to v" + n.version + " failed: its "
                         + "replicas could not start; v" + g.version + " keeps serving", n.lastStartError);
                 outside.add(() -> f.completeExceptionally(e));
-            } else if (n.running() >= n.target) {
+            } else if (n.running() >= n.target || (n.count(Replica.State.STARTING) == 0 && n.count(Replica.State.PENDING) > 0)) {
+                // All its replicas run, or the rest cannot be placed until the old ones free their resources:
+                // move traffic now; the pending ones start when the old generation has drained and stopped.
                 swap(n, outside);
             }
         }
@@ -335,7 +342,8 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
 
     /** Moves a generation's replicas towards its target: adds, removes, places, starts, stops. */
     private void converge(Generation g, long now, List<Runnable> outside) {
-        int target = g == current || g == next ? g.target : (g.drained ? 0 : (int) g.live());
+        // A replaced generation keeps its last count (lost replicas are replaced) until its queue drained.
+        int target = g == current || g == next || !g.drained ? g.target : 0;
         List<Replica<I, O>> live = new ArrayList<>();
         for (Replica<I, O> r : g.replicas) {
             if (r.live()) {

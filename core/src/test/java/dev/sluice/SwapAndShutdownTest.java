@@ -127,6 +127,33 @@ class SwapAndShutdownTest {
     }
 
     @Test
+    void anUpdateOnAFullGpuMovesTrafficOnceTheOldReplicasFreeIt() throws Exception {
+        GpuDevice gpu = new GpuDevice(0, "GPU-test-0", "Test GPU", 8L << 30);
+        try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(8).gpu(gpu).build()).build()) {
+            DeploymentHandle<Integer, String> h = sluice.deploy(Deployment.<Integer, String>builder("tagger",
+                    ctx -> new Versioned("v1", ctx)).replicas(2).resources(r -> r.gpus(0.5)).build());
+            h.awaitReady(Duration.ofSeconds(10));
+            eventually("both halves of the GPU taken", () -> h.status().count("RUNNING") == 2);
+            List<CompletableFuture<String>> fs = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                fs.add(h.submit(i));
+            }
+            CompletableFuture<Void> update = h.update(ctx -> new Versioned("v2", ctx));
+            for (int i = 200; i < 400; i++) {
+                fs.add(h.submit(i));
+                LockSupport.parkNanos(20_000);
+            }
+            update.get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < fs.size(); i++) {
+                assertTrue(fs.get(i).get(10, TimeUnit.SECONDS).endsWith(":" + i));
+            }
+            eventually("two v2 replicas on the GPU", () -> h.status().count("RUNNING") == 2
+                    && h.status().replicas().stream().allMatch(r -> r.version() == 2));
+            assertEquals("v2:5", h.submit(5).get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void anUpdateMayChangeTheSettingsButNotTheName() throws Exception {
         try (Sluice sluice = Sluice.builder().resources(Fixtures.cpus(4)).build()) {
             Deployment<Integer, String> d = Deployment.<Integer, String>builder("tagger", ctx -> new Versioned("v1", ctx)).build();
