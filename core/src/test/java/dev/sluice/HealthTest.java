@@ -106,7 +106,7 @@ class HealthTest {
         models.get("rec#1").healthy.set(false);
         runFor(Duration.ofMillis(1200));
         eventually("replaced", sluice::reconcile, () -> ids(h).equals(List.of("rec#2")) && h.status().count("RUNNING") == 1);
-        assertTrue(models.get("rec#1").closed);
+        eventually("the lost replica's model closed", () -> models.get("rec#1").closed);
         assertEquals(10, h.submit(5).get(10, TimeUnit.SECONDS));
         assertEquals(List.of(5), models.get("rec#2").seen);
     }
@@ -190,7 +190,7 @@ class HealthTest {
         assertTrue(e.replica().startsWith("rec#"), e.replica());
         assertTrue(e.getMessage().contains("threw java.lang.AssertionError"), e.getMessage());
         eventually("replaced", sluice::reconcile, () -> h.status().count("RUNNING") == 2 && !ids(h).contains(e.replica()));
-        assertTrue(models.get(e.replica()).closed);
+        eventually("the lost replica's model closed", () -> models.get(e.replica()).closed);
         for (int i = 0; i < 10; i++) {
             assertEquals(2 * i, h.submit(i).get(10, TimeUnit.SECONDS));
         }

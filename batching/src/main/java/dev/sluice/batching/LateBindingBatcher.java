@@ -15,7 +15,6 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -82,12 +81,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
 
     /** Requests admitted and still QUEUED (plus, transiently, producers between admission and publish). */
     private final AtomicInteger queued = new AtomicInteger();
-    /** Free workers, most recently freed first (so a light load stays on warm workers). */
-    private final ConcurrentLinkedDeque<Lane<I, O>> idle = new ConcurrentLinkedDeque<>();
-    /** Workers in state IDLE; may lag {@code idle} by a moment, never counts a worker that is not there. */
-    private final AtomicInteger freeWorkers = new AtomicInteger();
-    /** Workers not retired or abandoned; never less than {@code freeWorkers}. */
-    private final AtomicInteger liveWorkers = new AtomicInteger();
+    private final Workers<I, O> workers = new Workers<>();
     private final Set<Batch<I, O>> running = ConcurrentHashMap.newKeySet();
     /** Requests of abandoned workers going back to the head of the queue; the former moves them. */
     private final ConcurrentLinkedQueue<PendingRequest<I, O>> requeued = new ConcurrentLinkedQueue<>();
@@ -213,7 +207,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         // Pairs with the fence in park(): either the former sees this slot or we see it parked.
         VarHandle.fullFence();
         int state = formerState;
-        if (state == AWAIT_ARRIVAL && handOffOnArrival && freeWorkers.get() > 0 && dispatchOnArrival()) {
+        if (state == AWAIT_ARRIVAL && handOffOnArrival && workers.free() > 0 && dispatchOnArrival()) {
             return request;
         }
         if (state != RUNNING && (state == AWAIT_ARRIVAL
@@ -279,7 +273,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             boolean expiriesDue = soonest != null && soonest.deadline <= now;
             formerNeeded |= expiriesDue;
             PendingRequest<I, O> oldest;
-            while (!expiriesDue && freeWorkers.get() > 0 && (oldest = firstLive()) != null) {
+            while (!expiriesDue && workers.free() > 0 && (oldest = firstLive()) != null) {
                 if (waitForCompany(now, oldest, closing, runningBatches()) > 0) {
                     formerNeeded = true; // a policy wait: timing it is the former's job
                     break;
@@ -358,11 +352,11 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             }
             long wakeAt = Long.MAX_VALUE;
             int awaiting = AWAIT_ARRIVAL;
-            int observedFree = freeWorkers.get();
+            int observedFree = workers.free();
             boolean observedClosing = closing;
             PendingRequest<I, O> oldest;
             while (observedFree > 0 && (oldest = firstLive()) != null) {
-                long wait = waitForCompany(now, oldest, observedClosing, Math.max(0, liveWorkers.get() - observedFree));
+                long wait = waitForCompany(now, oldest, observedClosing, Math.max(0, workers.live() - observedFree));
                 if (wait > 0) {
                     wakeAt = now + wait;
                     // A policy that waits for the whole of maxDelay only cares about a full batch; any other
@@ -371,7 +365,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
                     break;
                 }
                 dispatch(true);
-                observedFree = freeWorkers.get();
+                observedFree = workers.free();
                 drain();
                 now = ticker.read();
             }
@@ -426,7 +420,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             boolean arrivalsMatter = awaiting == AWAIT_ARRIVAL ? arrived > 0
                     : awaiting == AWAIT_FULL_BATCH && queued.get() >= maxBatchSize;
             boolean earlierDeadline = !deadlines.isEmpty() && deadlines.peek().deadline < wakeAt;
-            if (arrivalsMatter || earlierDeadline || freeWorkers.get() != observedFree
+            if (arrivalsMatter || earlierDeadline || workers.free() != observedFree
                     || closing != observedClosing || forced || failWaiting != null) {
                 return;
             }
@@ -539,21 +533,21 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             }
             r.completeExceptionally(new DeadlineExceededException(name, r.timeout,
                     "after " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms in the queue, before dispatch ("
-                            + runningBatches() + " of " + liveWorkers.get() + " workers busy)"));
+                            + runningBatches() + " of " + workers.live() + " workers busy)"));
             notifyExpired(waited);
         }
     }
 
     /** Takes a free worker, claims up to maxBatchSize live requests, oldest first, and hands them to it. */
     private boolean dispatch(boolean mayExpire) {
-        Lane<I, O> worker = takeIdle();
+        Lane<I, O> worker = workers.take();
         if (worker == null) {
             return true;
         }
         List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(1, queued.get())));
         boolean clean = claimBatch(batch, mayExpire);
         if (batch.isEmpty()) {
-            finish(worker);
+            workers.release(worker);
             return clean;
         }
         Batch<I, O> work = new Batch<>(batch, worker);
@@ -571,10 +565,10 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             // The worker is given back (or, for an added worker, whose executor refusing work means it is
             // gone, retired) before the callers hear of it.
             if (workerMode) {
-                worker.abandonment.compareAndSet(null, new Abandonment(false, error));
+                worker.abandonment.compareAndSet(null, new Lane.Abandonment(false, error));
                 retireNow(worker);
             } else {
-                finish(worker);
+                workers.release(worker);
             }
             for (PendingRequest<I, O> r : batch) {
                 r.completeExceptionally(error);
@@ -703,7 +697,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             } else {
                 RUNNING_ON.set(outer);
             }
-            finish(worker);
+            workers.release(worker);
             wakeFormer();
         }
     }
@@ -766,7 +760,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
 
     @Override
     public int workers() {
-        return liveWorkers.get();
+        return workers.live();
     }
 
     @Override
@@ -776,95 +770,36 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     }
 
     private void addIdle(Lane<I, O> worker) {
-        liveWorkers.incrementAndGet();
-        idle.offerFirst(worker);
-        freeWorkers.incrementAndGet();
+        workers.add(worker);
         wakeFormer();
     }
 
-    /** A free worker, now busy, or null if there is none. */
-    private Lane<I, O> takeIdle() {
-        Lane<I, O> worker;
-        while ((worker = idle.pollFirst()) != null) {
-            // A worker retired while free is still in the deque: it fails this and is dropped.
-            if (worker.state.compareAndSet(Lane.IDLE, Lane.BUSY)) {
-                freeWorkers.decrementAndGet();
-                return worker;
-            }
-        }
-        return null;
-    }
-
-    /** A busy worker is done for now: it becomes free, or finishes retiring; an abandoned one is left alone. */
-    private void finish(Lane<I, O> worker) {
-        while (true) {
-            int s = worker.state.get();
-            if (s == Lane.BUSY) {
-                if (worker.state.compareAndSet(Lane.BUSY, Lane.IDLE)) {
-                    idle.offerFirst(worker);
-                    freeWorkers.incrementAndGet();
-                    return;
-                }
-            } else if (s == Lane.RETIRING) {
-                if (worker.state.compareAndSet(Lane.RETIRING, Lane.RETIRED)) {
-                    liveWorkers.decrementAndGet();
-                    worker.retired.complete(null);
-                    return;
-                }
-            } else {
-                return;
-            }
-        }
-    }
-
     CompletableFuture<Void> retire(Lane<I, O> worker) {
-        while (true) {
-            int s = worker.state.get();
-            if (s == Lane.IDLE) {
-                if (worker.state.compareAndSet(Lane.IDLE, Lane.RETIRED)) {
-                    freeWorkers.decrementAndGet();
-                    liveWorkers.decrementAndGet();
-                    worker.retired.complete(null);
-                    wakeFormer();
-                    break;
-                }
-            } else if (s == Lane.BUSY) {
-                if (worker.state.compareAndSet(Lane.BUSY, Lane.RETIRING)) {
-                    break;
-                }
-            } else {
-                break;
-            }
+        if (workers.retire(worker)) {
+            wakeFormer();
         }
         return worker.retired.copy();
     }
 
     int abandon(Lane<I, O> worker, boolean requeue, RuntimeException error) {
         java.util.Objects.requireNonNull(error, "error");
-        if (!worker.abandonment.compareAndSet(null, new Abandonment(requeue, error))) {
+        if (!worker.abandonment.compareAndSet(null, new Lane.Abandonment(requeue, error))) {
             return 0;
         }
         return retireNow(worker);
     }
 
-    /** Moves a worker to RETIRED at once; its running batch, if any, is abandoned as its abandonment says. */
+    /** Retires a worker at once; its running batch, if any, is abandoned as its abandonment says. */
     private int retireNow(Lane<I, O> worker) {
-        int s;
-        do {
-            s = worker.state.get();
-            if (s == Lane.RETIRED) {
-                return 0;
-            }
-        } while (!worker.state.compareAndSet(s, Lane.RETIRED));
-        if (s == Lane.IDLE) {
-            freeWorkers.decrementAndGet();
+        int before = workers.retireNow(worker);
+        int back = 0;
+        if (before == Lane.BUSY || before == Lane.RETIRING) {
+            Batch<I, O> work = worker.current;
+            // Requeue before the worker stops counting: a closing former must see the requests before it
+            // sees no batch running.
+            back = work == null ? 0 : abandonBatch(work);
+            workers.gone(worker);
         }
-        Batch<I, O> work = s == Lane.IDLE ? null : worker.current;
-        // Requeue before the worker stops counting: a closing former must see the requests before it sees
-        // no batch running.
-        int back = work == null ? 0 : abandonBatch(work);
-        liveWorkers.decrementAndGet();
-        worker.retired.complete(null);
         LockSupport.unpark(former);
         return back;
     }
@@ -878,20 +813,20 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             work.abandoned = true;
         }
         running.remove(work);
-        Abandonment how = work.worker.abandonment.get();
+        Lane.Abandonment how = work.worker.abandonment.get();
         int back = 0;
         for (PendingRequest<I, O> r : work.requests) {
             if (!r.isClaimed()) {
                 continue; // completed by the worker before it was abandoned
             }
-            if (how.requeue && r.retryCause == null && !forced) {
-                r.requeue(how.error);
+            if (how.requeue() && r.retryCause == null && !forced) {
+                r.requeue(how.error());
                 queued.incrementAndGet();
                 requeued.offer(r);
                 back++;
             } else {
                 r.settle();
-                r.completeExceptionally(how.error);
+                r.completeExceptionally(how.error());
             }
         }
         return back;
@@ -1059,7 +994,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
 
     @Override
     public int runningBatches() {
-        return Math.max(0, liveWorkers.get() - freeWorkers.get());
+        return workers.busy();
     }
 
     @Override
@@ -1071,7 +1006,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     public String toString() {
         return "DynamicBatcher[" + name + ", maxBatchSize=" + maxBatchSize + ", maxDelay="
                 + TimeUnit.NANOSECONDS.toMicros(maxDelayNanos) + "us, queueCapacity=" + capacity
-                + (workerMode ? ", workers=" : ", maxConcurrentBatches=") + liveWorkers.get() + ", policy=" + policy + "]";
+                + (workerMode ? ", workers=" : ", maxConcurrentBatches=") + workers.live() + ", policy=" + policy + "]";
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -1147,7 +1082,8 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         PendingRequest<I, O> request;
     }
 
-    private static final class Batch<I, O> {
+    /** A claimed batch and the worker it was given to. */
+    static final class Batch<I, O> {
         final List<PendingRequest<I, O>> requests;
         final Lane<I, O> worker;
         /** Set once, under the batch's lock, by abandonBatch; read unlocked only as an early exit. */
@@ -1156,62 +1092,6 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         Batch(List<PendingRequest<I, O>> requests, Lane<I, O> worker) {
             this.requests = requests;
             this.worker = worker;
-        }
-    }
-
-    /** How an abandoned worker's unfinished requests end. */
-    private record Abandonment(boolean requeue, RuntimeException error) {}
-
-    /** One worker: a function and the executor it runs on, one batch at a time. */
-    static final class Lane<I, O> implements WorkerBatcher.Worker {
-        static final int IDLE = 0;
-        static final int BUSY = 1;
-        /** Busy, and retires when its batch ends. */
-        static final int RETIRING = 2;
-        static final int RETIRED = 3;
-
-        private final LateBindingBatcher<I, O> owner;
-        final String name;
-        final BatchFunction<I, O> function;
-        final Executor executor;
-        final AtomicInteger state = new AtomicInteger(IDLE);
-        final java.util.concurrent.atomic.AtomicReference<Abandonment> abandonment =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        final CompletableFuture<Void> retired = new CompletableFuture<>();
-        /** The batch it runs or last ran. */
-        volatile Batch<I, O> current;
-
-        Lane(LateBindingBatcher<I, O> owner, String name, BatchFunction<I, O> function, Executor executor) {
-            this.owner = owner;
-            this.name = name;
-            this.function = function;
-            this.executor = executor;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public boolean isBusy() {
-            int s = state.get();
-            return s == BUSY || s == RETIRING;
-        }
-
-        @Override
-        public CompletableFuture<Void> retire() {
-            return owner.retire(this);
-        }
-
-        @Override
-        public int abandon(boolean requeue, RuntimeException error) {
-            return owner.abandon(this, requeue, error);
-        }
-
-        @Override
-        public String toString() {
-            return "Worker[" + name + ", " + (isBusy() ? "busy" : state.get() == RETIRED ? "retired" : "free") + "]";
         }
     }
 
@@ -1253,7 +1133,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
 
         @Override
         public int maxConcurrentBatches() {
-            return liveWorkers.get();
+            return workers.live();
         }
 
         @Override
