@@ -3,7 +3,6 @@ package dev.sluice.bench;
 import dev.sluice.batching.BatchObserver;
 import dev.sluice.batching.BatchPolicy;
 import dev.sluice.batching.DynamicBatcher;
-import dev.sluice.batching.OverloadedException;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.DirectoryStream;
@@ -19,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
@@ -29,10 +27,10 @@ import org.HdrHistogram.Recorder;
  * Open-loop load driver for the dynamic batcher with a fake model ({@link FakeModel}: {@code fixed +
  * perItem * n}, one batch at a time by default).
  *
- * <p>Arrivals are Poisson at a target rate. A sender thread computes each request's <em>intended</em> send
- * time in advance, waits for it and submits; latency is measured from the intended time to completion, so
- * a sender that falls behind (GC pause, a slow submit, a late wakeup) does not hide queueing delay
- * (coordinated omission). The sender's own lateness is reported separately.
+ * <p>Arrivals are Poisson at a target rate. A sender thread ({@link OpenLoopSender}) computes each request's
+ * <em>intended</em> send time in advance, waits for it and submits; latency is measured from the intended
+ * time to completion, so a sender that falls behind (GC pause, a slow submit, a late wakeup) does not hide
+ * queueing delay (coordinated omission). The sender's own lateness is reported separately.
  *
  * <p>For each policy it measures (a) throughput at saturation, closed loop with a deep window and/or open
  * loop above capacity, as a fraction of the analytic limit {@code maxBatch / (fixed + perItem * maxBatch)}
@@ -498,10 +496,6 @@ public final class OpenLoopDriver {
     /** Poisson arrivals at {@code rate}; latency from the intended send time. */
     Point runOpen(String policy, double rate, double durationS, String kind, long seed) throws InterruptedException {
         BatchStats stats = new BatchStats();
-        LongAdder completed = new LongAdder();
-        LongAdder failed = new LongAdder();
-        LongAdder rejected = new LongAdder();
-        AtomicLong outstanding = new AtomicLong();
         Recorder latency = new Recorder(3);
         Recorder lag = new Recorder(3);
         CountingPolicy counting = new CountingPolicy(policy(policy));
@@ -509,45 +503,15 @@ public final class OpenLoopDriver {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
         long measureStart = start + secondsToNanos(o.warmupS);
         long end = measureStart + secondsToNanos(durationS);
-        long senderSpin = micros(o.senderSpinUs);
-        Thread sender = new Thread(() -> {
-            PoissonArrivals arrivals = new PoissonArrivals(rate, seed);
-            while (true) {
-                long intended = start + arrivals.nextArrivalNanos();
-                if (intended >= end) {
-                    return;
-                }
-                FakeModel.sleepUntil(intended, senderSpin);
-                boolean measured = intended >= measureStart;
-                if (measured) {
-                    lag.recordValue(Math.max(0, System.nanoTime() - intended));
-                }
-                outstanding.incrementAndGet();
-                b.submit(INPUT).whenComplete((v, e) -> {
-                    long now = System.nanoTime();
-                    if (e == null) {
-                        completed.increment();
-                        if (measured) {
-                            latency.recordValue(now - intended);
-                        }
-                    } else if (e instanceof OverloadedException) {
-                        rejected.increment();
-                    } else {
-                        failed.increment();
-                    }
-                    outstanding.decrementAndGet();
-                });
-            }
-        }, "open-loop-sender");
+        OpenLoopSender sender = new OpenLoopSender("open-loop-sender", PhasedArrivals.constant(rate, end - start, seed),
+                start, micros(o.senderSpinUs), () -> b.submit(INPUT),
+                OpenLoopSender.measuredFrom(measureStart, latency, lag));
         sender.start();
-        Point pt = measureWindow(policy, kind, rate, stats, counting, completed, failed, rejected, measureStart, end);
+        Point pt = measureWindow(policy, kind, rate, stats, counting, sender.completed, sender.failed, sender.rejected,
+                measureStart, end);
         sender.join();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (outstanding.get() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        if (outstanding.get() > 0) {
-            log("WARNING: " + outstanding.get() + " requests still outstanding 60 s after the last send");
+        if (!sender.awaitOutstanding(TimeUnit.SECONDS.toNanos(60))) {
+            log("WARNING: " + sender.outstanding() + " requests still outstanding 60 s after the last send");
         }
         b.close();
         pt.latency = latency.getIntervalHistogram();
