@@ -32,6 +32,22 @@ public final class FakeModel<T> implements BatchFunction<T, T> {
         return fixedNanos + perItemNanos * n;
     }
 
+    /** Requests per second when every batch is full and follows the last at once: {@code maxBatch / c(maxBatch)}. */
+    public double capacity(int maxBatch) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be at least 1, was " + maxBatch);
+        }
+        return maxBatch * 1e9 / batchNanos(maxBatch);
+    }
+
+    /** The same model with its fixed and per-item costs multiplied by {@code factor} (the spin is kept). */
+    public FakeModel<T> slowerBy(double factor) {
+        if (!(factor > 0) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException("factor must be positive and finite, was " + factor);
+        }
+        return new FakeModel<>(Math.round(fixedNanos * factor), Math.round(perItemNanos * factor), spinNanos);
+    }
+
     @Override
     public List<T> apply(List<T> batch) {
         sleepUntil(System.nanoTime() + batchNanos(batch.size()), spinNanos);

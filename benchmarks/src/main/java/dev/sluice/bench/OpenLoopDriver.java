@@ -150,7 +150,7 @@ public final class OpenLoopDriver {
 
     /** Requests per second when every batch is full and back to back: {@code concurrency * n / c(n)}. */
     static double analyticCapacity(int maxBatch, long fixedNanos, long perItemNanos, int concurrency) {
-        return concurrency * maxBatch * 1e9 / (fixedNanos + perItemNanos * (double) maxBatch);
+        return concurrency * new FakeModel<>(fixedNanos, perItemNanos, 0).capacity(maxBatch);
     }
 
     static long micros(double us) {
@@ -571,7 +571,7 @@ public final class OpenLoopDriver {
                 System.nanoTime()};
     }
 
-    private static void sleepUntilNanoTime(long t) {
+    static void sleepUntilNanoTime(long t) {
         long left;
         while ((left = t - System.nanoTime()) > 0) {
             LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
@@ -682,7 +682,7 @@ public final class OpenLoopDriver {
         System.out.flush();
     }
 
-    private static String ms(long nanos) {
+    static String ms(long nanos) {
         return nanos < 0 ? "-" : String.format(Locale.ROOT, "%.3f", nanos / 1e6);
     }
 
