@@ -1,0 +1,91 @@
+package dev.sluice.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+class ReplicaCountPlotTest {
+
+    @Test
+    void aWellFormedSvgWithOneVertexPerSample() throws Exception {
+        List<ReplicaCountPlot.Point> points = new ArrayList<>();
+        for (int i = 0; i <= 450; i++) {
+            double t = -10 + i * 0.1;
+            int running = t < 2 ? 1 : t < 20 ? 4 : 2;
+            points.add(new ReplicaCountPlot.Point(t, running, Math.min(4, running + 1)));
+        }
+        String svg = ReplicaCountPlot.svg("Replicas & <load> step", "sub", "seconds", points,
+                List.of(new ReplicaCountPlot.Marker(0, "load 10% \u2192 80%"), new ReplicaCountPlot.Marker(20, "back")), 4);
+        Document doc = parse(svg);
+        assertEquals("svg", doc.getDocumentElement().getLocalName());
+
+        Element running = polyline(doc, "running");
+        Element target = polyline(doc, "target");
+        assertEquals(points.size(), running.getAttribute("points").trim().split("\\s+").length);
+        assertEquals(points.size(), target.getAttribute("points").trim().split("\\s+").length);
+        assertEquals(2, byClass(doc, "line", "marker"));
+        assertTrue(svg.contains("Replicas &amp; &lt;load&gt; step"));
+    }
+
+    @Test
+    void verticesLieInsideThePlotAndHigherCountsAreHigherUp() throws Exception {
+        List<ReplicaCountPlot.Point> points = List.of(new ReplicaCountPlot.Point(0, 1, 1),
+                new ReplicaCountPlot.Point(1, 4, 4), new ReplicaCountPlot.Point(2, 0, 0));
+        Document doc = parse(ReplicaCountPlot.svg("t", "u", "s", points, List.of(), 4));
+        String[] xy = polyline(doc, "running").getAttribute("points").trim().split("\\s+");
+        double[] y = new double[xy.length];
+        for (int i = 0; i < xy.length; i++) {
+            String[] p = xy[i].split(",");
+            double x = Double.parseDouble(p[0]);
+            y[i] = Double.parseDouble(p[1]);
+            assertTrue(x >= 0 && x <= ReplicaCountPlot.WIDTH, "x " + x);
+            assertTrue(y[i] >= 0 && y[i] <= ReplicaCountPlot.HEIGHT, "y " + y[i]);
+        }
+        assertTrue(y[1] < y[0] && y[0] < y[2], "SVG y grows downwards: 4 above 1 above 0");
+    }
+
+    @Test
+    void tickStepsAreRound() {
+        assertEquals(5, ReplicaCountPlot.tickStep(45), 1e-9);
+        assertEquals(1, ReplicaCountPlot.tickStep(10), 1e-9);
+        assertEquals(0.2, ReplicaCountPlot.tickStep(2), 1e-9);
+        assertEquals(10, ReplicaCountPlot.tickStep(100), 1e-9);
+    }
+
+    private static Document parse(String svg) throws Exception {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        return f.newDocumentBuilder().parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static Element polyline(Document doc, String id) {
+        NodeList all = doc.getElementsByTagNameNS("*", "polyline");
+        for (int i = 0; i < all.getLength(); i++) {
+            Element e = (Element) all.item(i);
+            if (id.equals(e.getAttribute("id"))) {
+                return e;
+            }
+        }
+        throw new AssertionError("no polyline with id " + id);
+    }
+
+    private static int byClass(Document doc, String tag, String cls) {
+        NodeList all = doc.getElementsByTagNameNS("*", tag);
+        int n = 0;
+        for (int i = 0; i < all.getLength(); i++) {
+            if (cls.equals(((Element) all.item(i)).getAttribute("class"))) {
+                n++;
+            }
+        }
+        return n;
+    }
+}
