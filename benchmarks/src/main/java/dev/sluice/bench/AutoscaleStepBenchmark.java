@@ -32,11 +32,13 @@ import org.HdrHistogram.Histogram;
  * <p>"Needed" replicas for an offered load are {@code ceil(load / targetUtilization)}, capped to
  * {@code [max(1, min), max]}, where the load is the offered rate in replicas' worth of that capacity. The
  * autoscaler itself measures load as busy replicas plus queued batches. That equals the offered load only
- * when a batch costs about the same per input whatever its size; the default model is such one
- * ({@code 200 us + 1000 us x n}). With a large fixed cost per batch (an accelerator's:
- * {@code --fixed-us 10000 --per-item-us 500}) a replica at low load runs small batches back to back and
- * counts as busy, so the deployment scales up at 10% load already and does not scale down; the report
- * then says so below its table.
+ * when a batch costs the same per input whatever its size, so the default model is linear
+ * ({@code 0 us + 1000 us x n}, a CPU model's cost). With a fixed cost per batch a replica at low load runs
+ * small batches back to back and counts as busier than the offered load: with an accelerator's cost
+ * ({@code --fixed-us 10000 --per-item-us 500}) the deployment scales up at 10% load already and does not
+ * scale down; with {@code --fixed-us 200 --per-item-us 1000} it may settle at 2 replicas after the step
+ * down, where 1 is needed. The report says so below its table when a step starts from another count than
+ * the load before it needs, and shows "not reached" when the count never gets there.
  *
  * <p>Every {@code --sample-ms} (100) it samples the deployment's RUNNING replica count and its target. It
  * reports, per step, when the target and the RUNNING count first reached the needed count (to within a
@@ -70,7 +72,7 @@ public final class AutoscaleStepBenchmark {
         long downscaleDelayMs = 5000;
         double targetUtilization = 0.7;
         double tolerance = 0.2;
-        double fixedUs = 200;
+        double fixedUs = 0;
         double perItemUs = 1_000;
         double spinUs = 0;
         int maxBatch = 32;
@@ -146,7 +148,7 @@ public final class AutoscaleStepBenchmark {
                     "  --down-s 15                       then seconds back at the low load (0: no step down)",
                     "  --look-back-ms 2000 --upscale-delay-ms 1000 --downscale-delay-ms 5000",
                     "  --target-utilization 0.7 --tolerance 0.2      the AutoscalingPolicy",
-                    "  --fixed-us 200 --per-item-us 1000  fake model: batch of n takes fixed + perItem*n (nearly linear;",
+                    "  --fixed-us 0 --per-item-us 1000   fake model: batch of n takes fixed + perItem*n (linear by default;",
                     "                                    see the class comment for what a large fixed cost does)",
                     "  --spin-us 0                       model: park, then spin the last N us (0: park only)",
                     "  --max-batch 32 --max-delay-ms 2 --policy eager --queue-capacity 65536   batching",
@@ -210,8 +212,8 @@ public final class AutoscaleStepBenchmark {
 
     /** When a count was first reached after a step, and the latency around it. */
     record Step(String name, double offered, int needed, int neededBefore, int runningAtStep, int targetAtStep,
-            long stepAt, long nextAt, long targetReachedAt, long runningReachedAt, Histogram before,
-            Histogram transition, Histogram after, int maxQueueDepth) {
+            long stepAt, long nextAt, long targetReachedAt, long runningReachedAt, long drainedAt,
+            Histogram before, Histogram transition, Histogram after, int maxQueueDepth) {
 
         static final long NEVER = Long.MAX_VALUE;
     }
@@ -317,6 +319,7 @@ public final class AutoscaleStepBenchmark {
             Sample atStep = null;
             long targetReached = Step.NEVER;
             long runningReached = Step.NEVER;
+            long drained = Step.NEVER;
             int maxQueue = 0;
             for (Sample s : samples) {
                 if (s.at() < stepAt) {
@@ -333,6 +336,9 @@ public final class AutoscaleStepBenchmark {
                 if (runningReached == Step.NEVER && (up ? s.running() >= need : s.running() <= need)) {
                     runningReached = s.at();
                 }
+                if (runningReached != Step.NEVER && drained == Step.NEVER && s.queueDepth() <= o.maxBatch) {
+                    drained = s.at();
+                }
             }
             long settled = Math.min(runningReached, nextAt);
             // Before the step: the second half of the previous phase (its first half is warmup).
@@ -342,8 +348,8 @@ public final class AutoscaleStepBenchmark {
             String name = String.format(Locale.ROOT, "%s %.0f%% -> %.0f%%", up ? "up" : "down",
                     100 * phases.get(i - 1).ratePerSecond() / o.rate(1), 100 * offered / o.rate(1));
             steps.add(new Step(name, offered, need, needBefore, atStep == null ? 0 : atStep.running(),
-                    atStep == null ? 0 : atStep.target(), stepAt, nextAt, targetReached, runningReached, before,
-                    transition, after, maxQueue));
+                    atStep == null ? 0 : atStep.target(), stepAt, nextAt, targetReached, runningReached, drained,
+                    before, transition, after, maxQueue));
         }
         return steps;
     }
@@ -415,15 +421,17 @@ public final class AutoscaleStepBenchmark {
                         + " from the step to the first ").append(o.sampleMs).append(" ms sample that showed the count;"
                         + " latency from the intended send time, by send time: before = second half of the previous"
                         + " phase, transition = step until RUNNING reached the need, after = from then to the next"
-                        + " step.\n\n");
+                        + " step (so it includes draining the backlog of the transition; the queue column says when"
+                        + " at most one batch was left waiting).\n\n");
         out.append("| step | offered req/s | needed | running / target at the step | target reached it after s "
-                + "| RUNNING reached it after s | p99 before ms | p99 transition ms (requests) | p99 after ms (requests) "
-                + "| max queue depth |\n");
-        out.append("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+                + "| RUNNING reached it after s | queue back under one batch after s | p99 before ms "
+                + "| p99 transition ms (requests) | p99 after ms (requests) | max queue depth |\n");
+        out.append("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Step s : steps) {
-            out.append(String.format(Locale.ROOT, "| %s | %.1f | %d | %d / %d | %s | %s | %s | %s | %s | %d |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %.1f | %d | %d / %d | %s | %s | %s | %s | %s | %s | %d |%n",
                     s.name(), s.offered(), s.needed(), s.runningAtStep(), s.targetAtStep(),
-                    after(s.targetReachedAt(), s.stepAt()), after(s.runningReachedAt(), s.stepAt()), p99(s.before()),
+                    after(s.targetReachedAt(), s.stepAt()), after(s.runningReachedAt(), s.stepAt()),
+                    after(s.drainedAt(), s.stepAt()), p99(s.before()),
                     p99WithCount(s.transition()), p99WithCount(s.after()), s.maxQueueDepth()));
         }
         for (Step s : steps) {

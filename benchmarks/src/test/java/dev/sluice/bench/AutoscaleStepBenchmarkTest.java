@@ -24,6 +24,15 @@ class AutoscaleStepBenchmarkTest {
     }
 
     @Test
+    void theDefaultModelIsLinearSoTheOfferedLoadIsWhatTheAutoscalerMeasures() {
+        AutoscaleStepBenchmark.Options o = new AutoscaleStepBenchmark.Options();
+        assertEquals(0, o.cost().batchNanos(0));
+        assertEquals(1_000, o.replicaCapacity(), 1e-9);
+        assertEquals(400, o.phases().get(0).ratePerSecond(), 1e-9);
+        assertEquals(3_200, o.phases().get(1).ratePerSecond(), 1e-9);
+    }
+
+    @Test
     void phasesStepFromLowToHighAndBack() {
         AutoscaleStepBenchmark.Options o = AutoscaleStepBenchmark.Options.parse(new String[] {
             "--low-s", "4", "--high-s", "6", "--down-s", "8", "--fixed-us", "1000", "--per-item-us", "100",
