@@ -6,7 +6,8 @@ import java.util.Locale;
 
 /**
  * The autoscaling decision of one deployment (see {@link AutoscalingPolicy} for the rule). Fed one sample
- * per control-loop pass: the clock, the deployment's cumulative busy time and its queue depth. Samples are
+ * per control-loop pass: the clock, the deployment's cumulative busy time and inputs run, and its queue
+ * depth. Samples are
  * weighted by the time between them, so extra passes at the same instant change nothing.
  *
  * <p>Not thread-safe: used under the runtime's lock.
@@ -15,7 +16,7 @@ final class Autoscaler {
     /** What the autoscaler decided on one pass. */
     record Decision(int target, String action, String reason) {}
 
-    private record Sample(long at, long busyNanos, double queueIntegral) {}
+    private record Sample(long at, long busyNanos, long items, double queueIntegral) {}
 
     private final AutoscalingPolicy policy;
     private final ArrayDeque<Sample> window = new ArrayDeque<>();
@@ -37,11 +38,14 @@ final class Autoscaler {
 
     /**
      * @param busyNanos the deployment's replicas' total time running batches so far (never decreasing)
+     * @param items inputs its replicas have run so far (never decreasing)
+     * @param perItemAtFullBatchNanos what one input costs when batches are full ({@code a / maxBatchSize + b}
+     *     of the fitted batch cost), or -1 when not known yet
      * @param current replicas now wanted (running, starting or pending)
      * @param mayScaleDown false while the deployment drains for shutdown
      */
-    Decision decide(long now, long busyNanos, int queueDepth, int current, int min, int max, int maxBatchSize,
-            boolean mayScaleDown) {
+    Decision decide(long now, long busyNanos, long items, double perItemAtFullBatchNanos, int queueDepth, int current,
+            int min, int max, int maxBatchSize, boolean mayScaleDown) {
         if (lastAt != Long.MIN_VALUE && now > lastAt) {
             queueIntegral += (double) lastDepth * (now - lastAt);
         }
@@ -53,7 +57,7 @@ final class Autoscaler {
         if (newest != null && newest.at >= now) {
             window.pollLast(); // several passes at one instant keep one sample
         }
-        window.addLast(new Sample(now, busyNanos, queueIntegral));
+        window.addLast(new Sample(now, busyNanos, items, queueIntegral));
         long lookBack = policy.lookBack().toNanos();
         // Keep the newest sample at or before the window's start as its base.
         while (window.size() > 2) {
@@ -80,14 +84,20 @@ final class Autoscaler {
         if (span <= 0) {
             return decided(current, "hold", "no load measured yet");
         }
-        double busy = (double) (busyNanos - base.busyNanos) / span;
-        double queued = (queueIntegral - base.queueIntegral) / span / maxBatchSize;
-        double load = Math.max(0, busy) + Math.max(0, queued);
+        double busy = Math.max(0, (double) (busyNanos - base.busyNanos) / span);
+        // Busy time overstates the need when batches are small: with a fixed cost per call, replicas that
+        // share a light load run tiny batches back to back and look busy. The work the same inputs need at
+        // full batches is what fewer replicas would spend on them, so that is the load (never more than busy).
+        double work = perItemAtFullBatchNanos < 0 ? busy
+                : Math.min(busy, (items - base.items) * perItemAtFullBatchNanos / span);
+        double queued = Math.max(0, (queueIntegral - base.queueIntegral) / span / maxBatchSize);
+        double load = work + queued;
         double target = policy.targetUtilization();
         int up = clamp((int) Math.ceil(load / target - 1e-9), floor, max);
         int down = clamp((int) Math.ceil(load / (target * (1 - policy.tolerance())) - 1e-9), floor, max);
-        String measured = String.format(Locale.ROOT, "load %.2f (%.2f replicas busy + %.2f batches queued) over %d ms,"
-                + " target %.2f per replica", load, busy, queued, span / 1_000_000, target);
+        String measured = String.format(Locale.ROOT, "load %.2f (%.2f replicas' work at full batches, %.2f busy;"
+                + " + %.2f batches queued) over %d ms, target %.2f per replica", load, work, busy, queued,
+                span / 1_000_000, target);
         int direction = up > current ? 1 : (down < current && mayScaleDown) ? -1 : 0;
         if (direction == 0) {
             wishSince = Long.MIN_VALUE;

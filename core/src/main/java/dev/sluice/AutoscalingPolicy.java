@@ -6,9 +6,13 @@ import java.util.Objects;
 /**
  * How a deployment's replica count follows its load. Immutable; {@link #defaults()} or {@link #builder()}.
  *
- * <p>The load is measured over the last {@code lookBack}: the mean number of busy replicas (time spent
- * running batches, divided by the window) plus the mean queue depth in full batches ({@code depth /
- * maxBatchSize}). The autoscaler wants {@code ceil(load / targetUtilization)} replicas to scale up, and
+ * <p>The load is measured over the last {@code lookBack}, in replicas: the work the inputs run needed at
+ * full batches (inputs times the fitted cost of one input in a full batch, {@code a / maxBatchSize + b}
+ * for a batch cost {@code a + b*n}; never more than the replicas' busy time, and the busy time itself until
+ * the cost is known), divided by the window, plus the mean queue depth in full batches ({@code depth /
+ * maxBatchSize}). Counting work at full batches matters for models with a fixed cost per call: replicas
+ * sharing a light load run small batches back to back and look busy, though fewer replicas would serve it
+ * with larger batches. The autoscaler wants {@code ceil(load / targetUtilization)} replicas to scale up, and
  * scales down only to {@code ceil(load / (targetUtilization * (1 - tolerance)))}: the band between the two
  * keeps a steady load from flapping between two counts. A change is made once it has been wanted for the
  * whole {@code upscaleDelay} (or {@code downscaleDelay}); so a load step is answered within about

@@ -190,6 +190,10 @@ public final class Deployment<I, O> {
          * {@code queueCapacity}, {@code policy}, {@code isolateFailures}, {@code observer},
          * {@code closeGracePeriod}. Concurrency is set here by {@link #maxOngoingBatchesPerReplica} and the
          * replica count, so {@code maxConcurrentBatches} and {@code executor} are refused at deploy time.
+         *
+         * <p>Applied once per version of the deployment (at deploy, and again for each update, whose queue
+         * runs beside the old one while it drains), so create a stateful policy inside the lambda
+         * ({@code b -> b.policy(BatchPolicy.adaptive())}) rather than passing one instance to both.
          */
         public Builder<I, O> batching(Consumer<DynamicBatcher.Builder<I, O>> batching) {
             this.batching = Objects.requireNonNull(batching, "batching");

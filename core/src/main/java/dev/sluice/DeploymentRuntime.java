@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.batching.BatchCostModel;
 import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.batching.InvalidInputException;
@@ -39,6 +40,8 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         final Deployment<I, O> config;
         final WorkerBatcher<I, O> batcher;
         final List<Replica<I, O>> replicas = new ArrayList<>();
+        /** This version's batch cost, learnt from its replicas' batches. */
+        final BatchCostModel cost = new BatchCostModel();
         int target;
         /** Read without the lock by submit(), to refuse at once when no replica can start. */
         volatile int startFailures;
@@ -89,6 +92,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
     private CompletableFuture<Void> nextSwapped;
     private final List<Generation> retiring = new ArrayList<>();
     private long retiredBusyNanos;
+    private long retiredItems;
     private boolean closed;
 
     DeploymentRuntime(Sluice sluice, Deployment<I, O> deployment) {
@@ -218,8 +222,10 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
             checkReplicas(g, now, outside);
         }
         Generation g = current;
-        Autoscaler.Decision d = autoscaler.decide(now, busyNanos(now), g.batcher.queueDepth(), g.target,
-                g.config.minReplicas(), g.config.maxReplicas(), g.batcher.maxBatchSize(), !sluice.closing);
+        int maxBatch = g.batcher.maxBatchSize();
+        Autoscaler.Decision d = autoscaler.decide(now, busyNanos(now), itemsRun(), g.cost.perItemAtFullBatchNanos(maxBatch),
+                g.batcher.queueDepth(), g.target, g.config.minReplicas(), g.config.maxReplicas(), maxBatch,
+                !sluice.closing);
         g.target = d.target();
         if (g.givenUp() && g.live() == 0 && g.batcher.queueDepth() > 0) {
             g.batcher.failWaiting(g.notStarting());
@@ -251,6 +257,18 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
             all.add(next);
         }
         return all;
+    }
+
+    private long itemsRun() {
+        long items = retiredItems;
+        for (Generation g : generations()) {
+            for (Replica<I, O> r : g.replicas) {
+                if (r.state != Replica.State.STOPPED) {
+                    items += r.items();
+                }
+            }
+        }
+        return items;
     }
 
     private long busyNanos(long now) {
@@ -353,7 +371,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         if (live.size() < target && !g.givenUp() && now >= g.nextStartAt) {
             for (int i = live.size(); i < target; i++) {
                 Replica<I, O> r = new Replica<>(name + "#" + replicaIds.incrementAndGet(), g.version,
-                        g.config.maxOngoingBatchesPerReplica(), sluice.ticker);
+                        g.config.maxOngoingBatchesPerReplica(), sluice.ticker, g.cost);
                 g.replicas.add(r);
                 live.add(r);
             }
@@ -421,6 +439,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
             return;
         }
         retiredBusyNanos += r.busyNanos(sluice.ticker.read());
+        retiredItems += r.items();
         r.state = Replica.State.STOPPED;
         g.replicas.remove(r);
         if (r.placement != null) {

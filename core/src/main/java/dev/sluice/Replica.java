@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.batching.BatchCostModel;
 import dev.sluice.batching.Ticker;
 import dev.sluice.batching.WorkerBatcher;
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ final class Replica<I, O> {
     final String id;
     final int version;
     private final Ticker ticker;
+    /** The deployment version's batch cost, fed by every successful batch. */
+    private final BatchCostModel cost;
 
     // Guarded by the runtime's lock.
     State state = State.PENDING;
@@ -47,10 +50,11 @@ final class Replica<I, O> {
     volatile String lastError;
     final java.util.concurrent.atomic.AtomicBoolean modelClosed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    Replica(String id, int version, int slots, Ticker ticker) {
+    Replica(String id, int version, int slots, Ticker ticker, BatchCostModel cost) {
         this.id = id;
         this.version = version;
         this.ticker = ticker;
+        this.cost = cost;
         this.startedAt = new AtomicLongArray(slots);
         for (int i = 0; i < slots; i++) {
             startedAt.set(i, IDLE);
@@ -62,13 +66,20 @@ final class Replica<I, O> {
         long start = ticker.read();
         startedAt.set(slot, start);
         inFlight.addAndGet(batch.size());
+        boolean ok = false;
         try {
-            return m.predict(batch);
+            List<O> out = m.predict(batch);
+            ok = true;
+            return out;
         } catch (Exception e) {
             lastError = e.toString();
             throw e;
         } finally {
-            busyNanos.addAndGet(Math.max(0, ticker.read() - start));
+            long took = Math.max(0, ticker.read() - start);
+            if (ok) {
+                cost.record(batch.size(), took);
+            }
+            busyNanos.addAndGet(took);
             startedAt.set(slot, IDLE);
             inFlight.addAndGet(-batch.size());
             batches.incrementAndGet();
@@ -98,6 +109,11 @@ final class Replica<I, O> {
             }
         }
         return longest;
+    }
+
+    /** Inputs it has run (successfully or not). */
+    long items() {
+        return items.get();
     }
 
     int inFlight() {

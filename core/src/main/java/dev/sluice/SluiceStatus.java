@@ -13,6 +13,9 @@ import java.util.Objects;
  * @param deployments every deployment, in the order deployed
  */
 public record SluiceStatus(ResourceStatus resources, List<DeploymentStatus> deployments) {
+    /** The states a replica in a snapshot can be in. */
+    static final List<String> REPLICA_STATES = List.of("PENDING", "STARTING", "RUNNING", "DRAINING");
+
     public SluiceStatus {
         Objects.requireNonNull(resources, "resources");
         deployments = List.copyOf(deployments);
@@ -98,9 +101,16 @@ public record SluiceStatus(ResourceStatus resources, List<DeploymentStatus> depl
             replicas = List.copyOf(replicas);
         }
 
-        /** Replicas in a given state ({@code RUNNING}, {@code PENDING}, ...). */
-        public long count(String replicaState) {
-            return replicas.stream().filter(r -> r.state().equals(replicaState)).count();
+        /**
+         * Replicas in a given state: {@code PENDING}, {@code STARTING}, {@code RUNNING} or {@code DRAINING}.
+         *
+         * @throws IllegalArgumentException for any other name (so a typo is not silently 0)
+         */
+        public int count(String replicaState) {
+            if (!REPLICA_STATES.contains(replicaState)) {
+                throw new IllegalArgumentException("replica state must be one of " + REPLICA_STATES + ", was " + replicaState);
+            }
+            return (int) replicas.stream().filter(r -> r.state().equals(replicaState)).count();
         }
 
         @Override

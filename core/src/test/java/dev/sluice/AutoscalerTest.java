@@ -54,7 +54,7 @@ class AutoscalerTest {
                 busy += (long) (served * PASS);
                 // Work that does not fit waits in the queue (in requests, 8 per batch here).
                 queue = wanted > replicas ? (int) ((wanted - replicas) * 8 * 4) : 0;
-                last = autoscaler.decide(now, busy, queue, replicas, min, max, 8, true);
+                last = autoscaler.decide(now, busy, 0, -1, queue, replicas, min, max, 8, true);
                 replicas = last.target();
                 history.add(replicas);
             }
@@ -69,6 +69,88 @@ class AutoscalerTest {
             }
             return changes;
         }
+    }
+
+    /**
+     * Replicas that batch, with a batch costing {@code a + b*n}: each replica's share of the arrivals forms
+     * batches of the size that keeps it just busy (eager batching), so small batches at light load make
+     * every replica look busy. The autoscaler is given the exact cost of an input in a full batch.
+     */
+    private static final class BatchingFleet {
+        final Autoscaler autoscaler = new Autoscaler(POLICY);
+        final double a;
+        final double b;
+        final int maxBatch;
+        long now;
+        long busy;
+        long items;
+        double queue;
+        int replicas;
+        final List<Integer> history = new ArrayList<>();
+        Autoscaler.Decision last;
+
+        BatchingFleet(double aSeconds, double bSeconds, int maxBatch, int replicas) {
+            this.a = aSeconds;
+            this.b = bSeconds;
+            this.maxBatch = maxBatch;
+            this.replicas = replicas;
+        }
+
+        double capacityPerReplica() {
+            return maxBatch / (a + b * maxBatch);
+        }
+
+        void run(double seconds, double arrivalsPerSecond, int min, int max) {
+            double pass = PASS / 1e9;
+            for (int i = 0; i < (int) Math.round(seconds * 10); i++) {
+                now += PASS;
+                double capacity = replicas * capacityPerReplica();
+                double offered = arrivalsPerSecond + queue / pass;
+                double served = Math.min(offered, capacity);
+                queue = Math.max(0, (offered - served) * pass);
+                double perReplica = served / Math.max(1, replicas);
+                double busyEach;
+                if (served >= capacity) {
+                    busyEach = 1;
+                } else {
+                    double n = Math.max(1, Math.min(maxBatch, perReplica * a / (1 - perReplica * b)));
+                    busyEach = Math.min(1, perReplica / n * (a + b * n));
+                }
+                busy += (long) (busyEach * replicas * PASS);
+                items += (long) (served * pass);
+                last = autoscaler.decide(now, busy, items, (a / maxBatch + b) * 1e9, (int) queue, replicas, min,
+                        max, maxBatch, true);
+                replicas = last.target();
+                history.add(replicas);
+            }
+        }
+    }
+
+    @Test
+    void replicasThatLookBusyOnlyBecauseTheirBatchesAreSmallScaleDown() {
+        // 10 ms + 0.5 ms per item, batches up to 32: one replica serves 1,231/s at full batches. At 400/s
+        // four replicas each run batches of about one, back to back, and are busy all the time; the inputs
+        // need 400 * (10/32 + 0.5) ms = 0.33 replicas of work.
+        BatchingFleet f = new BatchingFleet(0.010, 0.0005, 32, 4);
+        f.run(30, 400, 1, 4);
+        assertEquals(1, f.replicas, f.history.toString());
+        assertTrue(f.last.reason().contains("0.33 replicas' work at full batches"), f.last.reason());
+        f.run(30, 400, 1, 4);
+        assertEquals(1, f.replicas, "and it stays there: " + f.history.subList(300, 600));
+    }
+
+    @Test
+    void aStepTo80PercentOfFourReplicasAtFullBatchesScalesToFourAndStays() {
+        BatchingFleet f = new BatchingFleet(0.010, 0.0005, 32, 1);
+        double fourAt80 = 0.8 * 4 * f.capacityPerReplica();
+        f.run(10, 0.1 * 4 * f.capacityPerReplica(), 1, 4);
+        assertEquals(1, f.replicas, f.history.toString());
+        f.run(30, fourAt80, 1, 4);
+        List<Integer> afterStep = f.history.subList(100, 400);
+        int reached = afterStep.indexOf(4);
+        assertTrue(reached >= 0 && reached < 60, "four within lookBack + upscale delays: " + afterStep);
+        assertTrue(afterStep.subList(reached, afterStep.size()).stream().allMatch(n -> n == 4),
+                "and held, no flapping: " + afterStep);
     }
 
     @Test
@@ -145,7 +227,7 @@ class AutoscalerTest {
         assertEquals(1, s.changesIn(0), "one step, 1 -> 0: " + s.history);
 
         s.now += PASS;
-        Autoscaler.Decision d = s.autoscaler.decide(s.now, s.busy, 1, 0, 0, 4, 8, true);
+        Autoscaler.Decision d = s.autoscaler.decide(s.now, s.busy, 0, -1, 1, 0, 0, 4, 8, true);
         assertEquals(1, d.target(), "a waiting request at zero starts a replica without delay");
         assertTrue(d.reason().contains("no replica"), d.reason());
     }
@@ -166,7 +248,7 @@ class AutoscalerTest {
         Autoscaler.Decision d = null;
         for (int i = 0; i < 300; i++) {
             now += PASS;
-            d = a.decide(now, 0, 0, 3, 0, 4, 8, false);
+            d = a.decide(now, 0, 0, -1, 0, 3, 0, 4, 8, false);
         }
         assertEquals(3, d.target());
     }
@@ -178,7 +260,7 @@ class AutoscalerTest {
         for (int i = 0; i < 100; i++) {
             once.run(0.1, 3.0);
             twice.run(0.1, 3.0);
-            twice.last = twice.autoscaler.decide(twice.now, twice.busy, twice.queue, twice.replicas, 1, 4, 8, true);
+            twice.last = twice.autoscaler.decide(twice.now, twice.busy, 0, -1, twice.queue, twice.replicas, 1, 4, 8, true);
             twice.replicas = twice.last.target();
         }
         assertEquals(once.history, twice.history);
@@ -188,7 +270,7 @@ class AutoscalerTest {
     void theDecisionSaysWhatItMeasured() {
         Simulation s = new Simulation(POLICY, 1, 4, 1);
         s.run(3, 1.0);
-        assertTrue(s.last.reason().contains("replicas busy"), s.last.reason());
+        assertTrue(s.last.reason().contains("1.00 busy"), s.last.reason());
         assertTrue(s.last.reason().contains("target 0.50"), s.last.reason());
         assertTrue(s.last.action().equals("waiting to scale up") || s.last.action().equals("scale up"), s.last.action());
     }

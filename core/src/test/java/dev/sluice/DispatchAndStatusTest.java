@@ -150,6 +150,7 @@ class DispatchAndStatusTest {
         h.submit(1).get(10, TimeUnit.SECONDS);
         assertEquals(0, before.deployment("d").replicas().get(0).batches(), "a snapshot does not change");
         assertThrows(UnsupportedOperationException.class, () -> before.deployments().clear());
+        assertThrows(IllegalArgumentException.class, () -> before.deployment("d").count("Running"), "a typo is not 0");
         assertPlain(SluiceStatus.class);
     }
 

@@ -225,9 +225,9 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
             return this;
         }
 
-        /** Builds and starts the batcher (its former thread starts now; worker threads on first use). */
         /**
-         * Builds a batcher that runs {@code function} on its own workers.
+         * Builds and starts a batcher that runs {@code function} on its own workers (its former thread starts
+         * now; worker threads on first use).
          *
          * @throws IllegalStateException if this builder came from {@link WorkerBatcher#builder()}
          */

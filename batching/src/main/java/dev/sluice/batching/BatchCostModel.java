@@ -1,0 +1,72 @@
+package dev.sluice.batching;
+
+/**
+ * The cost of one batch as a function of its size, {@code c(n) = a + b*n}, fitted online by least squares
+ * with exponential forgetting (the last ~50 batches weigh most). {@code a} is the fixed cost of a call,
+ * {@code b} the cost per item. Until {@link #MIN_SAMPLES} batches are seen it knows nothing; when the sizes
+ * seen barely vary (so {@code a} cannot be told from {@code b}) it attributes the whole cost to {@code b},
+ * the pessimistic reading: it never promises savings from batching that it has not seen.
+ *
+ * <p>Used by the adaptive batch policy to decide whether waiting pays, and by the Sluice runtime to tell
+ * how much work a load needs at full batches. Thread-safe.
+ */
+public final class BatchCostModel {
+    /** Weight kept by old observations at each new one: about the last 1/(1-DECAY) batches count. */
+    static final double DECAY = 0.98;
+    /** Batches needed before the fit is trusted. */
+    public static final int MIN_SAMPLES = 8;
+
+    private double sw;
+    private double sn;
+    private double snn;
+    private double st;
+    private double snt;
+    private long samples;
+
+    /** Records one batch of {@code size} inputs that took {@code nanos}. */
+    public synchronized void record(int size, long nanos) {
+        double n = size;
+        double t = nanos;
+        sw = sw * DECAY + 1;
+        sn = sn * DECAY + n;
+        snn = snn * DECAY + n * n;
+        st = st * DECAY + t;
+        snt = snt * DECAY + n * t;
+        samples++;
+    }
+
+    /** Fitted fixed cost per batch in nanoseconds ({@code a}), or -1 before enough batches. */
+    public double fixedCostNanos() {
+        return fit()[0];
+    }
+
+    /** Fitted cost per item in nanoseconds ({@code b}), or -1 before enough batches. */
+    public double perItemCostNanos() {
+        return fit()[1];
+    }
+
+    /**
+     * The cost of one item when batches are full ({@code a / maxBatchSize + b}), in nanoseconds, or -1
+     * before enough batches.
+     */
+    public double perItemAtFullBatchNanos(int maxBatchSize) {
+        double[] ab = fit();
+        return ab[0] < 0 ? -1 : ab[0] / maxBatchSize + ab[1];
+    }
+
+    /** {a, b}, each -1 before enough batches. */
+    synchronized double[] fit() {
+        if (samples < MIN_SAMPLES) {
+            return new double[] {-1, -1};
+        }
+        double meanN = sn / sw;
+        double meanT = st / sw;
+        double varN = snn / sw - meanN * meanN;
+        double covNT = snt / sw - meanN * meanT;
+        if (varN < 0.25) {
+            return new double[] {0, Math.max(0, meanT / Math.max(1, meanN))};
+        }
+        double b = Math.max(0, covNT / varN);
+        return new double[] {Math.max(0, meanT - b * meanN), b};
+    }
+}
