@@ -2,7 +2,6 @@ package dev.sluice;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -84,9 +83,5 @@ final class Fixtures {
         public void close() {
             closed = true;
         }
-    }
-
-    static Duration seconds(long s) {
-        return Duration.ofSeconds(s);
     }
 }
