@@ -86,6 +86,18 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
     void close(Duration grace);
 
     /** Starts a builder for a batcher that feeds {@code function}. */
+    /**
+     * What the batcher did with the request behind {@code future}: how long it waited in the queue, the size
+     * of the batch it first reached the function in, and the worker (replica) that ran it. Read it once the
+     * future has completed.
+     *
+     * @return the dispatch, or null if the future is not one a batcher returned (or a copy of one), or its
+     *     request never reached the function (refused, expired, cancelled while queued)
+     */
+    static Dispatch dispatchOf(CompletableFuture<?> future) {
+        return future instanceof PendingRequest<?, ?> r ? r.dispatch() : null;
+    }
+
     static <I, O> Builder<I, O> builder(BatchFunction<I, O> function) {
         return new Builder<>(Objects.requireNonNull(function, "function"));
     }

@@ -886,6 +886,9 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             }
             queueWaits[inputs.size()] = now - r.enqueuedAt;
             inputs.add(r.input);
+            if (!retry) {
+                r.batch = work; // the batch it first reached the function in, for DynamicBatcher.dispatchOf
+            }
         }
         int n = inputs.size();
         if (n == 0) {
@@ -897,6 +900,10 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         List<O> outputs = null;
         Throwable failure = null;
         long start = ticker.read();
+        if (!retry) {
+            work.startedAt = start;
+            work.size = n;
+        }
         try {
             outputs = work.worker.function.apply(Collections.unmodifiableList(inputs));
         } catch (Throwable t) {
@@ -1088,6 +1095,9 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         final Lane<I, O> worker;
         /** Set once, under the batch's lock, by abandonBatch; read unlocked only as an early exit. */
         volatile boolean abandoned;
+        /** When the function first got it, and how many inputs it had then (before any failure isolation). */
+        long startedAt;
+        int size;
 
         Batch(List<PendingRequest<I, O>> requests, Lane<I, O> worker) {
             this.requests = requests;

@@ -47,6 +47,8 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
      * ends with if it cannot be retried. Written before the state goes back to QUEUED.
      */
     RuntimeException retryCause;
+    /** The batch in which the function first saw it; written by that worker before the future completes. */
+    LateBindingBatcher.Batch<I, O> batch;
 
     PendingRequest(LateBindingBatcher<I, O> owner, I input, long enqueuedAt, long deadline, Duration timeout) {
         this.owner = owner;
@@ -77,6 +79,12 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
     void requeue(RuntimeException cause) {
         retryCause = cause;
         STATE.setVolatile(this, QUEUED);
+    }
+
+    /** What happened to it in the batcher, or null while it has not reached the function. */
+    Dispatch dispatch() {
+        LateBindingBatcher.Batch<I, O> b = batch;
+        return b == null ? null : new Dispatch(Math.max(0, b.startedAt - enqueuedAt), b.size, b.worker.name);
     }
 
     @Override

@@ -253,6 +253,26 @@ class WorkerBatcherTest {
     }
 
     @Test
+    void aCompletedRequestTellsItsQueueWaitBatchSizeAndWorker() throws Exception {
+        ManualTicker ticker = new ManualTicker();
+        WorkerBatcher<Integer, Integer> b = WorkerBatcher.<Integer, Integer>builder()
+                .name("dep").maxBatchSize(8).maxDelay(Duration.ZERO).ticker(ticker).buildWithWorkers();
+        batchers.add(b);
+        List<CompletableFuture<Integer>> fs = List.of(b.submit(1), b.submit(2), b.submit(3));
+        CompletableFuture<Integer> cancelled = b.submit(4);
+        cancelled.cancel(false);
+        ticker.advance(Duration.ofMillis(7));
+        b.addWorker("dep#3", new RecordingFunction(), thread());
+        for (CompletableFuture<Integer> f : fs) {
+            f.get(10, TimeUnit.SECONDS);
+            Dispatch d = DynamicBatcher.dispatchOf(f);
+            assertEquals(new Dispatch(Duration.ofMillis(7).toNanos(), 3, "dep#3"), d);
+        }
+        assertEquals(null, DynamicBatcher.dispatchOf(cancelled), "never reached the function");
+        assertEquals(null, DynamicBatcher.dispatchOf(fs.get(0).thenApply(x -> x)), "not a batcher's future");
+    }
+
+    @Test
     void builderSaysWhichKindOfBatcherItBuilds() {
         assertThrows(IllegalStateException.class, () -> WorkerBatcher.<Integer, Integer>builder().build());
         IllegalStateException e = assertThrows(IllegalStateException.class,
