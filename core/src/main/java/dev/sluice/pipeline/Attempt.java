@@ -1,0 +1,113 @@
+package dev.sluice.pipeline;
+
+import dev.sluice.batching.Dispatch;
+import dev.sluice.batching.DynamicBatcher;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/**
+ * One attempt of one step of one request: what a {@link Task} needs while it runs (the time left, the
+ * executor, memory kept across attempts) and what it reports for the trace (dispatches, a routing note).
+ * Futures it started are tracked so a timeout or a cancellation can cancel them (a deployment request
+ * cancelled while queued never reaches the model). Thread-safe.
+ */
+final class Attempt {
+    private final PipelineRun<?, ?> run;
+    private final PipelineRun.StepState state;
+    private final List<CompletableFuture<?>> tracked = new ArrayList<>();
+    private boolean cancelled;
+    private long queueWait = -1;
+    private int batchSize;
+    private TreeSet<String> replicas;
+    private int elements;
+    private String note;
+
+    Attempt(PipelineRun<?, ?> run, PipelineRun.StepState state) {
+        this.run = run;
+        this.state = state;
+    }
+
+    /** What is left of the pipeline's deadline (at least 1 ns), or null without a deadline. */
+    Duration remaining() {
+        long left = run.remainingNanos();
+        return left == Long.MAX_VALUE ? null : Duration.ofNanos(Math.max(1, left));
+    }
+
+    Executor executor() {
+        return run.executor();
+    }
+
+    /** State a task keeps across the attempts of its step in this request, made on first use. */
+    Object memo(Supplier<Object> make) {
+        synchronized (state) {
+            if (state.memo == null) {
+                state.memo = make.get();
+            }
+            return state.memo;
+        }
+    }
+
+    boolean[] memoFlags(int n) {
+        synchronized (state) {
+            if (state.flags == null) {
+                state.flags = new boolean[n];
+            }
+            return state.flags;
+        }
+    }
+
+    void track(CompletableFuture<?> f) {
+        synchronized (this) {
+            if (!cancelled) {
+                tracked.add(f);
+                return;
+            }
+        }
+        f.cancel(false);
+    }
+
+    void cancel() {
+        List<CompletableFuture<?>> copy;
+        synchronized (this) {
+            cancelled = true;
+            copy = new ArrayList<>(tracked);
+        }
+        copy.forEach(f -> f.cancel(false));
+    }
+
+    /** Records what the batcher did with a finished deployment request. */
+    void dispatched(CompletableFuture<?> f) {
+        Dispatch d = DynamicBatcher.dispatchOf(f);
+        if (d == null) {
+            return;
+        }
+        synchronized (this) {
+            queueWait = Math.max(queueWait, d.queueWaitNanos());
+            batchSize = Math.max(batchSize, d.batchSize());
+            if (d.worker() != null) {
+                if (replicas == null) {
+                    replicas = new TreeSet<>();
+                }
+                replicas.add(d.worker());
+            }
+        }
+    }
+
+    synchronized void elements(int n) {
+        elements = n;
+    }
+
+    synchronized void note(String text) {
+        note = text;
+    }
+
+    synchronized Trace.Span span(String step, int attempt, long start, long duration, String outcome, Throwable error) {
+        return new Trace.Span(step, attempt, start, duration, outcome, error == null ? null : error.toString(),
+                queueWait, batchSize, replicas == null ? null : String.join(",", replicas), elements, note);
+    }
+}

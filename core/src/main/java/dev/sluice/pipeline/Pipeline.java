@@ -1,0 +1,497 @@
+package dev.sluice.pipeline;
+
+import dev.sluice.DeploymentHandle;
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.batching.OverloadedException;
+import dev.sluice.batching.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * A request made of several steps: a graph whose steps take earlier steps' outputs. Steps whose inputs are
+ * ready run at once (independent steps in parallel); each step retries alone under its own
+ * {@link RetryPolicy}, with its own timeout, and may fall back to a value; the pipeline's deadline bounds
+ * every step under it. Every result carries a {@link Trace}.
+ *
+ * <pre>{@code
+ * Pipeline.Builder<Image> b = Pipeline.builder("ocr");
+ * Ref<Image> image = b.input();
+ * Ref<List<Box>> boxes = b.step("detect").retry(RetryPolicy.attempts(3)).call(detector, image);
+ * Ref<List<Crop>> crops = b.step("crop").apply(Crops::cut, image, boxes);
+ * Ref<List<String>> lines = b.step("recognize").each(recognizer, crops);
+ * Pipeline<Image, List<String>> ocr = b.build(lines);
+ * Result<List<String>> r = ocr.submit(img, Duration.ofMillis(200)).join();
+ * }</pre>
+ *
+ * <p>The returned future completes once every step has ended: with a {@link Result}, or with
+ * {@link PipelineStepException} (a step failed for good; carries the trace), {@link OverloadedException}
+ * (more than {@code maxInFlight} requests in flight), {@link InvalidInputException} (a null input), or as
+ * cancelled. Cancelling it cancels the running steps (deployment requests still queued never reach their
+ * model) and no further step starts. When a step fails for good, the steps still running are cancelled too.
+ *
+ * <p>Threading: thread-safe; {@code submit} never blocks. Steps run on the threads that complete their
+ * inputs (replica threads for deployment calls), on the pipeline's executor ({@link Task#blocking}), or on
+ * the scheduler's thread after a backoff.
+ *
+ * @param <I> input type
+ * @param <O> output type
+ */
+public final class Pipeline<I, O> {
+    private static final ExecutorService DEFAULT_EXECUTOR = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "sluice-pipeline-worker");
+        t.setDaemon(true);
+        return t;
+    });
+
+    final String name;
+    final List<Node> nodes;
+    final int output;
+    final int maxInFlight;
+    final Ticker ticker;
+    final Scheduler scheduler;
+    final Executor executor;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    private Pipeline(Builder<I> b, int output) {
+        this.name = b.name;
+        this.nodes = List.copyOf(b.nodes);
+        this.output = output;
+        this.maxInFlight = b.maxInFlight;
+        this.ticker = b.ticker;
+        this.scheduler = b.scheduler;
+        this.executor = b.executor;
+    }
+
+    /** Starts a pipeline named {@code name} whose input is of type {@code I}. */
+    public static <I> Builder<I> builder(String name) {
+        return new Builder<>(name);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The steps' names, in the order they were added. */
+    public List<String> steps() {
+        return nodes.stream().skip(1).map(n -> n.name).toList();
+    }
+
+    /** Requests submitted and not yet ended. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Runs the pipeline on {@code input}, without a deadline. Never blocks. */
+    public CompletableFuture<Result<O>> submit(I input) {
+        return start(input, null);
+    }
+
+    /**
+     * Runs the pipeline on {@code input}; every step must end within {@code deadline} of now, and deployment
+     * requests carry what is left of it (an expired one never reaches its model).
+     */
+    public CompletableFuture<Result<O>> submit(I input, Duration deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        return start(input, deadline);
+    }
+
+    private CompletableFuture<Result<O>> start(I input, Duration deadline) {
+        if (input == null) {
+            return CompletableFuture.failedFuture(new InvalidInputException("pipeline '" + name + "': input must not be null"));
+        }
+        if (inFlight.incrementAndGet() > maxInFlight) {
+            inFlight.decrementAndGet();
+            return CompletableFuture.failedFuture(new OverloadedException(name, maxInFlight));
+        }
+        PipelineRun<I, O> run = new PipelineRun<>(this, deadline);
+        run.start(input);
+        return run;
+    }
+
+    /** Called once per run when it has ended or was cancelled. */
+    void ended() {
+        inFlight.decrementAndGet();
+    }
+
+    @Override
+    public String toString() {
+        return "Pipeline[" + name + ", steps " + steps() + "]";
+    }
+
+    // ---------------------------------------------------------------- the graph
+
+    /** One step of the graph: where its input comes from and what it does. */
+    static final class Node {
+        final String name;
+        final int[] deps;
+        /** Builds the step's input from its dependencies' values (in {@code deps} order). */
+        final Function<Object[], Object> assemble;
+        final Task.Body<Object, Object> body;
+        RetryPolicy retry = RetryPolicy.none();
+        long timeoutNanos = Long.MAX_VALUE;
+        Function<Throwable, Object> fallback;
+
+        Node(String name, int[] deps, Function<Object[], Object> assemble, Task.Body<Object, Object> body) {
+            this.name = name;
+            this.deps = deps;
+            this.assemble = assemble;
+            this.body = body;
+        }
+    }
+
+    /** The values a {@code join} step was given, by the refs it named. */
+    public static final class Inputs {
+        private final Map<Ref<?>, Object> values;
+
+        Inputs(Map<Ref<?>, Object> values) {
+            this.values = values;
+        }
+
+        /** @throws IllegalArgumentException if {@code ref} is not one of the step's inputs */
+        @SuppressWarnings("unchecked")
+        public <T> T get(Ref<T> ref) {
+            if (!values.containsKey(ref)) {
+                throw new IllegalArgumentException("'" + ref.step + "' is not an input of this step; inputs: "
+                        + values.keySet().stream().map(r -> r.step).toList());
+            }
+            return (T) values.get(ref);
+        }
+    }
+
+    /** A step's output that may still be given a fallback. */
+    public static final class StepRef<T> extends Ref<T> {
+        private final Node node;
+
+        StepRef(Builder<?> owner, int index, Node node) {
+            super(owner, index, node.name);
+            this.node = node;
+        }
+
+        /** When the step fails for good, the pipeline goes on with {@code value} instead (shown in the trace). */
+        public StepRef<T> orElse(T value) {
+            return orElseGet(e -> value);
+        }
+
+        /** When the step fails for good, the pipeline goes on with what {@code fallback} makes of the failure. */
+        public StepRef<T> orElseGet(Function<? super Throwable, ? extends T> fallback) {
+            Objects.requireNonNull(fallback, "fallback");
+            owner.checkOpen();
+            node.fallback = fallback::apply;
+            return this;
+        }
+    }
+
+    /**
+     * Builds a {@link Pipeline}. Every step names the refs it takes, which must come from this builder;
+     * names must be unique. Not thread-safe.
+     */
+    public static final class Builder<I> {
+        final String name;
+        final List<Node> nodes = new ArrayList<>();
+        private final Set<String> names = new HashSet<>();
+        private final Ref<I> input;
+        int maxInFlight = 1024;
+        Ticker ticker = Ticker.system();
+        Scheduler scheduler = Scheduler.system();
+        Executor executor = DEFAULT_EXECUTOR;
+        private boolean built;
+
+        private Builder(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("pipeline name must not be blank");
+            }
+            this.name = name;
+            nodes.add(new Node("input", new int[0], v -> null, null));
+            names.add("input");
+            this.input = new Ref<>(this, 0, "input");
+        }
+
+        /** The pipeline's input. */
+        public Ref<I> input() {
+            return input;
+        }
+
+        /**
+         * Starts a step named {@code stepName}: set its options, then say what it does.
+         *
+         * @throws IllegalArgumentException if the name is blank or already taken
+         */
+        public Step step(String stepName) {
+            checkOpen();
+            Objects.requireNonNull(stepName, "step name");
+            if (stepName.isBlank()) {
+                throw new IllegalArgumentException("pipeline '" + name + "': step name must not be blank");
+            }
+            if (names.contains(stepName)) {
+                throw new IllegalArgumentException("pipeline '" + name + "': step name '" + stepName + "' is taken"
+                        + ("input".equals(stepName) ? " by the pipeline's input" : " by an earlier step"));
+            }
+            return new Step(stepName);
+        }
+
+        /** Requests in flight at most; past it {@code submit} fails at once with OverloadedException. Default 1024. */
+        public Builder<I> maxInFlight(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxInFlight must be at least 1, was " + max);
+            }
+            this.maxInFlight = max;
+            return this;
+        }
+
+        /** The clock of the trace and of deadlines. Default {@link Ticker#system()}. */
+        public Builder<I> ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** Runs timeouts and retry backoffs. Default {@link Scheduler#system()}. */
+        public Builder<I> scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** Runs {@link Task#blocking} steps. Default: a shared pool of daemon threads. */
+        public Builder<I> executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * The pipeline whose result is {@code output}.
+         *
+         * @throws IllegalArgumentException if {@code output} comes from another builder
+         */
+        public <O> Pipeline<I, O> build(Ref<O> output) {
+            checkOpen();
+            check(output, "the pipeline's output");
+            built = true;
+            return new Pipeline<>(this, output.index);
+        }
+
+        void checkOpen() {
+            if (built) {
+                throw new IllegalStateException("pipeline '" + name + "' was built; its builder cannot change it");
+            }
+        }
+
+        private void check(Ref<?> ref, String usedBy) {
+            Objects.requireNonNull(ref, () -> usedBy + ": an input ref is null");
+            if (ref.owner != this) {
+                throw new IllegalArgumentException("pipeline '" + name + "': " + usedBy + " takes '" + ref.step
+                        + "', which is not a step of this pipeline (it comes from pipeline '" + ref.owner.name + "')");
+            }
+        }
+
+        private <T> StepRef<T> add(String stepName, Ref<?>[] inputs, Function<Object[], Object> assemble,
+                Task.Body<Object, Object> body, RetryPolicy retry, long timeoutNanos) {
+            checkOpen();
+            int[] deps = new int[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                check(inputs[i], "step '" + stepName + "'");
+                deps[i] = inputs[i].index;
+            }
+            if (names.contains(stepName)) {
+                throw new IllegalArgumentException("pipeline '" + name + "': step name '" + stepName + "' is taken");
+            }
+            Node node = new Node(stepName, deps, assemble, body);
+            node.retry = retry;
+            node.timeoutNanos = timeoutNanos;
+            nodes.add(node);
+            names.add(stepName);
+            return new StepRef<>(this, nodes.size() - 1, node);
+        }
+
+        /** One step being added: its options, then what it does (which adds it). */
+        public final class Step {
+            private final String stepName;
+            private RetryPolicy retry = RetryPolicy.none();
+            private long timeoutNanos = Long.MAX_VALUE;
+            private boolean added;
+
+            private Step(String stepName) {
+                this.stepName = stepName;
+            }
+
+            /** How this step retries. Default {@link RetryPolicy#none()}. */
+            public Step retry(RetryPolicy policy) {
+                this.retry = Objects.requireNonNull(policy, "retry");
+                return this;
+            }
+
+            /** Each attempt of this step may take at most {@code timeout}; a late one is cancelled and fails. */
+            public Step timeout(Duration timeout) {
+                Objects.requireNonNull(timeout, "timeout");
+                if (timeout.isNegative() || timeout.isZero()) {
+                    throw new IllegalArgumentException("step '" + stepName + "': timeout must be positive, was " + timeout);
+                }
+                this.timeoutNanos = timeout.toNanos();
+                return this;
+            }
+
+            /** Runs {@code task} on the value of {@code in}. */
+            @SuppressWarnings("unchecked")
+            public <A, O> StepRef<O> run(Task<A, O> task, Ref<? extends A> in) {
+                Objects.requireNonNull(task, "task");
+                Task.Body<Object, Object> body = (Task.Body<Object, Object>) (Task.Body<?, ?>) task.body;
+                return done(new Ref<?>[] {in}, v -> v[0], body);
+            }
+
+            /** Calls a deployment with the value of {@code in}: {@code run(Task.call(deployment), in)}. */
+            public <A, O> StepRef<O> call(DeploymentHandle<A, O> deployment, Ref<? extends A> in) {
+                return run(Task.call(deployment), in);
+            }
+
+            /** Calls a deployment once per element of a list, in order: {@code run(Task.each(deployment), list)}. */
+            public <A, O> StepRef<List<O>> each(DeploymentHandle<A, O> deployment, Ref<? extends List<A>> list) {
+                return run(Task.each(deployment), list);
+            }
+
+            /** A quick function of one earlier output, run inline. */
+            public <A, O> StepRef<O> apply(Function<? super A, ? extends O> function, Ref<? extends A> in) {
+                return run(Task.of(function), in);
+            }
+
+            /** A quick function of two earlier outputs, run inline: a join. */
+            @SuppressWarnings("unchecked")
+            public <A, B, O> StepRef<O> apply(BiFunction<? super A, ? super B, ? extends O> function,
+                    Ref<? extends A> a, Ref<? extends B> b) {
+                Objects.requireNonNull(function, "function");
+                return done(new Ref<?>[] {a, b}, v -> v, (in, attempt) -> {
+                    Object[] v = (Object[]) in;
+                    return CompletableFuture.completedFuture(function.apply((A) v[0], (B) v[1]));
+                });
+            }
+
+            /** A quick function of any number of earlier outputs, read through {@link Inputs}: a join. */
+            public <O> StepRef<O> join(Function<Inputs, ? extends O> function, Ref<?>... inputs) {
+                Objects.requireNonNull(function, "function");
+                Ref<?>[] refs = inputs.clone();
+                return done(refs, v -> {
+                    Map<Ref<?>, Object> byRef = new LinkedHashMap<>();
+                    for (int i = 0; i < refs.length; i++) {
+                        byRef.put(refs[i], v[i]);
+                    }
+                    return new Inputs(byRef);
+                }, (in, attempt) -> CompletableFuture.completedFuture(function.apply((Inputs) in)));
+            }
+
+            /**
+             * Runs one of {@code branches}: the one named by what {@code selector} answers for the value of
+             * {@code in}. The others never run; the trace says which ran and why.
+             *
+             * @throws IllegalArgumentException if two branches share a name or there are none
+             */
+            @SafeVarargs
+            @SuppressWarnings("unchecked")
+            public final <A, O> StepRef<O> choose(Ref<? extends A> in, Function<? super A, String> selector,
+                    Branch<A, O>... branches) {
+                Objects.requireNonNull(selector, "selector");
+                Map<String, Branch<A, O>> byName = branchesByName(branches);
+                return done(new Ref<?>[] {in}, v -> v[0], (input, attempt) -> {
+                    String key = selector.apply((A) input);
+                    Branch<A, O> branch = byName.get(key);
+                    if (branch == null) {
+                        throw new IllegalArgumentException("step '" + stepName + "': the selector answered '" + key
+                                + "', which names no branch; branches: " + byName.keySet());
+                    }
+                    attempt.note("branch '" + branch.name + "' (selector answered '" + key + "')");
+                    return (CompletableFuture<Object>) branch.task.body.start((A) input, attempt);
+                });
+            }
+
+            /**
+             * Runs one of {@code branches}, picked at random in proportion to their weights: a canary split
+             * (90% to one deployment, 10% to another). With a {@code key} function that answers non-null, the
+             * pick is a hash of the key, so a given key always takes the same branch. The trace says which
+             * branch ran and why.
+             *
+             * @param key the request's key, or null for a random pick; the function may be null
+             * @throws IllegalArgumentException if two branches share a name, there are none, or no weight is positive
+             */
+            @SafeVarargs
+            @SuppressWarnings("unchecked")
+            public final <A, O> StepRef<O> split(Ref<? extends A> in, Function<? super A, ?> key, Branch<A, O>... branches) {
+                Map<String, Branch<A, O>> byName = branchesByName(branches);
+                List<Branch<A, O>> list = List.copyOf(byName.values());
+                double total = list.stream().mapToDouble(b -> b.weight).sum();
+                if (!(total > 0)) {
+                    throw new IllegalArgumentException("step '" + stepName + "': no branch has a positive weight");
+                }
+                return done(new Ref<?>[] {in}, v -> v[0], (input, attempt) -> {
+                    Object k = key == null ? null : key.apply((A) input);
+                    double u = k == null ? ThreadLocalRandom.current().nextDouble() : unit(k);
+                    double at = u * total;
+                    Branch<A, O> pick = list.get(list.size() - 1);
+                    double sum = 0;
+                    for (Branch<A, O> b : list) {
+                        sum += b.weight;
+                        if (at < sum && b.weight > 0) {
+                            pick = b;
+                            break;
+                        }
+                    }
+                    attempt.note(String.format(Locale.ROOT, "branch '%s' (weight %s of %s, %s)", pick.name,
+                            trim(pick.weight), trim(total), k == null ? "random pick" : "key '" + k + "'"));
+                    return (CompletableFuture<Object>) pick.task.body.start((A) input, attempt);
+                });
+            }
+
+            private <A, O> Map<String, Branch<A, O>> branchesByName(Branch<A, O>[] branches) {
+                if (branches.length == 0) {
+                    throw new IllegalArgumentException("step '" + stepName + "': a routing step needs at least one branch");
+                }
+                Map<String, Branch<A, O>> byName = new LinkedHashMap<>();
+                for (Branch<A, O> b : branches) {
+                    Objects.requireNonNull(b, "branch");
+                    if (byName.put(b.name, b) != null) {
+                        throw new IllegalArgumentException("step '" + stepName + "': two branches are named '" + b.name + "'");
+                    }
+                }
+                return byName;
+            }
+
+            private <O> StepRef<O> done(Ref<?>[] inputs, Function<Object[], Object> assemble, Task.Body<Object, Object> body) {
+                if (added) {
+                    throw new IllegalStateException("step '" + stepName + "' was already added");
+                }
+                StepRef<O> ref = add(stepName, inputs, assemble, body, retry, timeoutNanos);
+                added = true;
+                return ref;
+            }
+        }
+    }
+
+    /** A key's place in [0, 1), the same for equal keys in every run. */
+    static double unit(Object key) {
+        long h = key.hashCode() * 0x9E3779B97F4A7C15L;
+        h ^= h >>> 32;
+        h *= 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 29;
+        return (h >>> 11) * 0x1.0p-53;
+    }
+
+    private static String trim(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    static String describe(int[] deps, List<Node> nodes) {
+        return Arrays.stream(deps).mapToObj(d -> nodes.get(d).name).toList().toString();
+    }
+}

@@ -1,0 +1,142 @@
+package dev.sluice.pipeline;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * How one pipeline request went: one span per step and attempt, in the order they started, with when it
+ * started (from the request's start), how long it took, and for steps that called a deployment how long the
+ * request queued, the batch it joined and the replica that ran it. Answers "why was this slow, or why did it
+ * fail?" from the result alone. Immutable; {@link #toString()} is a compact text timeline, {@link #toJson()}
+ * the same as JSON.
+ *
+ * @param pipeline the pipeline's name
+ * @param durationNanos from submit to the result
+ * @param outcome {@code ok}, {@code failed} or {@code cancelled}
+ * @param spans every step attempt, and the steps that never ran (outcome {@code not run})
+ */
+public record Trace(String pipeline, long durationNanos, String outcome, List<Span> spans) {
+    public Trace {
+        Objects.requireNonNull(pipeline, "pipeline");
+        spans = List.copyOf(spans);
+    }
+
+    /**
+     * One attempt of one step.
+     *
+     * @param step the step's name
+     * @param attempt 1 for the first attempt
+     * @param startNanos from the request's start
+     * @param durationNanos the attempt's duration (0 for a step that never ran)
+     * @param outcome {@code ok}, {@code failed}, {@code timed out}, {@code cancelled}, {@code fallback} (failed,
+     *     and its fallback was used), or {@code not run}
+     * @param error the failure, as {@code Class: message}, or null
+     * @param queueWaitNanos for a deployment call: how long it queued (the longest of a fan-out's), else -1
+     * @param batchSize for a deployment call: the size of the batch it joined (a fan-out's largest), else 0
+     * @param replicas for a deployment call: the replica(s) that ran it, else null
+     * @param elements for a fan-out: how many elements it sent, else 0
+     * @param note for a routing step: which branch ran and why; else null
+     */
+    public record Span(String step, int attempt, long startNanos, long durationNanos, String outcome, String error,
+            long queueWaitNanos, int batchSize, String replicas, int elements, String note) {}
+
+    /** The spans of one step, in attempt order. */
+    public List<Span> spansOf(String step) {
+        return spans.stream().filter(s -> s.step().equals(step)).toList();
+    }
+
+    /** A compact timeline: one line for the request, one per span. */
+    @Override
+    public String toString() {
+        int width = 4;
+        for (Span s : spans) {
+            width = Math.max(width, s.step().length() + (s.attempt() > 1 ? 3 + digits(s.attempt()) : 0));
+        }
+        StringBuilder b = new StringBuilder();
+        b.append(pipeline).append(' ').append(ms(durationNanos)).append(' ').append(outcome);
+        for (Span s : spans) {
+            String name = s.attempt() > 1 ? s.step() + " #" + s.attempt() : s.step();
+            b.append('\n').append("  ").append(name).append(" ".repeat(width - name.length() + 1));
+            b.append(String.format(Locale.ROOT, "+%-9s %-10s %s", ms(s.startNanos()), ms(s.durationNanos()), s.outcome()));
+            StringBuilder detail = new StringBuilder();
+            if (s.elements() > 0) {
+                detail.append("x").append(s.elements());
+            }
+            if (s.queueWaitNanos() >= 0) {
+                detail.append(detail.length() > 0 ? ", " : "").append("queue ").append(ms(s.queueWaitNanos()));
+            }
+            if (s.batchSize() > 0) {
+                detail.append(", batch ").append(s.batchSize());
+            }
+            if (s.replicas() != null) {
+                detail.append(", ").append(s.replicas());
+            }
+            if (s.note() != null) {
+                detail.append(detail.length() > 0 ? ", " : "").append(s.note());
+            }
+            if (s.error() != null) {
+                detail.append(detail.length() > 0 ? ", " : "").append(s.error());
+            }
+            if (detail.length() > 0) {
+                b.append("  ").append(detail);
+            }
+        }
+        return b.toString();
+    }
+
+    /** The trace as a JSON object (field names as in the records; times in nanoseconds). */
+    public String toJson() {
+        StringBuilder b = new StringBuilder("{\"pipeline\":").append(quote(pipeline))
+                .append(",\"durationNanos\":").append(durationNanos)
+                .append(",\"outcome\":").append(quote(outcome)).append(",\"spans\":[");
+        for (int i = 0; i < spans.size(); i++) {
+            Span s = spans.get(i);
+            b.append(i == 0 ? "" : ",").append("{\"step\":").append(quote(s.step()))
+                    .append(",\"attempt\":").append(s.attempt())
+                    .append(",\"startNanos\":").append(s.startNanos())
+                    .append(",\"durationNanos\":").append(s.durationNanos())
+                    .append(",\"outcome\":").append(quote(s.outcome()))
+                    .append(",\"error\":").append(quote(s.error()))
+                    .append(",\"queueWaitNanos\":").append(s.queueWaitNanos())
+                    .append(",\"batchSize\":").append(s.batchSize())
+                    .append(",\"replicas\":").append(quote(s.replicas()))
+                    .append(",\"elements\":").append(s.elements())
+                    .append(",\"note\":").append(quote(s.note())).append('}');
+        }
+        return b.append("]}").toString();
+    }
+
+    private static int digits(int n) {
+        return Integer.toString(n).length();
+    }
+
+    static String ms(long nanos) {
+        return String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
+    }
+
+    static String quote(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}
