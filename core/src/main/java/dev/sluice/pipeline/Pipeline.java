@@ -21,7 +21,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A request made of several steps: a graph whose steps take earlier steps' outputs. Steps whose inputs are
@@ -53,6 +56,7 @@ import java.util.function.Function;
  * @param <O> output type
  */
 public final class Pipeline<I, O> {
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
     private static final ExecutorService DEFAULT_EXECUTOR = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "sluice-pipeline-worker");
         t.setDaemon(true);
@@ -66,6 +70,7 @@ public final class Pipeline<I, O> {
     final Ticker ticker;
     final Scheduler scheduler;
     final Executor executor;
+    private final Consumer<Trace> onTrace;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     private Pipeline(Builder<I> b, int output) {
@@ -76,6 +81,7 @@ public final class Pipeline<I, O> {
         this.ticker = b.ticker;
         this.scheduler = b.scheduler;
         this.executor = b.executor;
+        this.onTrace = b.onTrace;
     }
 
     /** Starts a pipeline named {@code name} whose input is of type {@code I}. */
@@ -127,6 +133,18 @@ public final class Pipeline<I, O> {
     /** Called once per run when it has ended or was cancelled. */
     void ended() {
         inFlight.decrementAndGet();
+    }
+
+    /** Hands a finished run's trace to the listener, if any; a listener that throws is logged and ignored. */
+    void traced(Trace trace) {
+        if (onTrace == null) {
+            return;
+        }
+        try {
+            onTrace.accept(trace);
+        } catch (RuntimeException e) {
+            LOG.warn("The trace listener of pipeline '{}' threw; ignored", name, e);
+        }
     }
 
     @Override
@@ -210,6 +228,7 @@ public final class Pipeline<I, O> {
         Ticker ticker = Ticker.system();
         Scheduler scheduler = Scheduler.system();
         Executor executor = DEFAULT_EXECUTOR;
+        Consumer<Trace> onTrace;
         private boolean built;
 
         private Builder(String name) {
@@ -264,6 +283,16 @@ public final class Pipeline<I, O> {
         /** Runs timeouts and retry backoffs. Default {@link Scheduler#system()}. */
         public Builder<I> scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * Called with the trace of every request once all its steps have ended (succeeded, failed or
+         * cancelled), on the thread that ended the last one: to log slow requests, or to export spans
+         * ({@link OpenTelemetryTraces#exporter}). None by default.
+         */
+        public Builder<I> onTrace(Consumer<Trace> listener) {
+            this.onTrace = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

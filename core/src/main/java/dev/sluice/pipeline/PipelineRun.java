@@ -2,6 +2,7 @@ package dev.sluice.pipeline;
 
 import dev.sluice.batching.DeadlineExceededException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,6 +30,7 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
 
     private final Pipeline<I, O> pipeline;
     private final long startedAt;
+    private final Instant startedAtWall = Instant.now();
     private final long deadline;
     private final Duration deadlineGiven;
     private final CompletableFuture<?>[] outputs;
@@ -234,6 +236,7 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         if (released.compareAndSet(false, true)) {
             pipeline.ended();
         }
+        pipeline.traced(trace);
         CompletableFuture<?> out = outputs[pipeline.output];
         if (!out.isCompletedExceptionally() && stopped == null) {
             @SuppressWarnings("unchecked")
@@ -268,7 +271,7 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         }
         String outcome = isCancelled() || stopped instanceof CancellationException ? "cancelled"
                 : stopped != null || outputs[pipeline.output].isCompletedExceptionally() ? "failed" : "ok";
-        return new Trace(pipeline.name, pipeline.ticker.read() - startedAt, outcome, all);
+        return new Trace(pipeline.name, startedAtWall, pipeline.ticker.read() - startedAt, outcome, all);
     }
 
     /**

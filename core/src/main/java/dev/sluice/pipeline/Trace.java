@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -12,13 +13,15 @@ import java.util.Objects;
  * the same as JSON.
  *
  * @param pipeline the pipeline's name
+ * @param startedAt when the request was submitted, by the wall clock (for exporting the spans elsewhere)
  * @param durationNanos from submit to the result
  * @param outcome {@code ok}, {@code failed} or {@code cancelled}
  * @param spans every step attempt, and the steps that never ran (outcome {@code not run})
  */
-public record Trace(String pipeline, long durationNanos, String outcome, List<Span> spans) {
+public record Trace(String pipeline, Instant startedAt, long durationNanos, String outcome, List<Span> spans) {
     public Trace {
         Objects.requireNonNull(pipeline, "pipeline");
+        Objects.requireNonNull(startedAt, "startedAt");
         spans = List.copyOf(spans);
     }
 
@@ -88,6 +91,7 @@ public record Trace(String pipeline, long durationNanos, String outcome, List<Sp
     /** The trace as a JSON object (field names as in the records; times in nanoseconds). */
     public String toJson() {
         StringBuilder b = new StringBuilder("{\"pipeline\":").append(quote(pipeline))
+                .append(",\"startedAt\":").append(quote(startedAt.toString()))
                 .append(",\"durationNanos\":").append(durationNanos)
                 .append(",\"outcome\":").append(quote(outcome)).append(",\"spans\":[");
         for (int i = 0; i < spans.size(); i++) {

@@ -480,7 +480,7 @@ class PipelineTest {
             assertTrue(timeline.matches("(?s).*\\n  detect +\\+\\d+\\.\\d ms +\\d+\\.\\d ms +ok  queue \\d+\\.\\d ms, batch 1, doubler#1.*"),
                     timeline);
             String json = t.toJson();
-            assertTrue(json.startsWith("{\"pipeline\":\"ocr\",\"durationNanos\":"), json);
+            assertTrue(json.matches("\\{\"pipeline\":\"ocr\",\"startedAt\":\"[0-9T:.Z-]+\",\"durationNanos\":\\d+,.*"), json);
             assertTrue(json.contains("\"step\":\"detect\",\"attempt\":1,"), json);
             assertTrue(json.contains("\"replicas\":\"doubler#1\""), json);
             assertTrue(json.contains("\"note\":null"), json);
