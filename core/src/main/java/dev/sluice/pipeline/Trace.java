@@ -61,7 +61,11 @@ public record Trace(String pipeline, Instant startedAt, long durationNanos, Stri
         for (Span s : spans) {
             String name = s.attempt() > 1 ? s.step() + " #" + s.attempt() : s.step();
             b.append('\n').append("  ").append(name).append(" ".repeat(width - name.length() + 1));
-            b.append(String.format(Locale.ROOT, "+%-9s %-10s %s", ms(s.startNanos()), ms(s.durationNanos()), s.outcome()));
+            if (s.attempt() == 0) { // never ran: no times to show
+                b.append(String.format(Locale.ROOT, " %-9s %-10s %s", "", "", s.outcome()));
+            } else {
+                b.append(String.format(Locale.ROOT, "+%-9s %-10s %s", ms(s.startNanos()), ms(s.durationNanos()), s.outcome()));
+            }
             StringBuilder detail = new StringBuilder();
             if (s.elements() > 0) {
                 detail.append("x").append(s.elements());

@@ -157,6 +157,8 @@ public final class BatcherDemo {
         System.out.println("\nClosed: every request above ended exactly once, with a value or a typed error.");
         System.out.println("\n" + "-".repeat(100) + "\n");
         RuntimeDemo.run();
+        System.out.println("\n" + "-".repeat(100) + "\n");
+        PipelineDemo.run();
     }
 
     private static void report(long[] latencies, Map<Integer, AtomicInteger> sizes, long batches, int requests) {
