@@ -60,14 +60,18 @@ public final class Task<A, O> {
             CompletableFuture<List<O>> all = new CompletableFuture<>();
             AtomicInteger left = new AtomicInteger();
             List<Integer> todo = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                if (!have[i]) {
-                    todo.add(i);
+            synchronized (done) { // an earlier attempt's late elements may still be landing
+                for (int i = 0; i < n; i++) {
+                    if (!have[i]) {
+                        todo.add(i);
+                    }
                 }
             }
             attempt.elements(n);
             if (todo.isEmpty()) {
-                all.complete(Arrays.asList(done.clone()));
+                synchronized (done) {
+                    all.complete(Arrays.asList(done.clone()));
+                }
                 return all;
             }
             left.set(todo.size());
