@@ -19,7 +19,16 @@ import java.util.function.Supplier;
 final class Attempt {
     private final PipelineRun<?, ?> run;
     private final PipelineRun.StepState state;
-    private final List<CompletableFuture<?>> tracked = new ArrayList<>();
+    /** 1 for the step's first attempt. */
+    final int number;
+    /** Ticker time at which it started. */
+    final long startedAt;
+    /** Its outcome when its work does not finish on the thread that started it (a timer may end it first). */
+    private CompletableFuture<Object> result;
+    /** Set by the step's timeout or the request's deadline when they end it. */
+    volatile boolean endedByTimer;
+    /** Futures it started, made on first use (most inline steps start none). */
+    private List<CompletableFuture<?>> tracked;
     private boolean cancelled;
     private long queueWait = -1;
     private int batchSize;
@@ -27,9 +36,19 @@ final class Attempt {
     private int elements;
     private String note;
 
-    Attempt(PipelineRun<?, ?> run, PipelineRun.StepState state) {
+    Attempt(PipelineRun<?, ?> run, PipelineRun.StepState state, int number, long startedAt) {
         this.run = run;
         this.state = state;
+        this.number = number;
+        this.startedAt = startedAt;
+    }
+
+    /** Made on first use: an attempt whose work finishes on the thread that started it never needs one. */
+    synchronized CompletableFuture<Object> result() {
+        if (result == null) {
+            result = new CompletableFuture<>();
+        }
+        return result;
     }
 
     /** What is left of the pipeline's deadline (at least 1 ns), or null without a deadline. */
@@ -64,6 +83,9 @@ final class Attempt {
     void track(CompletableFuture<?> f) {
         synchronized (this) {
             if (!cancelled) {
+                if (tracked == null) {
+                    tracked = new ArrayList<>(2);
+                }
                 tracked.add(f);
                 return;
             }
@@ -75,6 +97,9 @@ final class Attempt {
         List<CompletableFuture<?>> copy;
         synchronized (this) {
             cancelled = true;
+            if (tracked == null) {
+                return;
+            }
             copy = new ArrayList<>(tracked);
         }
         copy.forEach(f -> f.cancel(false));
@@ -106,8 +131,8 @@ final class Attempt {
         note = text;
     }
 
-    synchronized Trace.Span span(String step, int attempt, long start, long duration, String outcome, Throwable error) {
-        return new Trace.Span(step, attempt, start, duration, outcome, error == null ? null : error.toString(),
+    synchronized Trace.Span span(String step, long start, long duration, String outcome, Throwable error) {
+        return new Trace.Span(step, number, start, duration, outcome, error == null ? null : error.toString(),
                 queueWait, batchSize, replicas == null ? null : String.join(",", replicas), elements, note);
     }
 }

@@ -156,20 +156,27 @@ public final class Pipeline<I, O> {
 
     /** One step of the graph: where its input comes from and what it does. */
     static final class Node {
+        /** The input of a step with one input: that input's value. */
+        static final Function<Object[], Object> SINGLE = v -> v[0];
+
         final String name;
         final int[] deps;
         /** Builds the step's input from its dependencies' values (in {@code deps} order). */
         final Function<Object[], Object> assemble;
         final Task.Body<Object, Object> body;
+        /** A quick function of the step's input, called directly by the executor; null for other tasks. */
+        final Function<Object, Object> inline;
         RetryPolicy retry = RetryPolicy.none();
         long timeoutNanos = Long.MAX_VALUE;
         Function<Throwable, Object> fallback;
 
-        Node(String name, int[] deps, Function<Object[], Object> assemble, Task.Body<Object, Object> body) {
+        Node(String name, int[] deps, Function<Object[], Object> assemble, Task.Body<Object, Object> body,
+                Function<Object, Object> inline) {
             this.name = name;
             this.deps = deps;
             this.assemble = assemble;
             this.body = body;
+            this.inline = inline;
         }
     }
 
@@ -237,7 +244,7 @@ public final class Pipeline<I, O> {
                 throw new IllegalArgumentException("pipeline name must not be blank");
             }
             this.name = name;
-            nodes.add(new Node("input", new int[0], v -> null, null));
+            nodes.add(new Node("input", new int[0], v -> null, null, null));
             names.add("input");
             this.input = new Ref<>(this, 0, "input");
         }
@@ -329,7 +336,7 @@ public final class Pipeline<I, O> {
         }
 
         private <T> StepRef<T> add(String stepName, Ref<?>[] inputs, Function<Object[], Object> assemble,
-                Task.Body<Object, Object> body, RetryPolicy retry, long timeoutNanos) {
+                Task.Body<Object, Object> body, Function<Object, Object> inline, RetryPolicy retry, long timeoutNanos) {
             checkOpen();
             int[] deps = new int[inputs.length];
             for (int i = 0; i < inputs.length; i++) {
@@ -339,7 +346,7 @@ public final class Pipeline<I, O> {
             if (names.contains(stepName)) {
                 throw new IllegalArgumentException("pipeline '" + name + "': step name '" + stepName + "' is taken");
             }
-            Node node = new Node(stepName, deps, assemble, body);
+            Node node = new Node(stepName, deps, assemble, body, inline);
             node.retry = retry;
             node.timeoutNanos = timeoutNanos;
             nodes.add(node);
@@ -379,7 +386,7 @@ public final class Pipeline<I, O> {
             public <A, O> StepRef<O> run(Task<A, O> task, Ref<? extends A> in) {
                 Objects.requireNonNull(task, "task");
                 Task.Body<Object, Object> body = (Task.Body<Object, Object>) (Task.Body<?, ?>) task.body;
-                return done(new Ref<?>[] {in}, v -> v[0], body);
+                return done(new Ref<?>[] {in}, Node.SINGLE, body, task.inline);
             }
 
             /** Calls a deployment with the value of {@code in}: {@code run(Task.call(deployment), in)}. */
@@ -402,10 +409,12 @@ public final class Pipeline<I, O> {
             public <A, B, O> StepRef<O> apply(BiFunction<? super A, ? super B, ? extends O> function,
                     Ref<? extends A> a, Ref<? extends B> b) {
                 Objects.requireNonNull(function, "function");
-                return done(new Ref<?>[] {a, b}, v -> v, (in, attempt) -> {
+                Function<Object, Object> both = in -> {
                     Object[] v = (Object[]) in;
-                    return CompletableFuture.completedFuture(function.apply((A) v[0], (B) v[1]));
-                });
+                    return function.apply((A) v[0], (B) v[1]);
+                };
+                return done(new Ref<?>[] {a, b}, v -> v,
+                        (in, attempt) -> CompletableFuture.completedFuture(both.apply(in)), both);
             }
 
             /** A quick function of any number of earlier outputs, read through {@link Inputs}: a join. */
@@ -418,7 +427,8 @@ public final class Pipeline<I, O> {
                         byRef.put(refs[i], v[i]);
                     }
                     return new Inputs(byRef);
-                }, (in, attempt) -> CompletableFuture.completedFuture(function.apply((Inputs) in)));
+                }, (in, attempt) -> CompletableFuture.completedFuture(function.apply((Inputs) in)),
+                        in -> function.apply((Inputs) in));
             }
 
             /**
@@ -433,7 +443,7 @@ public final class Pipeline<I, O> {
                     Branch<A, O>... branches) {
                 Objects.requireNonNull(selector, "selector");
                 Map<String, Branch<A, O>> byName = branchesByName(branches);
-                return done(new Ref<?>[] {in}, v -> v[0], (input, attempt) -> {
+                return done(new Ref<?>[] {in}, Node.SINGLE, (input, attempt) -> {
                     String key = selector.apply((A) input);
                     Branch<A, O> branch = byName.get(key);
                     if (branch == null) {
@@ -442,7 +452,7 @@ public final class Pipeline<I, O> {
                     }
                     attempt.note("branch '" + branch.name + "' (selector answered '" + key + "')");
                     return (CompletableFuture<Object>) branch.task.body.start((A) input, attempt);
-                });
+                }, null);
             }
 
             /**
@@ -463,7 +473,7 @@ public final class Pipeline<I, O> {
                 if (!(total > 0)) {
                     throw new IllegalArgumentException("step '" + stepName + "': no branch has a positive weight");
                 }
-                return done(new Ref<?>[] {in}, v -> v[0], (input, attempt) -> {
+                return done(new Ref<?>[] {in}, Node.SINGLE, (input, attempt) -> {
                     Object k = key == null ? null : key.apply((A) input);
                     double u = k == null ? ThreadLocalRandom.current().nextDouble() : unit(k);
                     double at = u * total;
@@ -479,7 +489,7 @@ public final class Pipeline<I, O> {
                     attempt.note(String.format(Locale.ROOT, "branch '%s' (weight %s of %s, %s)", pick.name,
                             trim(pick.weight), trim(total), k == null ? "random pick" : "key '" + k + "'"));
                     return (CompletableFuture<Object>) pick.task.body.start((A) input, attempt);
-                });
+                }, null);
             }
 
             private <A, O> Map<String, Branch<A, O>> branchesByName(Branch<A, O>[] branches) {
@@ -496,11 +506,12 @@ public final class Pipeline<I, O> {
                 return byName;
             }
 
-            private <O> StepRef<O> done(Ref<?>[] inputs, Function<Object[], Object> assemble, Task.Body<Object, Object> body) {
+            private <O> StepRef<O> done(Ref<?>[] inputs, Function<Object[], Object> assemble, Task.Body<Object, Object> body,
+                    Function<Object, Object> inline) {
                 if (added) {
                     throw new IllegalStateException("step '" + stepName + "' was already added");
                 }
-                StepRef<O> ref = add(stepName, inputs, assemble, body, retry, timeoutNanos);
+                StepRef<O> ref = add(stepName, inputs, assemble, body, inline, retry, timeoutNanos);
                 added = true;
                 return ref;
             }

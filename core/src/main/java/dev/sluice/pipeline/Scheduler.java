@@ -34,7 +34,9 @@ public interface Scheduler {
                 t.setDaemon(true);
                 return t;
             });
-            timer.setRemoveOnCancelPolicy(true);
+            // Cancelled tasks stay queued until their time instead of being removed: nearly every deadline
+            // timer is cancelled, and removing the queue's head wakes the timer thread each time.
+            timer.setRemoveOnCancelPolicy(false);
         }
 
         @Override

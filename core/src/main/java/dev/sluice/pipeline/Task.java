@@ -27,10 +27,17 @@ public final class Task<A, O> {
 
     final Body<A, O> body;
     final String kind;
+    /** For a quick function: the function itself, which the executor calls directly (no future). */
+    final Function<Object, Object> inline;
 
     private Task(String kind, Body<A, O> body) {
+        this(kind, body, null);
+    }
+
+    private Task(String kind, Body<A, O> body, Function<Object, Object> inline) {
         this.kind = kind;
         this.body = body;
+        this.inline = inline;
     }
 
     /**
@@ -103,9 +110,11 @@ public final class Task<A, O> {
     }
 
     /** A quick computation, run on the thread that completed the step's inputs (keep it short). */
+    @SuppressWarnings("unchecked")
     public static <A, O> Task<A, O> of(Function<? super A, ? extends O> function) {
         Objects.requireNonNull(function, "function");
-        return new Task<>("function", (input, attempt) -> CompletableFuture.completedFuture(function.apply(input)));
+        return new Task<>("function", (input, attempt) -> CompletableFuture.completedFuture(function.apply(input)),
+                (Function<Object, Object>) (Function<?, ?>) function);
     }
 
     /** A computation that may block (a database call): run on the pipeline's executor. */

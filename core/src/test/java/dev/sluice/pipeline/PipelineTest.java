@@ -309,6 +309,46 @@ class PipelineTest {
         }
 
         @Test
+        void theRequestsDeadlineIsOneTimerThatEndsTheStepRunningWhenItPasses() throws Exception {
+            ManualScheduler scheduler = new ManualScheduler();
+            CompletableFuture<Integer> never = new CompletableFuture<>();
+            // A clock that stands still: time passes only when the test runs the scheduler's timers.
+            Pipeline.Builder<Integer> b = Pipeline.<Integer>builder("p").scheduler(scheduler).ticker(() -> 0L);
+            Ref<Integer> quick = b.step("quick").apply((Integer x) -> x + 1, b.input());
+            Ref<Integer> stuck = b.step("stuck").run(Task.async((Integer x) -> never), quick);
+            Ref<Integer> after = b.step("after").apply(counted("after", (Integer x) -> x), stuck);
+            CompletableFuture<Result<Integer>> f = b.build(after).submit(1, Duration.ofMillis(80));
+            assertEquals(List.of(Duration.ofMillis(80).toNanos()), scheduler.delays(), "one timer for the request");
+            scheduler.runAll();
+            PipelineStepException e = assertInstanceOf(PipelineStepException.class, failureOf(f));
+            assertEquals("stuck", e.step());
+            assertInstanceOf(DeadlineExceededException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("at step 'stuck', attempt 1, while the attempt ran"),
+                    e.getCause().getMessage());
+            assertTrue(never.isCancelled());
+            assertEquals(0, calls("after"));
+            assertEquals(List.of("ok", "timed out", "not run"), e.trace().spans().stream().map(Trace.Span::outcome).toList());
+        }
+
+        @Test
+        void stepsThatFinishOnTheSubmittingThreadArmNoTimerAndStillSeeTheDeadline() throws Exception {
+            ManualScheduler scheduler = new ManualScheduler();
+            long[] now = {0};
+            Pipeline.Builder<Integer> b = Pipeline.<Integer>builder("p").scheduler(scheduler).ticker(() -> now[0]);
+            Ref<Integer> slow = b.step("slow").apply((Integer x) -> {
+                now[0] += Duration.ofMillis(100).toNanos(); // takes longer than the deadline
+                return x;
+            }, b.input());
+            Ref<Integer> next = b.step("next").apply(counted("next", (Integer x) -> x), slow);
+            PipelineStepException e = assertInstanceOf(PipelineStepException.class,
+                    failureOf(b.build(next).submit(1, Duration.ofMillis(50))));
+            assertEquals(List.of(), scheduler.delays(), "no timer");
+            assertEquals("next", e.step(), "the step after the deadline did not start");
+            assertTrue(e.getCause().getMessage().contains("before the attempt could start"), e.getCause().getMessage());
+            assertEquals(0, calls("next"));
+        }
+
+        @Test
         void theDeadlineTravelsToTheBatcherSoAnExpiredElementNeverReachesTheModel() throws Exception {
             Doubler model = new Doubler("doubler", 1, Duration.ZERO);
             model.gate = new CountDownLatch(1);
