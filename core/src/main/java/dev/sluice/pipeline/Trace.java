@@ -29,7 +29,7 @@ public record Trace(String pipeline, Instant startedAt, long durationNanos, Stri
      * One attempt of one step.
      *
      * @param step the step's name
-     * @param attempt 1 for the first attempt
+     * @param attempt 1 for the first attempt; 0 for a step that never ran
      * @param startNanos from the request's start
      * @param durationNanos the attempt's duration (0 for a step that never ran)
      * @param outcome {@code ok}, {@code failed}, {@code timed out}, {@code cancelled}, {@code fallback} (failed,
