@@ -4,6 +4,7 @@ import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
 import dev.sluice.Resources;
 import dev.sluice.Sluice;
+import dev.sluice.batching.InvalidInputException;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PipelineStepException;
 import dev.sluice.pipeline.Ref;
@@ -90,8 +91,8 @@ public final class PipelineDemo {
             List<String> names = new ArrayList<>(codes.size());
             for (String code : codes) {
                 String name = CATALOG.get(code);
-                if (name == null) {
-                    throw new IllegalArgumentException("no product with code '" + code + "'");
+                if (name == null) { // bad input: not worth a retry (RetryPolicy skips InvalidInputException)
+                    throw new InvalidInputException("no product with code '" + code + "'");
                 }
                 names.add(name);
             }
