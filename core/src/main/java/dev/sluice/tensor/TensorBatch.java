@@ -1,0 +1,312 @@
+package dev.sluice.tensor;
+
+import dev.sluice.batching.InvalidInputException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Collation of one input across the requests of a batch: {@link #stack} puts the requests' tensors one after
+ * another along dimension 0 (each request may bring several rows), padding the dimensions declared ragged to
+ * the largest in the batch; {@link #split} cuts a model output back into one tensor per request, cropping the
+ * output dimensions that follow a padded input dimension back to each request's own extent.
+ *
+ * <p>For example, text-line images of shape {@code [1, 3, 48, W]} with different widths W stack into
+ * {@code [n, 3, 48, Wmax]} (padded with the pad value); a recognizer's output {@code [n, Wmax / 8, C]} splits
+ * back into {@code [1, W / 8, C]} per request with {@code Follow.dim(1, 3)}.
+ */
+public final class TensorBatch {
+    private static final MethodHandle FLOAT_TO_FLOAT16 = floatToFloat16();
+
+    private TensorBatch() {}
+
+    /**
+     * The stacked tensor, and where each request sits in it.
+     *
+     * @param tensor the requests' tensors along dimension 0, padded
+     * @param rows how many rows (dimension 0) each request brought, in order
+     * @param shapes each request's own shape, to crop outputs back to it
+     */
+    public record Stacked(Tensor tensor, int[] rows, List<long[]> shapes) {
+        public Stacked {
+            Objects.requireNonNull(tensor, "tensor");
+            rows = rows.clone();
+            shapes = List.copyOf(shapes);
+        }
+
+        public int requests() {
+            return rows.length;
+        }
+    }
+
+    /**
+     * An output dimension whose size follows an input dimension that was padded: cropped back per request in
+     * proportion (output size x request's extent / padded extent, rounded).
+     *
+     * @param outputDim the output's dimension (not 0)
+     * @param inputDim the stacked input's ragged dimension
+     */
+    public record Follow(int outputDim, int inputDim) {
+        public Follow {
+            if (outputDim < 1 || inputDim < 1) {
+                throw new IllegalArgumentException("dimension 0 is the batch; a followed dimension is 1 or more, was "
+                        + outputDim + " following " + inputDim);
+            }
+        }
+
+        public static Follow dim(int outputDim, int inputDim) {
+            return new Follow(outputDim, inputDim);
+        }
+    }
+
+    /**
+     * Stacks {@code tensors} (one per request, all of one input) along dimension 0.
+     *
+     * @param padValue written where a request is shorter than the batch in a ragged dimension (FP16 needs 0
+     *     below Java 20)
+     * @param raggedDims the dimensions (1 or more) that may differ between requests; every other dimension
+     *     but 0 must be equal
+     * @throws InvalidInputException naming the request (by its index in the list) whose type, rank or
+     *     dimension does not fit the others
+     */
+    public static Stacked stack(List<Tensor> tensors, double padValue, int... raggedDims) {
+        Objects.requireNonNull(tensors, "tensors");
+        if (tensors.isEmpty()) {
+            throw new IllegalArgumentException("nothing to stack: no tensors");
+        }
+        Tensor first = tensors.get(0);
+        DataType type = first.dataType();
+        int rank = first.rank();
+        boolean[] ragged = new boolean[rank];
+        for (int d : raggedDims) {
+            if (d < 1 || d >= rank) {
+                throw new IllegalArgumentException("ragged dimension " + d + " is not 1.." + (rank - 1)
+                        + " of a rank-" + rank + " input");
+            }
+            ragged[d] = true;
+        }
+        if (rank == 0) {
+            throw new InvalidInputException("tensor '" + first.name() + "': a scalar has no batch dimension to stack on");
+        }
+        long[] out = first.shape();
+        long total = 0;
+        int[] rows = new int[tensors.size()];
+        List<long[]> shapes = new ArrayList<>(tensors.size());
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            if (t.dataType() != type) {
+                throw new InvalidInputException("request " + i + ": tensor '" + t.name() + "' is " + t.dataType()
+                        + ", the batch's is " + type);
+            }
+            if (t.rank() != rank) {
+                throw new InvalidInputException("request " + i + ": tensor '" + t.name() + "' has rank " + t.rank()
+                        + " " + Arrays.toString(t.shape()) + ", expected rank " + rank + " like "
+                        + Arrays.toString(first.shape()));
+            }
+            long[] s = t.shape();
+            for (int d = 1; d < rank; d++) {
+                if (ragged[d]) {
+                    out[d] = Math.max(out[d], s[d]);
+                } else if (s[d] != out[d]) {
+                    throw new InvalidInputException("request " + i + ": tensor '" + t.name() + "' has dimension " + d
+                            + " of " + s[d] + " " + Arrays.toString(s) + ", expected " + out[d] + " (only dimensions "
+                            + Arrays.toString(raggedDims) + " may differ)");
+                }
+            }
+            if (s[0] > Integer.MAX_VALUE - total) {
+                throw new InvalidInputException("request " + i + ": the batch has too many rows");
+            }
+            rows[i] = (int) s[0];
+            total += s[0];
+            shapes.add(s);
+        }
+        out[0] = total;
+        if (type == DataType.BYTES) {
+            if (raggedDims.length > 0) {
+                throw new IllegalArgumentException("BYTES tensors cannot be padded");
+            }
+            List<byte[]> all = new ArrayList<>();
+            tensors.forEach(t -> all.addAll(t.stringsView()));
+            return new Stacked(Tensor.ofStrings(first.name(), out, all), rows, shapes);
+        }
+        int size = type.byteSize();
+        ByteBuffer dst = Tensor.allocate(Tensor.elements(first.name(), out) * size);
+        boolean padded = false;
+        for (long[] s : shapes) {
+            for (int d = 1; d < rank; d++) {
+                padded |= s[d] != out[d];
+            }
+        }
+        if (padded) {
+            fill(dst, padBytes(type, padValue));
+        }
+        long row = 0;
+        for (int i = 0; i < tensors.size(); i++) {
+            long[] s = shapes.get(i);
+            copyBlock(tensors.get(i).dataView(), s, 0, dst, out, row, s, size);
+            row += s[0];
+        }
+        return new Stacked(Tensor.of(first.name(), type, out, dst), rows, shapes);
+    }
+
+    /**
+     * Splits a model output for the batch {@code input} back into one tensor per request: rows along dimension
+     * 0 as each request brought them, and each followed dimension cropped to that request's extent.
+     *
+     * @throws IllegalArgumentException if the output's dimension 0 is not the batch's row count, or a followed
+     *     dimension does not exist
+     */
+    public static List<Tensor> split(Tensor output, Stacked input, Follow... follows) {
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(input, "input");
+        long[] out = output.shape();
+        long total = Arrays.stream(input.rows).asLongStream().sum();
+        if (out.length == 0 || out[0] != total) {
+            throw new IllegalArgumentException("output '" + output.name() + "' " + Arrays.toString(out)
+                    + " does not have the batch's " + total + " rows in dimension 0");
+        }
+        long[] inPadded = input.tensor().shape();
+        for (Follow f : follows) {
+            if (f.outputDim() >= out.length || f.inputDim() >= inPadded.length) {
+                throw new IllegalArgumentException(f + " names a dimension that output " + Arrays.toString(out)
+                        + " or input " + Arrays.toString(inPadded) + " does not have");
+            }
+        }
+        List<Tensor> parts = new ArrayList<>(input.requests());
+        long row = 0;
+        for (int i = 0; i < input.requests(); i++) {
+            long[] block = out.clone();
+            block[0] = input.rows[i];
+            long[] own = input.shapes().get(i);
+            for (Follow f : follows) {
+                long padded = inPadded[f.inputDim()];
+                block[f.outputDim()] = padded == 0 ? 0
+                        : Math.round((double) out[f.outputDim()] * own[f.inputDim()] / padded);
+            }
+            if (output.dataType() == DataType.BYTES) {
+                if (follows.length > 0) {
+                    throw new IllegalArgumentException("BYTES outputs cannot be cropped");
+                }
+                long per = Tensor.elements(output.name(), block) / Math.max(1, block[0]);
+                List<byte[]> all = output.stringsView();
+                int from = (int) (row * per);
+                parts.add(Tensor.ofStrings(output.name(), block, all.subList(from, from + (int) (block[0] * per))));
+            } else {
+                int size = output.dataType().byteSize();
+                ByteBuffer dst = Tensor.allocate(Tensor.elements(output.name(), block) * size);
+                copyBlock(output.dataView(), out, row, dst, block, 0, block, size);
+                parts.add(Tensor.of(output.name(), output.dataType(), block, dst));
+            }
+            row += input.rows[i];
+        }
+        return parts;
+    }
+
+    /**
+     * Copies the block of shape {@code block} starting at row {@code srcRow} of {@code src} (shape
+     * {@code srcShape}) to row {@code dstRow} of {@code dst} (shape {@code dstShape}), row-major, one
+     * contiguous run of the last dimension at a time. The block fits both shapes.
+     */
+    private static void copyBlock(ByteBuffer src, long[] srcShape, long srcRow, ByteBuffer dst, long[] dstShape,
+            long dstRow, long[] block, int size) {
+        int rank = block.length;
+        for (long d : block) {
+            if (d == 0) {
+                return;
+            }
+        }
+        long[] srcStride = strides(srcShape, size);
+        long[] dstStride = strides(dstShape, size);
+        int run = (int) (block[rank - 1] * size);
+        long[] index = new long[Math.max(0, rank - 1)];
+        while (true) {
+            long s = srcRow * srcStride[0];
+            long t = dstRow * dstStride[0];
+            for (int d = 0; d < index.length; d++) {
+                s += index[d] * srcStride[d];
+                t += index[d] * dstStride[d];
+            }
+            if (rank == 1) {
+                dst.put((int) (dstRow * dstStride[0]), src, (int) (srcRow * srcStride[0]), run);
+                return;
+            }
+            dst.put((int) t, src, (int) s, run);
+            int d = index.length - 1;
+            while (d >= 0 && ++index[d] == block[d]) {
+                index[d] = 0;
+                d--;
+            }
+            if (d < 0) {
+                return;
+            }
+        }
+    }
+
+    private static long[] strides(long[] shape, int size) {
+        long[] stride = new long[shape.length];
+        long s = size;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            stride[d] = s;
+            s *= shape[d];
+        }
+        return stride;
+    }
+
+    private static void fill(ByteBuffer dst, byte[] element) {
+        boolean zero = true;
+        for (byte b : element) {
+            zero &= b == 0;
+        }
+        if (zero) {
+            return; // a fresh direct buffer is zeroed
+        }
+        for (int at = 0; at + element.length <= dst.capacity(); at += element.length) {
+            dst.put(at, element);
+        }
+    }
+
+    /** The pad value encoded as one element of {@code type}, in native order. */
+    static byte[] padBytes(DataType type, double value) {
+        ByteBuffer b = ByteBuffer.allocate(type.byteSize()).order(java.nio.ByteOrder.nativeOrder());
+        switch (type) {
+            case BOOL, UINT8, INT8 -> b.put((byte) value);
+            case UINT16, INT16 -> b.putShort((short) value);
+            case UINT32, INT32 -> b.putInt((int) value);
+            case UINT64, INT64 -> b.putLong((long) value);
+            case FP32 -> b.putFloat((float) value);
+            case FP64 -> b.putDouble(value);
+            case FP16 -> b.putShort(half((float) value));
+            default -> throw new IllegalArgumentException(type + " has no pad value");
+        }
+        return b.array();
+    }
+
+    private static short half(float value) {
+        if (value == 0f) {
+            return (short) (Float.floatToRawIntBits(value) >>> 16 & 0x8000); // +0 or -0
+        }
+        if (FLOAT_TO_FLOAT16 == null) {
+            throw new IllegalArgumentException("an FP16 pad value other than 0 needs Java 20 or newer "
+                    + "(Float.floatToFloat16); this is Java " + Runtime.version().feature());
+        }
+        try {
+            return (short) FLOAT_TO_FLOAT16.invokeExact(value);
+        } catch (Throwable t) {
+            throw new IllegalStateException("Float.floatToFloat16 failed", t);
+        }
+    }
+
+    private static MethodHandle floatToFloat16() {
+        try {
+            return MethodHandles.publicLookup().findStatic(Float.class, "floatToFloat16",
+                    MethodType.methodType(short.class, float.class));
+        } catch (ReflectiveOperationException e) {
+            return null; // before Java 20
+        }
+    }
+}
