@@ -14,6 +14,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
@@ -86,16 +87,7 @@ public final class AutoscaleStepBenchmark {
 
         static Options parse(String[] args) {
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("--help") || a.equals("-h")) {
-                    usage();
-                    System.exit(0);
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("missing value for " + a);
-                }
-                String v = args[++i];
+            CommandLine.parse(args, Options::usage, Set.of(), (a, v) -> {
                 switch (a) {
                     case "--max-replicas": o.maxReplicas = Integer.parseInt(v); break;
                     case "--low": o.low = Double.parseDouble(v); break;
@@ -119,9 +111,9 @@ public final class AutoscaleStepBenchmark {
                     case "--seed": o.seed = Long.parseLong(v); break;
                     case "--sender-spin-us": o.senderSpinUs = Double.parseDouble(v); break;
                     case "--out": o.out = v; break;
-                    default: throw new IllegalArgumentException("unknown option " + a + " (try --help)");
+                    default: throw CommandLine.unknown(a);
                 }
-            }
+            });
             OpenLoopDriver.policy(o.policy); // validates
             o.autoscaling(); // validates its fields
             if (o.maxReplicas < 1) {

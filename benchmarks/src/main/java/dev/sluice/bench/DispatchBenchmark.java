@@ -8,6 +8,7 @@ import dev.sluice.batching.DynamicBatcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -75,16 +76,7 @@ public final class DispatchBenchmark {
 
         static Options parse(String[] args) {
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("--help") || a.equals("-h")) {
-                    usage();
-                    System.exit(0);
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("missing value for " + a);
-                }
-                String v = args[++i];
+            CommandLine.parse(args, Options::usage, Set.of(), (a, v) -> {
                 switch (a) {
                     case "--replicas": o.replicas = Integer.parseInt(v); break;
                     case "--slowdown": o.slowdown = Double.parseDouble(v); break;
@@ -101,9 +93,9 @@ public final class DispatchBenchmark {
                     case "--repeat": o.repeat = Integer.parseInt(v); break;
                     case "--seed": o.seed = Long.parseLong(v); break;
                     case "--sender-spin-us": o.senderSpinUs = Double.parseDouble(v); break;
-                    default: throw new IllegalArgumentException("unknown option " + a + " (try --help)");
+                    default: throw CommandLine.unknown(a);
                 }
-            }
+            });
             OpenLoopDriver.policy(o.policy); // validates
             if (o.replicas < 2) {
                 throw new IllegalArgumentException("--replicas must be at least 2 (one slow, the others not)");

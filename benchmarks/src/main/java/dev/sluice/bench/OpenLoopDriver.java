@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -66,21 +67,9 @@ public final class OpenLoopDriver {
 
         static Options parse(String[] args) {
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("--help") || a.equals("-h")) {
-                    usage();
-                    System.exit(0);
-                }
-                if (a.equals("--sleep-test")) {
-                    o.sleepTest = true;
-                    continue;
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("missing value for " + a);
-                }
-                String v = args[++i];
+            CommandLine.parse(args, Options::usage, Set.of("--sleep-test"), (a, v) -> {
                 switch (a) {
+                    case "--sleep-test": o.sleepTest = true; break;
                     case "--policies": o.policies = List.of(v.split(",")); break;
                     case "--loads": o.loads = v.isEmpty() ? new double[0]
                             : Arrays.stream(v.split(",")).mapToDouble(Double::parseDouble).toArray(); break;
@@ -101,9 +90,9 @@ public final class OpenLoopDriver {
                     case "--seed": o.seed = Long.parseLong(v); break;
                     case "--repeat": o.repeat = Integer.parseInt(v); break;
                     case "--count-policy": o.countPolicy = Boolean.parseBoolean(v); break;
-                    default: throw new IllegalArgumentException("unknown option " + a + " (try --help)");
+                    default: throw CommandLine.unknown(a);
                 }
-            }
+            });
             for (String p : o.policies) {
                 policy(p); // validates
             }
