@@ -1,0 +1,348 @@
+package dev.sluice.onnx;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
+import dev.sluice.Model;
+import dev.sluice.ModelContext;
+import dev.sluice.ModelFactory;
+import dev.sluice.Placement;
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.tensor.DataType;
+import dev.sluice.tensor.Tensor;
+import dev.sluice.tensor.TensorBatch;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An ONNX model behind Sluice's batcher: one ONNX Runtime session per replica, configured from the
+ * replica's {@link ModelContext} (intra-op threads from its CPU slots; on a GPU placement the CUDA execution
+ * provider on that device with its memory limit). A request is a map from input name to {@link Tensor};
+ * a batch stacks each input along dimension 0 (padding the dimensions the model declares dynamic), runs once,
+ * and splits every output back per request.
+ *
+ * <pre>{@code
+ * ModelFactory<Map<String, Tensor>, Map<String, Tensor>> rec = OnnxModel.builder(Path.of("rec.onnx"))
+ *     .follow("softmax_0.tmp_0", 1, "x", 3)     // output dim 1 follows the input's width
+ *     .factory();
+ * }</pre>
+ *
+ * <p>{@link #validate} checks a request against the model's inputs (names, types, ranks, fixed dimensions)
+ * and says what was expected and what came; call it before submitting so a malformed request never joins a
+ * batch. A batch is validated too: a bad request that got in fails with {@link InvalidInputException}, which
+ * the batcher's failure isolation confines to it.
+ */
+public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, Tensor>> {
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
+
+    /**
+     * One input or output as the model declares it.
+     *
+     * @param name its name in the graph
+     * @param type its element type
+     * @param shape its dimensions, -1 where the model leaves one open (dimension 0 is the batch)
+     */
+    public record TensorSpec(String name, DataType type, long[] shape) {
+        public TensorSpec {
+            shape = shape.clone();
+        }
+
+        @Override
+        public long[] shape() {
+            return shape.clone();
+        }
+
+        @Override
+        public String toString() {
+            return name + " " + type + " " + Arrays.toString(shape);
+        }
+    }
+
+    private final Builder builder;
+    private final String replica;
+    private final OrtEnvironment env;
+    private final OrtSession.SessionOptions options;
+    private final OrtSession session;
+    private final List<TensorSpec> inputs;
+    private final List<TensorSpec> outputs;
+
+    private OnnxModel(Builder b, ModelContext ctx) throws OrtException {
+        this.builder = b;
+        this.replica = ctx.replicaId();
+        this.env = OrtEnvironment.getEnvironment();
+        this.options = new OrtSession.SessionOptions();
+        try {
+            options.setIntraOpNumThreads(ctx.cpuThreads());
+            options.setInterOpNumThreads(1);
+            if (ctx.gpu().isPresent()) {
+                useCuda(ctx, ctx.gpu().get());
+            }
+            this.session = b.file != null ? env.createSession(b.file.toString(), options)
+                    : env.createSession(b.bytes, options);
+            this.inputs = specs(session.getInputInfo());
+            this.outputs = specs(session.getOutputInfo());
+        } catch (OrtException | RuntimeException e) {
+            options.close();
+            throw e;
+        }
+        LOG.info("Replica {} loaded ONNX model {}: inputs {}, outputs {}", replica, b.describe(), inputs, outputs);
+    }
+
+    private void useCuda(ModelContext ctx, Placement.GpuShare gpu) throws OrtException {
+        try {
+            OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(gpu.device().index());
+            cuda.add("gpu_mem_limit", Long.toString(gpu.memoryBytes()));
+            options.addCUDA(cuda);
+        } catch (OrtException | UnsatisfiedLinkError | IllegalArgumentException e) {
+            String why = "replica " + ctx.replicaId() + " was placed on " + gpu.device().label() + " ("
+                    + gpu.device().name() + ") but ONNX Runtime's CUDA execution provider cannot be loaded: " + e
+                    + ". Depend on com.microsoft.onnxruntime:onnxruntime_gpu instead of onnxruntime, with a matching"
+                    + " CUDA and cuDNN";
+            if (!builder.cpuFallback) {
+                throw new IllegalStateException(why + "; or allow CPU fallback with OnnxModel.Builder.allowCpuFallback()", e);
+            }
+            LOG.warn("{}; running on CPU, as the deployment allows", why);
+        }
+    }
+
+    private static List<TensorSpec> specs(Map<String, NodeInfo> info) {
+        List<TensorSpec> specs = new ArrayList<>();
+        for (NodeInfo node : info.values()) {
+            if (!(node.getInfo() instanceof TensorInfo t)) {
+                throw new IllegalArgumentException("'" + node.getName() + "' is not a tensor (" + node.getInfo()
+                        + "); only tensor inputs and outputs are supported");
+            }
+            specs.add(new TensorSpec(node.getName(), dataType(node.getName(), t.type), t.getShape()));
+        }
+        return List.copyOf(specs);
+    }
+
+    static DataType dataType(String name, OnnxJavaType type) {
+        return switch (type) {
+            case FLOAT -> DataType.FP32;
+            case DOUBLE -> DataType.FP64;
+            case FLOAT16 -> DataType.FP16;
+            case INT8 -> DataType.INT8;
+            case INT16 -> DataType.INT16;
+            case INT32 -> DataType.INT32;
+            case INT64 -> DataType.INT64;
+            case UINT8 -> DataType.UINT8;
+            case BOOL -> DataType.BOOL;
+            default -> throw new IllegalArgumentException("'" + name + "' has element type " + type
+                    + ", which Sluice's ONNX adapter does not support");
+        };
+    }
+
+    static OnnxJavaType javaType(DataType type) {
+        return switch (type) {
+            case FP32 -> OnnxJavaType.FLOAT;
+            case FP64 -> OnnxJavaType.DOUBLE;
+            case FP16 -> OnnxJavaType.FLOAT16;
+            case INT8 -> OnnxJavaType.INT8;
+            case INT16 -> OnnxJavaType.INT16;
+            case INT32 -> OnnxJavaType.INT32;
+            case INT64 -> OnnxJavaType.INT64;
+            case UINT8 -> OnnxJavaType.UINT8;
+            case BOOL -> OnnxJavaType.BOOL;
+            default -> throw new IllegalArgumentException(type + " is not supported by the ONNX adapter");
+        };
+    }
+
+    /** The model's inputs, as it declares them. */
+    public List<TensorSpec> inputs() {
+        return inputs;
+    }
+
+    /** The model's outputs, as it declares them. */
+    public List<TensorSpec> outputs() {
+        return outputs;
+    }
+
+    /**
+     * Checks one request against the model's inputs.
+     *
+     * @throws InvalidInputException naming the input and saying what was expected and what came
+     */
+    public void validate(Map<String, Tensor> request) {
+        if (request == null) {
+            throw new InvalidInputException("a request needs its input tensors " + inputNames());
+        }
+        for (TensorSpec spec : inputs) {
+            Tensor t = request.get(spec.name());
+            if (t == null) {
+                throw new InvalidInputException("input '" + spec.name() + "' is missing; the model takes " + inputNames());
+            }
+            if (t.dataType() != spec.type()) {
+                throw new InvalidInputException("input '" + spec.name() + "' is " + t.dataType() + ", the model takes "
+                        + spec.type());
+            }
+            long[] want = spec.shape;
+            if (t.rank() != want.length) {
+                throw new InvalidInputException("input '" + spec.name() + "' has shape " + Arrays.toString(t.shape())
+                        + ", the model takes rank " + want.length + " " + Arrays.toString(want) + " (-1: any)");
+            }
+            for (int d = 0; d < want.length; d++) {
+                if (want[d] >= 0 && want[d] != t.dim(d) && d > 0) {
+                    throw new InvalidInputException("input '" + spec.name() + "' has dimension " + d + " of " + t.dim(d)
+                            + " " + Arrays.toString(t.shape()) + ", the model takes " + want[d]);
+                }
+            }
+        }
+        for (String name : request.keySet()) {
+            if (inputs.stream().noneMatch(s -> s.name().equals(name))) {
+                throw new InvalidInputException("input '" + name + "' is not one of the model's " + inputNames());
+            }
+        }
+    }
+
+    private List<String> inputNames() {
+        return inputs.stream().map(TensorSpec::name).toList();
+    }
+
+    @Override
+    public List<Map<String, Tensor>> predict(List<Map<String, Tensor>> batch) throws OrtException {
+        for (Map<String, Tensor> request : batch) {
+            validate(request); // a bad request fails this batch; the batcher's isolation leaves it alone
+        }
+        Map<String, TensorBatch.Stacked> stacked = new HashMap<>();
+        Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+        try {
+            for (TensorSpec spec : inputs) {
+                List<Tensor> column = new ArrayList<>(batch.size());
+                for (Map<String, Tensor> request : batch) {
+                    column.add(request.get(spec.name()));
+                }
+                TensorBatch.Stacked s = TensorBatch.stack(column, builder.pads.getOrDefault(spec.name(), 0.0),
+                        raggedDims(spec));
+                stacked.put(spec.name(), s);
+                feed.put(spec.name(), OnnxTensor.createTensor(env, s.tensor().data(), s.tensor().shape(),
+                        javaType(spec.type())));
+            }
+            try (OrtSession.Result result = session.run(feed)) {
+                List<Map<String, Tensor>> out = new ArrayList<>(batch.size());
+                for (int i = 0; i < batch.size(); i++) {
+                    out.add(new LinkedHashMap<>());
+                }
+                for (Map.Entry<String, OnnxValue> e : result) {
+                    if (!(e.getValue() instanceof OnnxTensor t)) {
+                        throw new IllegalStateException("output '" + e.getKey() + "' is not a tensor");
+                    }
+                    TensorInfo info = t.getInfo();
+                    Tensor whole = Tensor.of(e.getKey(), dataType(e.getKey(), info.type), info.getShape(), t.getByteBuffer());
+                    Follow follow = builder.follows.get(e.getKey());
+                    List<Tensor> parts = follow == null
+                            ? TensorBatch.split(whole, stacked.get(inputs.get(0).name()))
+                            : TensorBatch.split(whole, stacked.get(follow.input),
+                                    TensorBatch.Follow.dim(follow.outputDim, follow.inputDim));
+                    for (int i = 0; i < parts.size(); i++) {
+                        out.get(i).put(e.getKey(), parts.get(i));
+                    }
+                }
+                return out;
+            }
+        } finally {
+            for (OnnxTensor t : feed.values()) {
+                t.close();
+            }
+        }
+    }
+
+    private static int[] raggedDims(TensorSpec spec) {
+        return java.util.stream.IntStream.range(1, spec.shape.length).filter(d -> spec.shape[d] < 0).toArray();
+    }
+
+    @Override
+    public void close() throws OrtException {
+        try {
+            session.close();
+        } finally {
+            options.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OnnxModel[" + builder.describe() + " on " + replica + "]";
+    }
+
+    /** An output dimension that follows a padded input dimension. */
+    private record Follow(int outputDim, String input, int inputDim) {}
+
+    /** A model file (or bytes) to load, with how its batches are padded and split. */
+    public static Builder builder(Path file) {
+        return new Builder(Objects.requireNonNull(file, "file"), null);
+    }
+
+    public static Builder builder(byte[] model) {
+        return new Builder(null, Objects.requireNonNull(model, "model").clone());
+    }
+
+    /** Settings for {@link OnnxModel}; every setter validates at once and names what it refuses. */
+    public static final class Builder {
+        private final Path file;
+        private final byte[] bytes;
+        private final Map<String, Double> pads = new HashMap<>();
+        private final Map<String, Follow> follows = new HashMap<>();
+        private boolean cpuFallback;
+
+        private Builder(Path file, byte[] bytes) {
+            this.file = file;
+            this.bytes = bytes;
+        }
+
+        /** The value padded into {@code input}'s dynamic dimensions when a batch's requests differ there. Default 0. */
+        public Builder pad(String input, double value) {
+            pads.put(Objects.requireNonNull(input, "input"), value);
+            return this;
+        }
+
+        /**
+         * Output {@code output}'s dimension {@code outputDim} follows input {@code input}'s padded dimension
+         * {@code inputDim}: each request's part is cropped back in proportion to its own extent.
+         */
+        public Builder follow(String output, int outputDim, String input, int inputDim) {
+            Objects.requireNonNull(output, "output");
+            Objects.requireNonNull(input, "input");
+            if (outputDim < 1 || inputDim < 1) {
+                throw new IllegalArgumentException("follow: dimension 0 is the batch; was " + outputDim + " following "
+                        + inputDim);
+            }
+            follows.put(output, new Follow(outputDim, input, inputDim));
+            return this;
+        }
+
+        /** Lets a replica placed on a GPU run on CPU if the CUDA execution provider cannot load. Off by default. */
+        public Builder allowCpuFallback() {
+            this.cpuFallback = true;
+            return this;
+        }
+
+        /** Makes one session per replica. */
+        public ModelFactory<Map<String, Tensor>, Map<String, Tensor>> factory() {
+            return this::open;
+        }
+
+        /** Loads the model for one replica (or for direct use, with {@link ModelContext#forTest}). */
+        public OnnxModel open(ModelContext context) throws OrtException {
+            return new OnnxModel(this, Objects.requireNonNull(context, "context"));
+        }
+
+        String describe() {
+            return file != null ? file.getFileName().toString() : bytes.length + " bytes";
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.sluice.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.Deployment;
+import dev.sluice.DeploymentHandle;
+import dev.sluice.ModelContext;
+import dev.sluice.Resources;
+import dev.sluice.Sluice;
+import dev.sluice.batching.Dispatch;
+import dev.sluice.batching.DynamicBatcher;
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.tensor.DataType;
+import dev.sluice.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The PaddleOCR models (fetched by scripts/fetch-models.sh during the build) through OnnxModel and Sluice. */
+class OnnxModelTest {
+    static final Path MODELS = Path.of(System.getenv().getOrDefault("SLUICE_MODEL_CACHE",
+            System.getProperty("user.home") + "/.cache/sluice/models"), "ocr-models-1.4.2");
+    static final Path DET = MODELS.resolve("ch_PP-OCRv4_det_infer.onnx");
+    static final Path CLS = MODELS.resolve("ch_ppocr_mobile_v2.0_cls_infer.onnx");
+    static final Path REC = MODELS.resolve("ch_PP-OCRv4_rec_infer.onnx");
+
+    private static OnnxModel rec;
+    private static String recIn;
+    private static String recOut;
+
+    @BeforeAll
+    static void load() throws Exception {
+        assertTrue(Files.exists(REC), "the build fetches the models into " + MODELS);
+        rec = OnnxModel.builder(REC).open(ModelContext.forTest("rec"));
+        recIn = rec.inputs().get(0).name();
+        recOut = rec.outputs().get(0).name();
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        rec.close();
+    }
+
+    /** A text-line-sized image, [1, 3, 48, width], values in [-1, 1] as PaddleOCR normalizes them. */
+    static Tensor line(Random rnd, int width) {
+        float[] px = new float[3 * 48 * width];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = rnd.nextFloat() * 2 - 1;
+        }
+        return Tensor.ofFloats(recIn, new long[] {1, 3, 48, width}, px);
+    }
+
+    @Test
+    void theThreeModelsLoadAndDescribeTheirInputs() throws Exception {
+        for (Path file : List.of(DET, CLS, REC)) {
+            try (OnnxModel m = OnnxModel.builder(file).open(ModelContext.forTest("m"))) {
+                assertEquals(1, m.inputs().size(), file.toString());
+                OnnxModel.TensorSpec in = m.inputs().get(0);
+                assertEquals(DataType.FP32, in.type());
+                assertEquals(4, in.shape().length);
+                assertEquals(3, in.shape()[1], "three colour channels");
+                assertTrue(m.outputs().size() >= 1);
+            }
+        }
+        assertEquals(48, rec.inputs().get(0).shape()[2], "the recognizer reads lines 48 pixels high");
+        assertEquals(-1, rec.inputs().get(0).shape()[3], "of any width");
+    }
+
+    @Test
+    void aBatchOf16ThroughSluiceGivesWhatSixteenSingleCallsGive() throws Exception {
+        Random rnd = new Random(1);
+        List<Tensor> images = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            images.add(line(rnd, 160));
+        }
+        List<float[]> single = new ArrayList<>();
+        for (Tensor image : images) {
+            single.add(rec.predict(List.of(Map.of(recIn, image))).get(0).get(recOut).toFloatArray());
+        }
+        try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(2).build()).build()) {
+            DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> h = sluice.deploy(
+                    Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", OnnxModel.builder(REC).factory())
+                            .batching(b -> b.maxBatchSize(16).maxDelay(Duration.ofMillis(200))
+                                    .policy(dev.sluice.batching.BatchPolicy.fixed()))
+                            .build());
+            h.awaitReady(Duration.ofSeconds(60));
+            List<CompletableFuture<Map<String, Tensor>>> fs = new ArrayList<>();
+            for (Tensor image : images) {
+                fs.add(h.submit(Map.of(recIn, image)));
+            }
+            int largest = 0;
+            for (int i = 0; i < 16; i++) {
+                float[] batched = fs.get(i).get(60, TimeUnit.SECONDS).get(recOut).toFloatArray();
+                assertEquals(single.get(i).length, batched.length);
+                for (int j = 0; j < batched.length; j++) {
+                    assertEquals(single.get(i)[j], batched[j], 1e-4, "image " + i + ", value " + j);
+                }
+                Dispatch d = DynamicBatcher.dispatchOf(fs.get(i));
+                largest = Math.max(largest, d.batchSize());
+            }
+            assertTrue(largest > 1, "the requests were batched: largest batch " + largest);
+        }
+    }
+
+    @Test
+    void aMalformedRequestIsRefusedSayingWhyAndItsBatchNeighboursSucceed() throws Exception {
+        Tensor wrongHeight = Tensor.ofFloats(recIn, new long[] {1, 3, 32, 100}, new float[3 * 32 * 100]);
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> rec.validate(Map.of(recIn, wrongHeight)));
+        assertTrue(e.getMessage().contains("dimension 2 of 32"), e.getMessage());
+        assertTrue(e.getMessage().contains("the model takes 48"), e.getMessage());
+        Tensor wrongType = Tensor.ofDoubles(recIn, new long[] {1, 3, 48, 10}, new double[3 * 48 * 10]);
+        assertThrows(InvalidInputException.class, () -> rec.validate(Map.of(recIn, wrongType)));
+        assertThrows(InvalidInputException.class, () -> rec.validate(Map.of("image", line(new Random(2), 10))));
+
+        try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(2).build()).build()) {
+            DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> h = sluice.deploy(
+                    Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", OnnxModel.builder(REC).factory())
+                            .batching(b -> b.maxBatchSize(8).maxDelay(Duration.ofMillis(100))
+                                    .policy(dev.sluice.batching.BatchPolicy.fixed()))
+                            .build());
+            h.awaitReady(Duration.ofSeconds(60));
+            Random rnd = new Random(3);
+            CompletableFuture<Map<String, Tensor>> good1 = h.submit(Map.of(recIn, line(rnd, 80)));
+            CompletableFuture<Map<String, Tensor>> bad = h.submit(Map.of(recIn, wrongHeight));
+            CompletableFuture<Map<String, Tensor>> good2 = h.submit(Map.of(recIn, line(rnd, 120)));
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> bad.get(60, TimeUnit.SECONDS));
+            assertInstanceOf(InvalidInputException.class, failed.getCause());
+            assertEquals(3, good1.get(60, TimeUnit.SECONDS).get(recOut).rank());
+            assertEquals(3, good2.get(60, TimeUnit.SECONDS).get(recOut).rank());
+        }
+    }
+
+    @Test
+    void raggedWidthsArePaddedInABatchAndEachOutputCroppedToItsOwnWidth() throws Exception {
+        Random rnd = new Random(4);
+        Tensor narrow = line(rnd, 96);
+        Tensor wide = line(rnd, 320);
+        try (OnnxModel m = OnnxModel.builder(REC).follow(recOut, 1, recIn, 3).open(ModelContext.forTest("rec"))) {
+            long[] alone = m.predict(List.of(Map.of(recIn, narrow))).get(0).get(recOut).shape();
+            List<Map<String, Tensor>> both = m.predict(List.of(Map.of(recIn, narrow), Map.of(recIn, wide)));
+            assertEquals(alone[1], both.get(0).get(recOut).dim(1), "the narrow line's output keeps its own length");
+            long wideAlone = m.predict(List.of(Map.of(recIn, wide))).get(0).get(recOut).dim(1);
+            assertEquals(wideAlone, both.get(1).get(recOut).dim(1));
+        }
+    }
+}
