@@ -377,7 +377,10 @@ class PipelineTest {
             model.gate.countDown();
             assertThrows(CancellationException.class, () -> f.get(10, TimeUnit.SECONDS));
             Thread.sleep(100);
-            assertEquals(List.of(1, 2), model.seen, "only the batch already running was seen");
+            // The batch already running when the request was cancelled holds 1 (and 2, if it arrived in time);
+            // everything after it was withdrawn from the queue.
+            assertTrue(model.seen.equals(List.of(1)) || model.seen.equals(List.of(1, 2)),
+                    "only the batch already running was seen: " + model.seen);
             assertEquals(0, p.inFlight());
         }
 
