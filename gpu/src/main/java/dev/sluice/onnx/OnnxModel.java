@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, Tensor>> {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
+    /** Native ONNX Runtime values (input tensors, run results) made by this class and not yet closed. */
+    static final AtomicLong NATIVE_VALUES_OPEN = new AtomicLong();
 
     /**
      * One input or output as the model declares it.
@@ -231,8 +234,11 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 stacked.put(spec.name(), s);
                 feed.put(spec.name(), OnnxTensor.createTensor(env, s.tensor().data(), s.tensor().shape(),
                         javaType(spec.type())));
+                NATIVE_VALUES_OPEN.incrementAndGet();
             }
-            try (OrtSession.Result result = session.run(feed)) {
+            OrtSession.Result run = session.run(feed);
+            NATIVE_VALUES_OPEN.incrementAndGet();
+            try (OrtSession.Result result = run) {
                 List<Map<String, Tensor>> out = new ArrayList<>(batch.size());
                 for (int i = 0; i < batch.size(); i++) {
                     out.add(new LinkedHashMap<>());
@@ -253,10 +259,13 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                     }
                 }
                 return out;
+            } finally {
+                NATIVE_VALUES_OPEN.decrementAndGet();
             }
         } finally {
             for (OnnxTensor t : feed.values()) {
                 t.close();
+                NATIVE_VALUES_OPEN.decrementAndGet();
             }
         }
     }

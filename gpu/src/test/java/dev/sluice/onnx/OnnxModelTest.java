@@ -143,10 +143,42 @@ class OnnxModelTest {
         }
     }
 
+    /**
+     * A line the recognizer reads as text: dark strokes on white (PaddleOCR scales pixels to [-1, 1]),
+     * vertical bars and rings, like "1" and "0" in a plain font.
+     */
+    static Tensor strokes(int width, String pattern) {
+        float[] px = new float[3 * 48 * width];
+        java.util.Arrays.fill(px, 1f);
+        int x0 = 8;
+        for (char c : pattern.toCharArray()) {
+            for (int y = 10; y < 38; y++) {
+                for (int x = x0; x < x0 + 14 && x < width; x++) {
+                    boolean ink;
+                    if (c == '1') {
+                        ink = x >= x0 + 5 && x < x0 + 9;
+                    } else {
+                        double dx = (x - (x0 + 7)) / 6.0;
+                        double dy = (y - 24) / 13.0;
+                        double r = Math.sqrt(dx * dx + dy * dy);
+                        ink = r > 0.7 && r < 1.05;
+                    }
+                    if (ink) {
+                        for (int ch = 0; ch < 3; ch++) {
+                            px[(ch * 48 + y) * width + x] = -1f;
+                        }
+                    }
+                }
+            }
+            x0 += 18;
+        }
+        return Tensor.ofFloats(recIn, new long[] {1, 3, 48, width}, px);
+    }
+
     @Test
     void raggedWidthsArePaddedInABatchAndEachOutputCroppedToItsOwnWidth() throws Exception {
         Random rnd = new Random(4);
-        Tensor narrow = line(rnd, 96);
+        Tensor narrow = strokes(112, "10110");
         Tensor wide = line(rnd, 320);
         try (OnnxModel m = OnnxModel.builder(REC).follow(recOut, 1, recIn, 3).open(ModelContext.forTest("rec"))) {
             long[] alone = m.predict(List.of(Map.of(recIn, narrow))).get(0).get(recOut).shape();
@@ -154,6 +186,41 @@ class OnnxModelTest {
             assertEquals(alone[1], both.get(0).get(recOut).dim(1), "the narrow line's output keeps its own length");
             long wideAlone = m.predict(List.of(Map.of(recIn, wide))).get(0).get(recOut).dim(1);
             assertEquals(wideAlone, both.get(1).get(recOut).dim(1));
+            List<Integer> soloText = greedy(m.predict(List.of(Map.of(recIn, narrow))).get(0).get(recOut));
+            assertEquals(soloText, greedy(both.get(0).get(recOut)), "the decoded characters are unchanged by padding");
+            // The strokes look like "10110"; this recognizer reads them as "l0ll0" (a plain 1 is an l to it).
+            assertEquals(5, soloText.size(), "five characters read: " + text(soloText));
         }
+    }
+
+    static String text(List<Integer> classes) throws java.io.IOException {
+        List<String> keys = Files.readAllLines(MODELS.resolve("ppocr_keys_v1.txt"));
+        StringBuilder b = new StringBuilder();
+        for (int c : classes) {
+            b.append(c - 1 < keys.size() ? keys.get(c - 1) : " ");
+        }
+        return b.toString();
+    }
+
+    /** CTC greedy decoding: the best class per time step, repeats collapsed, blanks (class 0) dropped. */
+    static List<Integer> greedy(Tensor logits) {
+        int steps = (int) logits.dim(1);
+        int classes = (int) logits.dim(2);
+        float[] v = logits.toFloatArray();
+        List<Integer> out = new ArrayList<>();
+        int previous = -1;
+        for (int t = 0; t < steps; t++) {
+            int best = 0;
+            for (int c = 1; c < classes; c++) {
+                if (v[t * classes + c] > v[t * classes + best]) {
+                    best = c;
+                }
+            }
+            if (best != 0 && best != previous) {
+                out.add(best);
+            }
+            previous = best;
+        }
+        return out;
     }
 }

@@ -1,0 +1,59 @@
+package dev.sluice.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sluice.Deployment;
+import dev.sluice.DeploymentHandle;
+import dev.sluice.ModelContext;
+import dev.sluice.Resources;
+import dev.sluice.Sluice;
+import dev.sluice.tensor.Tensor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Every native value OnnxModel makes is closed: 100,000 requests through Sluice leave none open. */
+class OnnxNativeMemoryTest {
+    private static final int REQUESTS = 100_000;
+
+    @Test
+    void aTinyHandWrittenModelRuns() throws Exception {
+        try (OnnxModel m = OnnxModel.builder(TinyOnnx.identity(4)).open(ModelContext.forTest("tiny"))) {
+            assertEquals("x", m.inputs().get(0).name());
+            assertArrayEquals(new long[] {-1, 4}, m.inputs().get(0).shape());
+            Tensor in = Tensor.ofFloats("x", new long[] {1, 4}, 1, 2, 3, 4);
+            assertArrayEquals(new float[] {1, 2, 3, 4}, m.predict(List.of(Map.of("x", in))).get(0).get("y").toFloatArray());
+        }
+    }
+
+    @Test
+    void noNativeValueIsLeftOpenAfter100kRequests() throws Exception {
+        long before = OnnxModel.NATIVE_VALUES_OPEN.get();
+        try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(2).build()).build()) {
+            DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> h = sluice.deploy(
+                    Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("tiny",
+                                    OnnxModel.builder(TinyOnnx.identity(4)).factory())
+                            .replicas(2).batching(b -> b.maxBatchSize(64).queueCapacity(8192)).build());
+            h.awaitReady(Duration.ofSeconds(30));
+            List<CompletableFuture<Map<String, Tensor>>> window = new ArrayList<>();
+            for (int i = 0; i < REQUESTS; i++) {
+                float v = i;
+                window.add(h.submit(Map.of("x", Tensor.ofFloats("x", new long[] {1, 4}, v, v + 1, v + 2, v + 3))));
+                if (window.size() == 2048 || i == REQUESTS - 1) {
+                    for (int j = 0; j < window.size(); j++) {
+                        float[] y = window.get(j).get(30, TimeUnit.SECONDS).get("y").toFloatArray();
+                        float first = i - window.size() + 1 + j;
+                        assertEquals(first, y[0], "each request gets its own row back");
+                    }
+                    window.clear();
+                }
+            }
+        }
+        assertEquals(before, OnnxModel.NATIVE_VALUES_OPEN.get(), "native tensors and results all closed");
+    }
+}
