@@ -53,14 +53,6 @@ class ReplicaCountPlotTest {
         assertTrue(y[1] < y[0] && y[0] < y[2], "SVG y grows downwards: 4 above 1 above 0");
     }
 
-    @Test
-    void tickStepsAreRound() {
-        assertEquals(5, ReplicaCountPlot.tickStep(45), 1e-9);
-        assertEquals(1, ReplicaCountPlot.tickStep(10), 1e-9);
-        assertEquals(0.2, ReplicaCountPlot.tickStep(2), 1e-9);
-        assertEquals(10, ReplicaCountPlot.tickStep(100), 1e-9);
-    }
-
     private static Document parse(String svg) throws Exception {
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setNamespaceAware(true);
