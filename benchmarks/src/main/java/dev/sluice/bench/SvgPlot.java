@@ -147,11 +147,14 @@ final class SvgPlot {
      * @param extra further attributes of the line, each preceded by a space (e.g. {@code " stroke-width=\"2\""})
      */
     void legend(String colour, String extra, String label) {
-        int lx = width - right - LEGEND_WIDTH;
-        int y = top + 8 + 18 * legendRows++;
+        legendAt(width - right - LEGEND_WIDTH, top + 8 + 18 * legendRows++, colour, extra, label);
+    }
+
+    /** A legend entry whose line starts at {@code (x, y)}, in pixels: a short line and its label. */
+    void legendAt(int x, int y, String colour, String extra, String label) {
         s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"%s/>%n",
-                lx, y, lx + 24, y, colour, extra));
-        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", lx + 30, y + 4, escape(label)));
+                x, y, x + 24, y, colour, extra));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", x + 30, y + 4, escape(label)));
     }
 
     /** Any other element, written as it is (escape its text with {@link #escape}). */
