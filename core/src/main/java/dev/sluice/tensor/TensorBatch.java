@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Collation of one input across the requests of a batch: {@link #stack} puts the requests' tensors one after
@@ -45,13 +46,16 @@ public final class TensorBatch {
     }
 
     /**
-     * An output dimension whose size follows an input dimension that was padded: cropped back per request in
-     * proportion (output size x request's extent / padded extent, rounded).
+     * An output dimension whose size follows an input dimension that was padded, cropped back per request:
+     * to {@code extent} of the request's own input extent when given (exact: e.g. {@code w -> (w + 3) / 8}
+     * for a network that downsamples by 8 with padding), otherwise in proportion (output size x own extent /
+     * padded extent, rounded), which is only right for an output exactly proportional to its input.
      *
      * @param outputDim the output's dimension (not 0)
      * @param inputDim the stacked input's ragged dimension
+     * @param extent the output's size for an input of a given size, or null for proportional
      */
-    public record Follow(int outputDim, int inputDim) {
+    public record Follow(int outputDim, int inputDim, LongUnaryOperator extent) {
         public Follow {
             if (outputDim < 1 || inputDim < 1) {
                 throw new IllegalArgumentException("dimension 0 is the batch; a followed dimension is 1 or more, was "
@@ -59,8 +63,21 @@ public final class TensorBatch {
             }
         }
 
+        /** In proportion to the input (see the class comment for when that is right). */
         public static Follow dim(int outputDim, int inputDim) {
-            return new Follow(outputDim, inputDim);
+            return new Follow(outputDim, inputDim, null);
+        }
+
+        /** Exactly: the output's size is {@code extent} of the request's input size. */
+        public static Follow dim(int outputDim, int inputDim, LongUnaryOperator extent) {
+            return new Follow(outputDim, inputDim, Objects.requireNonNull(extent, "extent"));
+        }
+
+        long size(long outputSize, long ownExtent, long paddedExtent) {
+            if (extent != null) {
+                return Math.max(0, Math.min(outputSize, extent.applyAsLong(ownExtent)));
+            }
+            return paddedExtent == 0 ? 0 : Math.round((double) outputSize * ownExtent / paddedExtent);
         }
     }
 
@@ -126,6 +143,9 @@ public final class TensorBatch {
             shapes.add(s);
         }
         out[0] = total;
+        if (tensors.size() == 1) {
+            return new Stacked(first, rows, shapes); // one request: nothing to stack or pad, no copy
+        }
         if (type == DataType.BYTES) {
             if (raggedDims.length > 0) {
                 throw new IllegalArgumentException("BYTES tensors cannot be padded");
@@ -184,9 +204,7 @@ public final class TensorBatch {
             block[0] = input.rows[i];
             long[] own = input.shapes().get(i);
             for (Follow f : follows) {
-                long padded = inPadded[f.inputDim()];
-                block[f.outputDim()] = padded == 0 ? 0
-                        : Math.round((double) out[f.outputDim()] * own[f.inputDim()] / padded);
+                block[f.outputDim()] = f.size(out[f.outputDim()], own[f.inputDim()], inPadded[f.inputDim()]);
             }
             if (output.dataType() == DataType.BYTES) {
                 if (follows.length > 0) {
@@ -196,6 +214,14 @@ public final class TensorBatch {
                 List<byte[]> all = output.stringsView();
                 int from = (int) (row * per);
                 parts.add(Tensor.ofStrings(output.name(), block, all.subList(from, from + (int) (block[0] * per))));
+            } else if (follows.length == 0) {
+                // Whole rows: a view of the output, no copy (it keeps the batch's buffer alive while it lives).
+                int size = output.dataType().byteSize();
+                long rowBytes = Tensor.elements(output.name(), out) / Math.max(1, out[0]) * size;
+                ByteBuffer view = output.dataView().duplicate();
+                view.position((int) (row * rowBytes)).limit((int) ((row + block[0]) * rowBytes));
+                parts.add(Tensor.of(output.name(), output.dataType(), block,
+                        view.slice().order(java.nio.ByteOrder.nativeOrder())));
             } else {
                 int size = output.dataType().byteSize();
                 ByteBuffer dst = Tensor.allocate(Tensor.elements(output.name(), block) * size);

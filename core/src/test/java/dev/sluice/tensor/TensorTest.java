@@ -150,6 +150,20 @@ class TensorTest {
         }
 
         @Test
+        void anExactExtentFunctionDecidesEachRequestsOutputSize() {
+            // Inputs 4 and 12 wide; the "model" gives (w + 3) / 4 steps.
+            Tensor a = Tensor.ofFloats("img", s(1, 4), 1, 2, 3, 4);
+            Tensor b = Tensor.ofFloats("img", s(1, 12), range(12, 0));
+            TensorBatch.Stacked st = TensorBatch.stack(List.of(a, b), 0, 1);
+            Tensor out = Tensor.ofFloats("steps", s(2, 3), 10, 11, 12, 20, 21, 22); // (12 + 3) / 4 = 3 steps
+            List<Tensor> exact = TensorBatch.split(out, st, TensorBatch.Follow.dim(1, 1, w -> (w + 3) / 4));
+            assertArrayEquals(new float[] {10}, exact.get(0).toFloatArray(), "(4 + 3) / 4 = 1 step");
+            List<Tensor> proportional = TensorBatch.split(out, st, TensorBatch.Follow.dim(1, 1));
+            assertEquals(1, proportional.get(0).dim(1), "round(3 * 4 / 12) = 1: agrees here");
+            assertArrayEquals(new float[] {20, 21, 22}, exact.get(1).toFloatArray());
+        }
+
+        @Test
         void integerPadsAreWrittenInTheirType() {
             Tensor a = Tensor.ofLongs("ids", s(1, 1), 7);
             Tensor b = Tensor.ofLongs("ids", s(1, 3), 1, 2, 3);

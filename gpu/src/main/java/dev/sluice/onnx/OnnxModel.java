@@ -252,8 +252,9 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                     Follow follow = builder.follows.get(e.getKey());
                     List<Tensor> parts = follow == null
                             ? TensorBatch.split(whole, stacked.get(inputs.get(0).name()))
-                            : TensorBatch.split(whole, stacked.get(follow.input),
-                                    TensorBatch.Follow.dim(follow.outputDim, follow.inputDim));
+                            : TensorBatch.split(whole, stacked.get(follow.input), follow.extent == null
+                                    ? TensorBatch.Follow.dim(follow.outputDim, follow.inputDim)
+                                    : TensorBatch.Follow.dim(follow.outputDim, follow.inputDim, follow.extent));
                     for (int i = 0; i < parts.size(); i++) {
                         out.get(i).put(e.getKey(), parts.get(i));
                     }
@@ -288,8 +289,8 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         return "OnnxModel[" + builder.describe() + " on " + replica + "]";
     }
 
-    /** An output dimension that follows a padded input dimension. */
-    private record Follow(int outputDim, String input, int inputDim) {}
+    /** An output dimension that follows a padded input dimension (extent null: in proportion). */
+    private record Follow(int outputDim, String input, int inputDim, java.util.function.LongUnaryOperator extent) {}
 
     /** A model file (or bytes) to load, with how its batches are padded and split. */
     public static Builder builder(Path file) {
@@ -321,7 +322,19 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
 
         /**
          * Output {@code output}'s dimension {@code outputDim} follows input {@code input}'s padded dimension
-         * {@code inputDim}: each request's part is cropped back in proportion to its own extent.
+         * {@code inputDim}: each request's part is cropped to {@code extent} of its own input extent, e.g.
+         * {@code w -> (w + 3) / 8} for the PaddleOCR recognizer's time steps.
+         */
+        public Builder follow(String output, int outputDim, String input, int inputDim,
+                java.util.function.LongUnaryOperator extent) {
+            follow(output, outputDim, input, inputDim);
+            follows.put(output, new Follow(outputDim, input, inputDim, Objects.requireNonNull(extent, "extent")));
+            return this;
+        }
+
+        /**
+         * Like the exact {@code follow}, but cropping in proportion to each request's extent, which is right
+         * only for an output exactly proportional to its input.
          */
         public Builder follow(String output, int outputDim, String input, int inputDim) {
             Objects.requireNonNull(output, "output");
@@ -330,7 +343,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 throw new IllegalArgumentException("follow: dimension 0 is the batch; was " + outputDim + " following "
                         + inputDim);
             }
-            follows.put(output, new Follow(outputDim, input, inputDim));
+            follows.put(output, new Follow(outputDim, input, inputDim, null));
             return this;
         }
 
