@@ -53,9 +53,9 @@ final class AdaptiveBatchPolicy implements BatchPolicy {
             return 0;
         }
         long d = state.meanInterArrivalNanos();
-        double[] ab = cost.fit();
-        double a = ab[0];
-        double b = ab[1];
+        BatchCostModel.Fit fit = cost.fit();
+        double a = fit.a();
+        double b = fit.b();
         if (d <= 0 || a <= 0) {
             return 0;
         }

@@ -16,12 +16,20 @@ public final class BatchCostModel {
     /** Batches needed before the fit is trusted. */
     public static final int MIN_SAMPLES = 8;
 
+    /** The fit {@code a + b*n}; each -1 before enough batches. */
+    record Fit(double a, double b) {}
+
+    private static final Fit UNKNOWN = new Fit(-1, -1);
+
+    // Guarded by this.
     private double sw;
     private double sn;
     private double snn;
     private double st;
     private double snt;
     private long samples;
+    /** Refitted on every record, so readers (the batch former, per decision) neither lock nor allocate. */
+    private volatile Fit fit = UNKNOWN;
 
     /** Records one batch of {@code size} inputs that took {@code nanos}. */
     public synchronized void record(int size, long nanos) {
@@ -33,16 +41,17 @@ public final class BatchCostModel {
         st = st * DECAY + t;
         snt = snt * DECAY + n * t;
         samples++;
+        fit = refit();
     }
 
     /** Fitted fixed cost per batch in nanoseconds ({@code a}), or -1 before enough batches. */
     public double fixedCostNanos() {
-        return fit()[0];
+        return fit.a();
     }
 
     /** Fitted cost per item in nanoseconds ({@code b}), or -1 before enough batches. */
     public double perItemCostNanos() {
-        return fit()[1];
+        return fit.b();
     }
 
     /**
@@ -50,23 +59,27 @@ public final class BatchCostModel {
      * before enough batches.
      */
     public double perItemAtFullBatchNanos(int maxBatchSize) {
-        double[] ab = fit();
-        return ab[0] < 0 ? -1 : ab[0] / maxBatchSize + ab[1];
+        Fit f = fit;
+        return f.a() < 0 ? -1 : f.a() / maxBatchSize + f.b();
     }
 
-    /** {a, b}, each -1 before enough batches. */
-    synchronized double[] fit() {
+    /** Both parameters, from one fit. */
+    Fit fit() {
+        return fit;
+    }
+
+    private Fit refit() {
         if (samples < MIN_SAMPLES) {
-            return new double[] {-1, -1};
+            return UNKNOWN;
         }
         double meanN = sn / sw;
         double meanT = st / sw;
         double varN = snn / sw - meanN * meanN;
         double covNT = snt / sw - meanN * meanT;
         if (varN < 0.25) {
-            return new double[] {0, Math.max(0, meanT / Math.max(1, meanN))};
+            return new Fit(0, Math.max(0, meanT / Math.max(1, meanN)));
         }
         double b = Math.max(0, covNT / varN);
-        return new double[] {Math.max(0, meanT - b * meanN), b};
+        return new Fit(Math.max(0, meanT - b * meanN), b);
     }
 }
