@@ -24,10 +24,6 @@ public final class PoissonArrivals {
         this.random = new SplittableRandom(seed);
     }
 
-    public double meanGapNanos() {
-        return meanGapNanos;
-    }
-
     /** One exponentially distributed gap, in nanoseconds (not rounded). */
     public double nextGapNanos() {
         // 1 - u is in (0, 1], so the log is finite.

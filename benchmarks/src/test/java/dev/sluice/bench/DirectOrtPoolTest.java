@@ -3,7 +3,7 @@ package dev.sluice.bench;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.ModelContext;
 import dev.sluice.batching.ShutdownException;
@@ -20,13 +20,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Needs the recognizer fetched by scripts/fetch-models.sh (the gpu module's tests fetch it); skipped without it. */
+/** Needs the recognizer fetched by scripts/fetch-models.sh (the gpu module's build fetches it first); fails, saying so, without it. */
 class DirectOrtPoolTest {
     private static final Path MODEL = RecognizerBenchmark.defaultModel();
 
     @Test
     void eachImageComesBackWithWhatOnnxModelGivesForIt() throws Exception {
-        assumeTrue(Files.isRegularFile(MODEL), "no recognizer at " + MODEL + "; run scripts/fetch-models.sh");
+        assertTrue(Files.isRegularFile(MODEL), "no recognizer at " + MODEL + "; run scripts/fetch-models.sh");
         try (OnnxModel model = OnnxModel.builder(MODEL).open(ModelContext.forTest("rec"))) {
             String in = model.inputs().get(0).name();
             String out = model.outputs().get(0).name();
@@ -53,7 +53,7 @@ class DirectOrtPoolTest {
 
     @Test
     void anImageSubmittedAfterCloseFailsWithShutdown() throws Exception {
-        assumeTrue(Files.isRegularFile(MODEL), "no recognizer at " + MODEL + "; run scripts/fetch-models.sh");
+        assertTrue(Files.isRegularFile(MODEL), "no recognizer at " + MODEL + "; run scripts/fetch-models.sh");
         RecognizerImages images = new RecognizerImages("x", new int[] {32}, 1, 1);
         DirectOrtPool pool = new DirectOrtPool(MODEL, "x", 1);
         pool.close();

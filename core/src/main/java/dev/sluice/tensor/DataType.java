@@ -38,10 +38,6 @@ public enum DataType {
         return name();
     }
 
-    public boolean isFloatingPoint() {
-        return this == FP16 || this == FP32 || this == FP64;
-    }
-
     /**
      * The type named {@code name} in the Open Inference Protocol.
      *

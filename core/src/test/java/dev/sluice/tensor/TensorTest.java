@@ -98,6 +98,22 @@ class TensorTest {
         }
 
         @Test
+        void eachTypedFactoryWritesItsType() {
+            assertArrayEquals(new int[] {1, -2}, Tensor.ofInts("i", s(2), 1, -2).toIntArray());
+            assertArrayEquals(new double[] {0.5, 2}, Tensor.ofDoubles("d", s(2), 0.5, 2).toDoubleArray());
+            Tensor u8 = Tensor.ofUint8("u", s(3), (byte) 0, (byte) 200, (byte) 7);
+            assertEquals(DataType.UINT8, u8.dataType());
+            assertEquals(200, u8.data().get(1) & 0xFF);
+            Tensor flags = Tensor.ofBooleans("b", s(2), true, false);
+            assertEquals(DataType.BOOL, flags.dataType());
+            assertEquals(1, flags.data().get(0));
+            assertEquals(0, flags.data().get(1));
+            Tensor renamed = flags.withName("mask");
+            assertEquals("mask", renamed.name());
+            assertEquals(1, renamed.data().get(0), "same data under the new name");
+        }
+
+        @Test
         void bytesTensorsHoldByteStrings() {
             Tensor t = Tensor.ofStrings("text", s(2), List.of("héllo".getBytes(StandardCharsets.UTF_8), new byte[0]));
             assertEquals(DataType.BYTES, t.dataType());

@@ -32,6 +32,18 @@ class OnnxNativeMemoryTest {
     }
 
     @Test
+    void openDimensionsArePaddedWithTheDeclaredValue() throws Exception {
+        try (OnnxModel m = OnnxModel.builder(TinyOnnx.identityAnyWidth()).pad("x", 9).open(ModelContext.forTest("tiny"))) {
+            List<Map<String, Tensor>> out = m.predict(List.of(
+                    Map.of("x", Tensor.ofFloats("x", new long[] {1, 2}, 1, 2)),
+                    Map.of("x", Tensor.ofFloats("x", new long[] {1, 4}, 3, 4, 5, 6))));
+            // No follow(...) declared: each request gets its whole row of the padded output.
+            assertArrayEquals(new float[] {1, 2, 9, 9}, out.get(0).get("y").toFloatArray());
+            assertArrayEquals(new float[] {3, 4, 5, 6}, out.get(1).get("y").toFloatArray());
+        }
+    }
+
+    @Test
     void noNativeValueIsLeftOpenAfter100kRequests() throws Exception {
         long before = OnnxModel.NATIVE_VALUES_OPEN.get();
         try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(2).build()).build()) {

@@ -12,7 +12,16 @@ final class TinyOnnx {
     private TinyOnnx() {}
 
     static byte[] identity(int width) {
-        byte[] shape = concat(dim(null, "N"), dim(width, null));
+        return identity(dim(width, null));
+    }
+
+    /** The same model with a width left open ({@code [N, W]}): requests of different widths get padded. */
+    static byte[] identityAnyWidth() {
+        return identity(dim(null, "W"));
+    }
+
+    private static byte[] identity(byte[] widthDim) {
+        byte[] shape = concat(dim(null, "N"), widthDim);
         byte[] x = valueInfo("x", shape);
         byte[] y = valueInfo("y", shape);
         byte[] node = concat(string(1, "x"), string(2, "y"), string(4, "Identity"));
