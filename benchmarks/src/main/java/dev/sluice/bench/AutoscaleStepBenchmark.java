@@ -271,8 +271,7 @@ public final class AutoscaleStepBenchmark {
         Files.write(svg, plot(samples, stepAt, arrivals).getBytes(StandardCharsets.UTF_8));
         System.out.print(report(steps, samples, arrivals, sender));
         System.out.println("Wrote " + csv.toAbsolutePath() + " and " + svg.toAbsolutePath());
-        System.out.println("/proc/loadavg before: " + loadBefore + "; after: " + OpenLoopDriver.loadAverage() + " ("
-                + Runtime.getRuntime().availableProcessors() + " CPUs)");
+        System.out.println(OpenLoopDriver.loadLine(loadBefore));
         System.out.flush();
     }
 

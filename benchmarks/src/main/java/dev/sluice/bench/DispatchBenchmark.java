@@ -242,8 +242,7 @@ public final class DispatchBenchmark {
             }
         }
         System.out.print(report(pull, p2c, slowId));
-        System.out.println("/proc/loadavg before: " + loadBefore + "; after: " + OpenLoopDriver.loadAverage() + " ("
-                + Runtime.getRuntime().availableProcessors() + " CPUs)");
+        System.out.println(OpenLoopDriver.loadLine(loadBefore));
         System.out.flush();
     }
 

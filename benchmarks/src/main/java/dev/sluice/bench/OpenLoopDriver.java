@@ -399,6 +399,12 @@ public final class OpenLoopDriver {
                 .build();
     }
 
+    /** The machine's load before and now, for the end of a report: a busy machine explains noisy numbers. */
+    static String loadLine(String before) {
+        return "/proc/loadavg before: " + before + "; after: " + loadAverage() + " ("
+                + Runtime.getRuntime().availableProcessors() + " CPUs)";
+    }
+
     static String loadAverage() {
         try {
             return new String(Files.readAllBytes(Paths.get("/proc/loadavg"))).trim();
@@ -438,8 +444,7 @@ public final class OpenLoopDriver {
             byLoad.put(kind, row);
         }
         printTables(limit, saturation, byLoad);
-        System.out.println("/proc/loadavg before: " + loadBefore + "; after: " + loadAverage() + " ("
-                + Runtime.getRuntime().availableProcessors() + " CPUs)");
+        System.out.println(OpenLoopDriver.loadLine(loadBefore));
     }
 
     // ------------------------------------------------------------------ runs

@@ -365,8 +365,7 @@ public final class RecognizerBenchmark {
         Files.write(csv, csv(points).getBytes(StandardCharsets.UTF_8));
         Files.write(svg, plot(points, capacity).getBytes(StandardCharsets.UTF_8));
         System.out.println("Wrote " + csv.toAbsolutePath() + " and " + svg.toAbsolutePath());
-        System.out.println("/proc/loadavg before: " + loadBefore + "; after: " + OpenLoopDriver.loadAverage() + " ("
-                + Runtime.getRuntime().availableProcessors() + " CPUs)");
+        System.out.println(OpenLoopDriver.loadLine(loadBefore));
         System.out.flush();
     }
 

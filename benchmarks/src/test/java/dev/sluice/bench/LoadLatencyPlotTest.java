@@ -4,14 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
 
 class LoadLatencyPlotTest {
     private static final double[] LOADS = {0.5, 0.8, 1.2, 2.0};
@@ -27,13 +23,13 @@ class LoadLatencyPlotTest {
     @Test
     void aWellFormedSvgWithAP50AndAP99LinePerSide() throws Exception {
         String svg = LoadLatencyPlot.svg("Recognizer & <co>", "sub", "load", series());
-        Document doc = parse(svg);
+        Document doc = SvgDocs.parse(svg);
         assertEquals("svg", doc.getDocumentElement().getLocalName());
         assertEquals(4, count(doc, "polyline"));
-        assertEquals(4, vertices(polyline(doc, "sluice-batch-16-p99")).length);
-        assertEquals(4, vertices(polyline(doc, "sluice-batch-16-p50")).length);
+        assertEquals(4, vertices(SvgDocs.polyline(doc, "sluice-batch-16-p99")).length);
+        assertEquals(4, vertices(SvgDocs.polyline(doc, "sluice-batch-16-p50")).length);
         // The direct side's p99 at 1.2 was not measured (0): left out of its line, not drawn at the bottom.
-        assertEquals(3, vertices(polyline(doc, "ort-direct-1-image-co-p99")).length);
+        assertEquals(3, vertices(SvgDocs.polyline(doc, "ort-direct-1-image-co-p99")).length);
         assertEquals(4 + 3, count(doc, "circle"), "a dot per measured p99");
         assertTrue(svg.contains("Recognizer &amp; &lt;co&gt;"));
         assertTrue(svg.contains("ORT direct &lt;1 image&gt; &amp; co: p99"));
@@ -41,8 +37,8 @@ class LoadLatencyPlotTest {
 
     @Test
     void pointsLieInsideThePlotAndHigherLatencyAndLoadGoUpAndRight() throws Exception {
-        Document doc = parse(LoadLatencyPlot.svg("t", "s", "load", series()));
-        double[][] xy = vertices(polyline(doc, "sluice-batch-16-p99"));
+        Document doc = SvgDocs.parse(LoadLatencyPlot.svg("t", "s", "load", series()));
+        double[][] xy = vertices(SvgDocs.polyline(doc, "sluice-batch-16-p99"));
         for (int i = 0; i < xy.length; i++) {
             assertTrue(xy[i][0] >= 0 && xy[i][0] <= LoadLatencyPlot.WIDTH, "x " + xy[i][0]);
             assertTrue(xy[i][1] >= 0 && xy[i][1] <= LoadLatencyPlot.HEIGHT, "y " + xy[i][1]);
@@ -68,25 +64,8 @@ class LoadLatencyPlotTest {
         assertEquals("s-2-threads", LoadLatencyPlot.id("2 threads"));
     }
 
-    private static Document parse(String svg) throws Exception {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-        f.setNamespaceAware(true);
-        return f.newDocumentBuilder().parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
-    }
-
     private static int count(Document doc, String tag) {
         return doc.getElementsByTagNameNS("*", tag).getLength();
-    }
-
-    private static Element polyline(Document doc, String id) {
-        NodeList all = doc.getElementsByTagNameNS("*", "polyline");
-        for (int i = 0; i < all.getLength(); i++) {
-            Element e = (Element) all.item(i);
-            if (id.equals(e.getAttribute("id"))) {
-                return e;
-            }
-        }
-        throw new AssertionError("no polyline with id " + id);
     }
 
     private static double[][] vertices(Element polyline) {

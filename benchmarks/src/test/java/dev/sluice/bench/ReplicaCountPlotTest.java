@@ -3,11 +3,8 @@ package dev.sluice.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -25,11 +22,11 @@ class ReplicaCountPlotTest {
         }
         String svg = ReplicaCountPlot.svg("Replicas & <load> step", "sub", "seconds", points,
                 List.of(new ReplicaCountPlot.Marker(0, "load 10% \u2192 80%"), new ReplicaCountPlot.Marker(20, "back")), 4);
-        Document doc = parse(svg);
+        Document doc = SvgDocs.parse(svg);
         assertEquals("svg", doc.getDocumentElement().getLocalName());
 
-        Element running = polyline(doc, "running");
-        Element target = polyline(doc, "target");
+        Element running = SvgDocs.polyline(doc, "running");
+        Element target = SvgDocs.polyline(doc, "target");
         assertEquals(points.size(), running.getAttribute("points").trim().split("\\s+").length);
         assertEquals(points.size(), target.getAttribute("points").trim().split("\\s+").length);
         assertEquals(2, byClass(doc, "line", "marker"));
@@ -40,8 +37,8 @@ class ReplicaCountPlotTest {
     void verticesLieInsideThePlotAndHigherCountsAreHigherUp() throws Exception {
         List<ReplicaCountPlot.Point> points = List.of(new ReplicaCountPlot.Point(0, 1, 1),
                 new ReplicaCountPlot.Point(1, 4, 4), new ReplicaCountPlot.Point(2, 0, 0));
-        Document doc = parse(ReplicaCountPlot.svg("t", "u", "s", points, List.of(), 4));
-        String[] xy = polyline(doc, "running").getAttribute("points").trim().split("\\s+");
+        Document doc = SvgDocs.parse(ReplicaCountPlot.svg("t", "u", "s", points, List.of(), 4));
+        String[] xy = SvgDocs.polyline(doc, "running").getAttribute("points").trim().split("\\s+");
         double[] y = new double[xy.length];
         for (int i = 0; i < xy.length; i++) {
             String[] p = xy[i].split(",");
@@ -51,23 +48,6 @@ class ReplicaCountPlotTest {
             assertTrue(y[i] >= 0 && y[i] <= ReplicaCountPlot.HEIGHT, "y " + y[i]);
         }
         assertTrue(y[1] < y[0] && y[0] < y[2], "SVG y grows downwards: 4 above 1 above 0");
-    }
-
-    private static Document parse(String svg) throws Exception {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-        f.setNamespaceAware(true);
-        return f.newDocumentBuilder().parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static Element polyline(Document doc, String id) {
-        NodeList all = doc.getElementsByTagNameNS("*", "polyline");
-        for (int i = 0; i < all.getLength(); i++) {
-            Element e = (Element) all.item(i);
-            if (id.equals(e.getAttribute("id"))) {
-                return e;
-            }
-        }
-        throw new AssertionError("no polyline with id " + id);
     }
 
     private static int byClass(Document doc, String tag, String cls) {
