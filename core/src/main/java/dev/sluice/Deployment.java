@@ -1,8 +1,13 @@
 package dev.sluice;
 
 import dev.sluice.batching.DynamicBatcher;
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.tensor.Tensor;
+import dev.sluice.tensor.TensorSignature;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -36,6 +41,8 @@ public final class Deployment<I, O> {
     private final Duration watchdog;
     private final boolean idempotent;
     private final int startAttempts;
+    private final Consumer<? super I> validator;
+    private final TensorSignature signature;
 
     private Deployment(Builder<I, O> b) {
         this.name = b.name;
@@ -52,6 +59,8 @@ public final class Deployment<I, O> {
         this.watchdog = b.watchdog;
         this.idempotent = b.idempotent;
         this.startAttempts = b.startAttempts;
+        this.validator = b.validator;
+        this.signature = b.signature;
     }
 
     /**
@@ -148,6 +157,29 @@ public final class Deployment<I, O> {
         return startAttempts;
     }
 
+    /**
+     * Checks one input as {@link DeploymentHandle#submit} does before admitting it.
+     *
+     * @throws InvalidInputException saying what was wrong with it
+     */
+    public void validate(I input) {
+        if (validator == null) {
+            return;
+        }
+        try {
+            validator.accept(input);
+        } catch (InvalidInputException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new InvalidInputException("'" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** The tensor inputs and outputs this deployment declares, for a tensor deployment that declares them. */
+    public Optional<TensorSignature> signature() {
+        return Optional.ofNullable(signature);
+    }
+
     @Override
     public String toString() {
         return "Deployment[" + name + ", replicas " + minReplicas + ".." + maxReplicas + ", "
@@ -175,6 +207,8 @@ public final class Deployment<I, O> {
         private Duration watchdog = Duration.ZERO;
         private boolean idempotent;
         private int startAttempts = 3;
+        private Consumer<? super I> validator;
+        private TensorSignature signature;
 
         private Builder(String name, ModelFactory<I, O> factory) {
             Objects.requireNonNull(name, "name");
@@ -313,6 +347,35 @@ public final class Deployment<I, O> {
                 throw new IllegalArgumentException("startAttempts must be between 1 and 100, was " + attempts);
             }
             this.startAttempts = attempts;
+            return this;
+        }
+
+        /**
+         * A check run on the caller's thread by {@link DeploymentHandle#submit} before the input joins the
+         * queue: an input it throws for fails at once with {@link InvalidInputException} (its message kept) and
+         * never reaches a batch, so it cannot fail batch neighbours. Replaces a signature's check.
+         */
+        public Builder<I, O> validator(Consumer<? super I> validator) {
+            this.validator = Objects.requireNonNull(validator, "validator");
+            return this;
+        }
+
+        /**
+         * Declares the deployment a tensor deployment (input and output {@code Map<String, Tensor>}) with these
+         * inputs and outputs: each request is checked against them before it joins the queue (see
+         * {@link TensorSignature#validate}), and adapters describe the deployment by them.
+         */
+        @SuppressWarnings("unchecked")
+        public Builder<I, O> signature(TensorSignature signature) {
+            TensorSignature s = Objects.requireNonNull(signature, "signature");
+            this.signature = s;
+            this.validator = input -> {
+                if (!(input instanceof Map<?, ?> request)) {
+                    throw new InvalidInputException("'" + name + "' takes a map from input name to Tensor, got "
+                            + input.getClass().getName());
+                }
+                s.validate((Map<String, Tensor>) request);
+            };
             return this;
         }
 

@@ -129,6 +129,11 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
             if (g.givenUp() && g.batcher.workers() == 0) {
                 return CompletableFuture.failedFuture(g.notStarting());
             }
+            try {
+                g.config.validate(input); // the version that takes it judges it
+            } catch (InvalidInputException e) {
+                return CompletableFuture.failedFuture(e);
+            }
             CompletableFuture<O> f = noTimeout ? g.batcher.submit(input) : g.batcher.submit(input, timeout);
             if (f.isCompletedExceptionally() && g != current) {
                 continue; // refused by a generation an update just replaced: the new one takes it

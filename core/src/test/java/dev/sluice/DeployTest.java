@@ -12,10 +12,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.ModelException;
+import dev.sluice.tensor.DataType;
+import dev.sluice.tensor.Tensor;
+import dev.sluice.tensor.TensorSignature;
+import dev.sluice.tensor.TensorSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -190,5 +195,44 @@ class DeployTest {
                 Deployment.<Integer, Integer>builder("d", ctx -> new Fixtures.GatedModel(ctx.replicaId())).build());
         assertSame(h, sluice.deployment("d").orElseThrow());
         assertTrue(sluice.deployment("other").isEmpty());
+    }
+
+    @Test
+    void aTensorDeploymentRefusesARequestThatDoesNotMatchItsSignatureBeforeItJoinsABatch() throws Exception {
+        TensorSignature sig = new TensorSignature(List.of(new TensorSpec("x", DataType.FP32, new long[] {-1, 2})),
+                List.of(new TensorSpec("x", DataType.FP32, new long[] {-1, 2})));
+        List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+        DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> h = sluice.deploy(
+                Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("echo", ctx -> batch -> {
+                    batchSizes.add(batch.size());
+                    return batch;
+                }).signature(sig).build());
+        h.awaitReady(Duration.ofSeconds(10));
+        Map<String, Tensor> good = Map.of("x", Tensor.ofFloats("x", new long[] {1, 2}, 1, 2));
+        Map<String, Tensor> wrongShape = Map.of("x", Tensor.ofFloats("x", new long[] {1, 3}, 1, 2, 3));
+
+        CompletableFuture<Map<String, Tensor>> bad = h.submit(wrongShape);
+        assertTrue(bad.isCompletedExceptionally(), "refused on the caller's thread, before the queue");
+        assertTrue(failureOf(bad) instanceof InvalidInputException e && e.getMessage().contains("dimension 1 of 3"),
+                String.valueOf(failureOf(bad)));
+        assertSame(good, h.submit(good).get(10, TimeUnit.SECONDS));
+        assertEquals(List.of(1), batchSizes, "only the good request reached the model");
+        assertEquals(sig, h.deployment().signature().orElseThrow());
+        assertTrue(Deployment.builder("plain", ctx -> batch -> batch).build().signature().isEmpty());
+    }
+
+    @Test
+    void aValidatorsOwnExceptionBecomesBadInputWithItsMessage() throws Exception {
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("positive",
+                ctx -> batch -> batch).validator(i -> {
+                    if (i < 0) {
+                        throw new IllegalArgumentException("must be positive, was " + i);
+                    }
+                }).build());
+        h.awaitReady(Duration.ofSeconds(10));
+        Throwable e = failureOf(h.submit(-3));
+        assertInstanceOf(InvalidInputException.class, e);
+        assertEquals("'positive': must be positive, was -3", e.getMessage());
+        assertEquals(4, h.submit(4).get(10, TimeUnit.SECONDS));
     }
 }

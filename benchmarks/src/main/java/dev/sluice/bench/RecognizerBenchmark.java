@@ -289,15 +289,15 @@ public final class RecognizerBenchmark {
         String input;
         String output;
         try (OnnxModel m = OnnxModel.builder(o.model).open(ModelContext.forTest("rec"))) {
-            OnnxModel.TensorSpec in = m.inputs().get(0);
+            dev.sluice.tensor.TensorSpec in = m.signature().inputs().get(0);
             long[] shape = in.shape();
-            if (m.inputs().size() != 1 || in.type() != DataType.FP32 || shape.length != 4 || shape[1] != 3
+            if (m.signature().inputs().size() != 1 || in.type() != DataType.FP32 || shape.length != 4 || shape[1] != 3
                     || shape[2] != RecognizerImages.HEIGHT) {
-                throw new IllegalArgumentException(o.model + " takes " + m.inputs() + ", not one [n, 3, 48, W] FP32 input");
+                throw new IllegalArgumentException(o.model + " takes " + m.signature().inputs() + ", not one [n, 3, 48, W] FP32 input");
             }
             input = in.name();
-            output = m.outputs().get(0).name();
-            log("model " + o.model.getFileName() + ": inputs " + m.inputs() + ", outputs " + m.outputs());
+            output = m.signature().outputs().get(0).name();
+            log("model " + o.model.getFileName() + ": inputs " + m.signature().inputs() + ", outputs " + m.signature().outputs());
         }
         RecognizerImages images = new RecognizerImages(input, o.widths, o.images, o.seed);
         new RecognizerBenchmark(o, images, input, output).runAll();

@@ -28,8 +28,8 @@ class DirectOrtPoolTest {
     void eachImageComesBackWithWhatOnnxModelGivesForIt() throws Exception {
         assertTrue(Files.isRegularFile(MODEL), "no recognizer at " + MODEL + "; run scripts/fetch-models.sh");
         try (OnnxModel model = OnnxModel.builder(MODEL).open(ModelContext.forTest("rec"))) {
-            String in = model.inputs().get(0).name();
-            String out = model.outputs().get(0).name();
+            String in = model.signature().inputs().get(0).name();
+            String out = model.signature().outputs().get(0).name();
             RecognizerImages images = new RecognizerImages(in, new int[] {64, 96}, 2, 3);
             List<Tensor> sent = new ArrayList<>();
             List<CompletableFuture<FloatBuffer>> results = new ArrayList<>();

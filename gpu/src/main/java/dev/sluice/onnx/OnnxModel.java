@@ -17,6 +17,8 @@ import dev.sluice.batching.InvalidInputException;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorBatch;
+import dev.sluice.tensor.TensorSignature;
+import dev.sluice.tensor.TensorSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,36 +54,12 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
     /** Native ONNX Runtime values (input tensors, run results) made by this class and not yet closed. */
     static final AtomicLong NATIVE_VALUES_OPEN = new AtomicLong();
 
-    /**
-     * One input or output as the model declares it.
-     *
-     * @param name its name in the graph
-     * @param type its element type
-     * @param shape its dimensions, -1 where the model leaves one open (dimension 0 is the batch)
-     */
-    public record TensorSpec(String name, DataType type, long[] shape) {
-        public TensorSpec {
-            shape = shape.clone();
-        }
-
-        @Override
-        public long[] shape() {
-            return shape.clone();
-        }
-
-        @Override
-        public String toString() {
-            return name + " " + type + " " + Arrays.toString(shape);
-        }
-    }
-
     private final Builder builder;
     private final String replica;
     private final OrtEnvironment env;
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
-    private final List<TensorSpec> inputs;
-    private final List<TensorSpec> outputs;
+    private final TensorSignature signature;
 
     private OnnxModel(Builder b, ModelContext ctx) throws OrtException {
         this.builder = b;
@@ -94,15 +72,24 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
             if (ctx.gpu().isPresent()) {
                 useCuda(ctx, ctx.gpu().get());
             }
-            this.session = b.file != null ? env.createSession(b.file.toString(), options)
-                    : env.createSession(b.bytes, options);
-            this.inputs = specs(session.getInputInfo());
-            this.outputs = specs(session.getOutputInfo());
         } catch (OrtException | RuntimeException e) {
             options.close();
             throw e;
         }
-        LOG.info("Replica {} loaded ONNX model {}: inputs {}, outputs {}", replica, b.describe(), inputs, outputs);
+        OrtSession opened = null;
+        try {
+            opened = b.file != null ? env.createSession(b.file.toString(), options) : env.createSession(b.bytes, options);
+            this.signature = signature(opened); // refuses a model with a non-tensor input or output
+        } catch (OrtException | RuntimeException e) {
+            if (opened != null) {
+                opened.close();
+            }
+            options.close();
+            throw e;
+        }
+        this.session = opened;
+        LOG.info("Replica {} loaded ONNX model {}: inputs {}, outputs {}", replica, b.describe(), signature.inputs(),
+                signature.outputs());
     }
 
     private void useCuda(ModelContext ctx, Placement.GpuShare gpu) throws OrtException {
@@ -120,6 +107,10 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
             }
             LOG.warn("{}; running on CPU, as the deployment allows", why);
         }
+    }
+
+    static TensorSignature signature(OrtSession session) throws OrtException {
+        return new TensorSignature(specs(session.getInputInfo()), specs(session.getOutputInfo()));
     }
 
     private static List<TensorSpec> specs(Map<String, NodeInfo> info) {
@@ -165,55 +156,18 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         };
     }
 
-    /** The model's inputs, as it declares them. */
-    public List<TensorSpec> inputs() {
-        return inputs;
-    }
-
-    /** The model's outputs, as it declares them. */
-    public List<TensorSpec> outputs() {
-        return outputs;
+    /** The model's inputs and outputs, as it declares them. */
+    public TensorSignature signature() {
+        return signature;
     }
 
     /**
-     * Checks one request against the model's inputs.
+     * Checks one request against the model's inputs (see {@link TensorSignature#validate}).
      *
      * @throws InvalidInputException naming the input and saying what was expected and what came
      */
     public void validate(Map<String, Tensor> request) {
-        if (request == null) {
-            throw new InvalidInputException("a request needs its input tensors " + inputNames());
-        }
-        for (TensorSpec spec : inputs) {
-            Tensor t = request.get(spec.name());
-            if (t == null) {
-                throw new InvalidInputException("input '" + spec.name() + "' is missing; the model takes " + inputNames());
-            }
-            if (t.dataType() != spec.type()) {
-                throw new InvalidInputException("input '" + spec.name() + "' is " + t.dataType() + ", the model takes "
-                        + spec.type());
-            }
-            long[] want = spec.shape;
-            if (t.rank() != want.length) {
-                throw new InvalidInputException("input '" + spec.name() + "' has shape " + Arrays.toString(t.shape())
-                        + ", the model takes rank " + want.length + " " + Arrays.toString(want) + " (-1: any)");
-            }
-            for (int d = 0; d < want.length; d++) {
-                if (want[d] >= 0 && want[d] != t.dim(d) && d > 0) {
-                    throw new InvalidInputException("input '" + spec.name() + "' has dimension " + d + " of " + t.dim(d)
-                            + " " + Arrays.toString(t.shape()) + ", the model takes " + want[d]);
-                }
-            }
-        }
-        for (String name : request.keySet()) {
-            if (inputs.stream().noneMatch(s -> s.name().equals(name))) {
-                throw new InvalidInputException("input '" + name + "' is not one of the model's " + inputNames());
-            }
-        }
-    }
-
-    private List<String> inputNames() {
-        return inputs.stream().map(TensorSpec::name).toList();
+        signature.validate(request);
     }
 
     @Override
@@ -224,7 +178,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         Map<String, TensorBatch.Stacked> stacked = new HashMap<>();
         Map<String, OnnxTensor> feed = new LinkedHashMap<>();
         try {
-            for (TensorSpec spec : inputs) {
+            for (TensorSpec spec : signature.inputs()) {
                 List<Tensor> column = new ArrayList<>(batch.size());
                 for (Map<String, Tensor> request : batch) {
                     column.add(request.get(spec.name()));
@@ -251,7 +205,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                     Tensor whole = Tensor.of(e.getKey(), dataType(e.getKey(), info.type), info.getShape(), t.getByteBuffer());
                     Follow follow = builder.follows.get(e.getKey());
                     List<Tensor> parts = follow == null
-                            ? TensorBatch.split(whole, stacked.get(inputs.get(0).name()))
+                            ? TensorBatch.split(whole, stacked.get(signature.inputs().get(0).name()))
                             : TensorBatch.split(whole, stacked.get(follow.input), follow.extent == null
                                     ? TensorBatch.Follow.dim(follow.outputDim, follow.inputDim)
                                     : TensorBatch.Follow.dim(follow.outputDim, follow.inputDim, follow.extent));
@@ -272,7 +226,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
     }
 
     private static int[] raggedDims(TensorSpec spec) {
-        return java.util.stream.IntStream.range(1, spec.shape.length).filter(d -> spec.shape[d] < 0).toArray();
+        return java.util.stream.IntStream.range(1, spec.rank()).filter(d -> spec.dim(d) < 0).toArray();
     }
 
     @Override
@@ -351,6 +305,23 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         public Builder allowCpuFallback() {
             this.cpuFallback = true;
             return this;
+        }
+
+        /**
+         * Reads the model's inputs and outputs from a CPU session opened for the purpose and closed at once:
+         * for a {@code Deployment.Builder.signature}, so requests are checked before they join a batch.
+         *
+         * @throws OrtException if the model cannot be loaded
+         */
+        public TensorSignature signature() throws OrtException {
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setIntraOpNumThreads(1);
+                try (OrtSession session = file != null ? env.createSession(file.toString(), options)
+                        : env.createSession(bytes, options)) {
+                    return OnnxModel.signature(session);
+                }
+            }
         }
 
         /** Makes one session per replica. */

@@ -15,6 +15,7 @@ import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
+import dev.sluice.tensor.TensorSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,8 +46,8 @@ class OnnxModelTest {
     static void load() throws Exception {
         assertTrue(Files.exists(REC), "the build fetches the models into " + MODELS);
         rec = OnnxModel.builder(REC).open(ModelContext.forTest("rec"));
-        recIn = rec.inputs().get(0).name();
-        recOut = rec.outputs().get(0).name();
+        recIn = rec.signature().inputs().get(0).name();
+        recOut = rec.signature().outputs().get(0).name();
     }
 
     @AfterAll
@@ -67,16 +68,17 @@ class OnnxModelTest {
     void theThreeModelsLoadAndDescribeTheirInputs() throws Exception {
         for (Path file : List.of(DET, CLS, REC)) {
             try (OnnxModel m = OnnxModel.builder(file).open(ModelContext.forTest("m"))) {
-                assertEquals(1, m.inputs().size(), file.toString());
-                OnnxModel.TensorSpec in = m.inputs().get(0);
+                assertEquals(1, m.signature().inputs().size(), file.toString());
+                TensorSpec in = m.signature().inputs().get(0);
                 assertEquals(DataType.FP32, in.type());
                 assertEquals(4, in.shape().length);
                 assertEquals(3, in.shape()[1], "three colour channels");
-                assertTrue(m.outputs().size() >= 1);
+                assertTrue(m.signature().outputs().size() >= 1);
+                assertEquals(m.signature(), OnnxModel.builder(file).signature(), "read without a replica, the same");
             }
         }
-        assertEquals(48, rec.inputs().get(0).shape()[2], "the recognizer reads lines 48 pixels high");
-        assertEquals(-1, rec.inputs().get(0).shape()[3], "of any width");
+        assertEquals(48, rec.signature().inputs().get(0).shape()[2], "the recognizer reads lines 48 pixels high");
+        assertEquals(-1, rec.signature().inputs().get(0).shape()[3], "of any width");
     }
 
     @Test

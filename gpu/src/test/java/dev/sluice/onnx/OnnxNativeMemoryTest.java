@@ -24,8 +24,8 @@ class OnnxNativeMemoryTest {
     @Test
     void aTinyHandWrittenModelRuns() throws Exception {
         try (OnnxModel m = OnnxModel.builder(TinyOnnx.identity(4)).open(ModelContext.forTest("tiny"))) {
-            assertEquals("x", m.inputs().get(0).name());
-            assertArrayEquals(new long[] {-1, 4}, m.inputs().get(0).shape());
+            assertEquals("x", m.signature().inputs().get(0).name());
+            assertArrayEquals(new long[] {-1, 4}, m.signature().inputs().get(0).shape());
             Tensor in = Tensor.ofFloats("x", new long[] {1, 4}, 1, 2, 3, 4);
             assertArrayEquals(new float[] {1, 2, 3, 4}, m.predict(List.of(Map.of("x", in))).get(0).get("y").toFloatArray());
         }
