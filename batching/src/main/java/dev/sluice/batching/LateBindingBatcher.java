@@ -904,10 +904,14 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             work.startedAt = start;
             work.size = n;
         }
+        BatchCall call = new BatchCall(live);
+        BatchCall outer = call.enter();
         try {
             outputs = work.worker.function.apply(Collections.unmodifiableList(inputs));
         } catch (Throwable t) {
             failure = t;
+        } finally {
+            call.exit(outer);
         }
         long elapsed = ticker.read() - start;
         try {

@@ -47,6 +47,8 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
      * ends with if it cannot be retried. Written before the state goes back to QUEUED.
      */
     RuntimeException retryCause;
+    /** The function call it is in now (set before each call, retries included), told when its caller gives it up. */
+    volatile BatchCall call;
     /** The batch in which the function first saw it; written by that worker before the future completes. */
     LateBindingBatcher.Batch<I, O> batch;
 
@@ -68,6 +70,11 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
 
     boolean isClaimed() {
         return (int) STATE.getVolatile(this) == CLAIMED;
+    }
+
+    /** Completed, or about to be, by the worker that ran it (not given up by its caller). */
+    boolean isSettled() {
+        return (int) STATE.getVolatile(this) == SETTLED;
     }
 
     /** Claimant only, under its batch's lock. */
@@ -92,6 +99,29 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
         if (transition(CANCELLED)) {
             owner.cancelledBeforeDispatch(this);
         }
-        return super.cancel(mayInterruptIfRunning);
+        return givenUpIf(super.cancel(mayInterruptIfRunning));
+    }
+
+    // Completing it from outside while a function runs on it gives it up just as cancelling does (orTimeout,
+    // completeOnTimeout and a pipeline's own completion come through these). The worker's own completions
+    // come after settle(), so they are not mistaken for it.
+    @Override
+    public boolean complete(O value) {
+        return givenUpIf(super.complete(value));
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable failure) {
+        return givenUpIf(super.completeExceptionally(failure));
+    }
+
+    private boolean givenUpIf(boolean completedNow) {
+        if (completedNow && isClaimed()) {
+            BatchCall c = call;
+            if (c != null) {
+                c.givenUp();
+            }
+        }
+        return completedNow;
     }
 }

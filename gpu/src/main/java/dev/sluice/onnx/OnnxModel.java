@@ -13,6 +13,7 @@ import dev.sluice.Model;
 import dev.sluice.ModelContext;
 import dev.sluice.ModelFactory;
 import dev.sluice.Placement;
+import dev.sluice.batching.BatchCall;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
@@ -190,7 +191,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                         javaType(spec.type())));
                 NATIVE_VALUES_OPEN.incrementAndGet();
             }
-            OrtSession.Result run = session.run(feed);
+            OrtSession.Result run = run(feed);
             NATIVE_VALUES_OPEN.incrementAndGet();
             try (OrtSession.Result result = run) {
                 List<Map<String, Tensor>> out = new ArrayList<>(batch.size());
@@ -222,6 +223,27 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 t.close();
                 NATIVE_VALUES_OPEN.decrementAndGet();
             }
+        }
+    }
+
+    /**
+     * Runs the session; if every caller of this batch gives up meanwhile (cancels, or its pipeline's deadline
+     * passes), terminates the run through {@code RunOptions.setTerminate}, which ONNX Runtime checks between
+     * operators: nobody is left to read the outputs, so stopping only frees the replica sooner.
+     */
+    private OrtSession.Result run(Map<String, OnnxTensor> feed) throws OrtException {
+        try (OrtSession.RunOptions options = new OrtSession.RunOptions();
+                BatchCall.Registration stop = BatchCall.current().onAbandoned(() -> terminate(options))) {
+            return session.run(feed, options);
+        }
+    }
+
+    private void terminate(OrtSession.RunOptions options) {
+        try {
+            options.setTerminate(true);
+            LOG.debug("Replica {}: every caller of the running batch gave up; terminating the run", replica);
+        } catch (OrtException e) {
+            LOG.warn("Replica {}: could not terminate an abandoned run", replica, e);
         }
     }
 

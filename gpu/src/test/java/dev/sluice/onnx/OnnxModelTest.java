@@ -242,4 +242,40 @@ class OnnxModelTest {
         }
         return out;
     }
+
+    @Test
+    void aRunWhoseCallersAllGaveUpIsTerminatedAndTheSessionServesTheNextBatch() throws Exception {
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        List<String> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DynamicBatcher<Map<String, Tensor>, Map<String, Tensor>> b = DynamicBatcher.<Map<String, Tensor>,
+                Map<String, Tensor>>builder(batch -> {
+                    started.countDown();
+                    return rec.predict(batch);
+                })
+                .name("rec").maxBatchSize(32).policy(dev.sluice.batching.BatchPolicy.fixed())
+                .maxDelay(Duration.ofSeconds(10)).isolateFailures(false)
+                .observer(new dev.sluice.batching.BatchObserver() {
+                    @Override
+                    public void onBatch(String batcher, int size, long[] waits, long nanos, Throwable failure) {
+                        outcomes.add(size + ": " + (failure == null ? "ran to its end" : failure));
+                    }
+                }).build();
+        try {
+            Random rnd = new Random(3);
+            List<CompletableFuture<Map<String, Tensor>>> fs = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                fs.add(b.submit(Map.of(recIn, line(rnd, 2400)))); // a long run: 32 lines 2400 pixels wide
+            }
+            assertTrue(started.await(30, TimeUnit.SECONDS));
+            fs.forEach(f -> f.cancel(true));
+            Map<String, Tensor> next = b.submit(Map.of(recIn, line(rnd, 160))).get(60, TimeUnit.SECONDS);
+            assertEquals(20, next.get(recOut).dim(1), "160 pixels read in 20 time steps");
+            assertEquals(2, outcomes.size(), String.valueOf(outcomes));
+            assertTrue(outcomes.get(0).startsWith("32: ai.onnxruntime.OrtException")
+                    && outcomes.get(0).toLowerCase(java.util.Locale.ROOT).contains("terminate"), outcomes.get(0));
+            assertEquals("1: ran to its end", outcomes.get(1));
+        } finally {
+            b.close(Duration.ofSeconds(60));
+        }
+    }
 }
