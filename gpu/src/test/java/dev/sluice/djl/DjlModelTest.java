@@ -51,30 +51,35 @@ class DjlModelTest {
     }
 
     /**
-     * Stacks float rows in Java: DJL's ONNX Runtime engine is inference-only and its NDArray has no
-     * {@code stack}, so the standard {@code Batchifier.STACK} fails on it.
+     * Stacks float arrays of one shape in Java along a new dimension 0, and splits along it: DJL's ONNX Runtime
+     * engine is inference-only and its NDArray has no {@code stack}, so the standard {@code Batchifier.STACK}
+     * fails on it.
      */
     static final class JavaStack implements Batchifier {
         @Override
         public NDList batchify(NDList[] inputs) {
-            int width = (int) inputs[0].singletonOrThrow().size();
-            float[] all = new float[inputs.length * width];
+            NDArray first = inputs[0].singletonOrThrow();
+            int size = (int) first.size();
+            float[] all = new float[inputs.length * size];
             for (int i = 0; i < inputs.length; i++) {
-                System.arraycopy(inputs[i].singletonOrThrow().toFloatArray(), 0, all, i * width, width);
+                System.arraycopy(inputs[i].singletonOrThrow().toFloatArray(), 0, all, i * size, size);
             }
-            NDManager manager = inputs[0].singletonOrThrow().getManager();
-            return new NDList(manager.create(all, new Shape(inputs.length, width)));
+            long[] shape = new long[first.getShape().dimension() + 1];
+            shape[0] = inputs.length;
+            System.arraycopy(first.getShape().getShape(), 0, shape, 1, shape.length - 1);
+            return new NDList(first.getManager().create(all, new Shape(shape)));
         }
 
         @Override
         public NDList[] unbatchify(NDList batch) {
             NDArray out = batch.singletonOrThrow();
             int n = (int) out.getShape().get(0);
-            int width = (int) (out.size() / n);
+            int size = (int) (out.size() / n);
+            Shape item = out.getShape().slice(1);
             float[] all = out.toFloatArray();
             NDList[] items = new NDList[n];
             for (int i = 0; i < n; i++) {
-                items[i] = new NDList(out.getManager().create(java.util.Arrays.copyOfRange(all, i * width, (i + 1) * width)));
+                items[i] = new NDList(out.getManager().create(java.util.Arrays.copyOfRange(all, i * size, (i + 1) * size), item));
             }
             return items;
         }
@@ -85,9 +90,73 @@ class DjlModelTest {
         }
     }
 
+    /** A text line for the PaddleOCR recognizer: float[3 * 48 * WIDTH] in, its [T, classes] scores out (flat). */
+    static final class Lines implements Translator<float[], float[]> {
+        static final int WIDTH = 160;
+
+        @Override
+        public NDList processInput(TranslatorContext ctx, float[] pixels) {
+            return new NDList(ctx.getNDManager().create(pixels, new Shape(3, 48, WIDTH)));
+        }
+
+        @Override
+        public float[] processOutput(TranslatorContext ctx, NDList list) {
+            return list.singletonOrThrow().toFloatArray();
+        }
+
+        @Override
+        public Batchifier getBatchifier() {
+            return new JavaStack();
+        }
+    }
+
+    @Test
+    void thePaddleOcrRecognizerThroughDjlInBatchesGivesWhatOnnxModelGivesOneByOne() throws Exception {
+        Path rec = dev.sluice.onnx.TestModels.recognizer();
+        assertTrue(Files.exists(rec), "the build fetches the models: " + rec);
+        ai.djl.engine.Engine.getEngine("OnnxRuntime"); // DJL must create the OrtEnvironment (see below)
+        java.util.Random rnd = new java.util.Random(7);
+        List<float[]> lines = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            float[] px = new float[3 * 48 * Lines.WIDTH];
+            for (int j = 0; j < px.length; j++) {
+                px[j] = rnd.nextFloat() * 2 - 1;
+            }
+            lines.add(px);
+        }
+        List<float[]> expected = new ArrayList<>();
+        try (dev.sluice.onnx.OnnxModel onnx = dev.sluice.onnx.OnnxModel.builder(rec).open(ModelContext.forTest("rec"))) {
+            String in = onnx.signature().inputs().get(0).name();
+            for (float[] px : lines) {
+                dev.sluice.tensor.Tensor t = dev.sluice.tensor.Tensor.ofFloats(in, new long[] {1, 3, 48, Lines.WIDTH}, px);
+                expected.add(onnx.predict(List.of(java.util.Map.of(in, t))).get(0).values().iterator().next().toFloatArray());
+            }
+        }
+        try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(1).build()).build()) {
+            DeploymentHandle<float[], float[]> h = sluice.deploy(Deployment.<float[], float[]>builder("rec-djl",
+                            DjlModel.builder(rec, float[].class, float[].class, new Lines()).engine("OnnxRuntime").factory())
+                    .batching(b -> b.maxBatchSize(8).maxDelay(Duration.ofMillis(200))
+                            .policy(dev.sluice.batching.BatchPolicy.fixed()))
+                    .build());
+            h.awaitReady(Duration.ofSeconds(60));
+            List<CompletableFuture<float[]>> fs = new ArrayList<>();
+            lines.forEach(px -> fs.add(h.submit(px)));
+            int largest = 0;
+            for (int i = 0; i < fs.size(); i++) {
+                float[] got = fs.get(i).get(60, TimeUnit.SECONDS);
+                assertEquals(expected.get(i).length, got.length, "line " + i);
+                for (int j = 0; j < got.length; j++) {
+                    assertEquals(expected.get(i)[j], got[j], 1e-4, "line " + i + ", score " + j);
+                }
+                largest = Math.max(largest, DynamicBatcher.dispatchOf(fs.get(i)).batchSize());
+            }
+            assertEquals(8, largest, "the recognizer ran a full batch through the predictor");
+        }
+    }
+
     private static Path tinyModel(Path dir) throws Exception {
         Path file = dir.resolve("tiny.onnx");
-        Files.write(file, dev.sluice.onnx.TinyOnnxAccess.identity(4));
+        Files.write(file, dev.sluice.onnx.TestModels.identity(4));
         return file;
     }
 
