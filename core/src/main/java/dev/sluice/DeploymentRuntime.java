@@ -56,6 +56,9 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
             this.config = config;
             DynamicBatcher.Builder<I, O> b = WorkerBatcher.builder();
             config.configureBatching(b);
+            if (sluice.observer != null) {
+                b.addObserver(sluice.observer);
+            }
             this.batcher = b.name(name).ticker(sluice.ticker).buildWithWorkers();
         }
 

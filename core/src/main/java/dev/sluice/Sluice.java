@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.batching.BatchObserver;
 import dev.sluice.batching.ShutdownException;
 import dev.sluice.batching.Ticker;
 import java.time.Duration;
@@ -51,6 +52,8 @@ public final class Sluice implements AutoCloseable {
     final Ticker ticker;
     private final Resources resources;
     private final Duration closeGracePeriod;
+    /** Told of every deployment's batches, beside each deployment's own observer; null for none. */
+    final BatchObserver observer;
     private final Map<String, DeploymentRuntime<?, ?>> deployments = new LinkedHashMap<>();
     private final ScheduledThreadPoolExecutor control;
     private final ThreadPoolExecutor background;
@@ -64,6 +67,7 @@ public final class Sluice implements AutoCloseable {
         this.pool = new ResourcePool(resources);
         this.ticker = b.ticker;
         this.closeGracePeriod = b.closeGracePeriod;
+        this.observer = b.observer;
         this.control = new ScheduledThreadPoolExecutor(1, threads("sluice-control", false));
         control.setRemoveOnCancelPolicy(true);
         this.background = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
@@ -277,8 +281,18 @@ public final class Sluice implements AutoCloseable {
         private Duration controlPeriod = Duration.ofMillis(100);
         private Duration closeGracePeriod = Duration.ofSeconds(30);
         private boolean manualControl;
+        private BatchObserver observer;
 
         private Builder() {}
+
+        /**
+         * Told of every deployment's batches, rejections, expiries and cancellations (each call names the
+         * deployment), beside the deployment's own {@code batching(b -> b.observer(...))}: for metrics.
+         */
+        public Builder observer(BatchObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
 
         /** What replicas may be placed on. Default {@link Resources#detect()}. */
         public Builder resources(Resources resources) {

@@ -235,4 +235,31 @@ class DeployTest {
         assertEquals("'positive': must be positive, was -3", e.getMessage());
         assertEquals(4, h.submit(4).get(10, TimeUnit.SECONDS));
     }
+
+    @Test
+    void theRuntimesObserverIsToldOfEveryDeploymentsBatchesBesideTheDeploymentsOwn() throws Exception {
+        List<String> runtimeSaw = new CopyOnWriteArrayList<>();
+        List<String> ownSaw = new CopyOnWriteArrayList<>();
+        try (Sluice observed = Sluice.builder().resources(cpus(2)).observer(new dev.sluice.batching.BatchObserver() {
+            @Override
+            public void onBatch(String deployment, int size, long[] waits, long nanos, Throwable failure) {
+                runtimeSaw.add(deployment + " " + size);
+            }
+        }).build()) {
+            DeploymentHandle<Integer, Integer> a = observed.deploy(Deployment.<Integer, Integer>builder("a",
+                    ctx -> batch -> batch).batching(b -> b.observer(new dev.sluice.batching.BatchObserver() {
+                        @Override
+                        public void onBatch(String deployment, int size, long[] waits, long nanos, Throwable failure) {
+                            ownSaw.add(deployment + " " + size);
+                        }
+                    })).build());
+            DeploymentHandle<Integer, Integer> b = observed.deploy(Deployment.<Integer, Integer>builder("b",
+                    ctx -> batch -> batch).build());
+            assertEquals(1, a.submit(1).get(10, TimeUnit.SECONDS));
+            assertEquals(2, b.submit(2).get(10, TimeUnit.SECONDS));
+            eventually("both batches observed", () -> runtimeSaw.size() == 2);
+            assertEquals(Set.of("a 1", "b 1"), Set.copyOf(runtimeSaw));
+            assertEquals(List.of("a 1"), ownSaw);
+        }
+    }
 }

@@ -212,9 +212,19 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
             return this;
         }
 
-        /** Receives batch, rejection, expiry and cancellation events. */
+        /** Receives batch, rejection, expiry and cancellation events; replaces the observers set before. */
         public Builder<I, O> observer(BatchObserver observer) {
             this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
+        /**
+         * Adds an observer beside those set before, told after them (e.g. a runtime's metrics beside a
+         * deployment's own observer). One observer's exception does not keep the others from being told.
+         */
+        public Builder<I, O> addObserver(BatchObserver more) {
+            Objects.requireNonNull(more, "observer");
+            this.observer = observer == BatchObserver.none() ? more : new BothObservers(observer, more);
             return this;
         }
 

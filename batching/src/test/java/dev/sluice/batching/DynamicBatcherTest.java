@@ -1,8 +1,10 @@
 package dev.sluice.batching;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -604,6 +606,50 @@ class DynamicBatcherTest {
 
     @Nested
     class Observation {
+        @Test
+        void anAddedObserverIsToldBesideTheFirstEvenWhenTheFirstThrowsAndOwnsItsOwnWaits() throws Exception {
+            List<String> told = new CopyOnWriteArrayList<>();
+            List<long[]> arrays = new CopyOnWriteArrayList<>();
+            BatchObserver throwing = new BatchObserver() {
+                @Override
+                public void onBatch(String batcher, int size, long[] waits, long nanos, Throwable failure) {
+                    arrays.add(waits);
+                    told.add("first " + size);
+                    throw new IllegalStateException("observer bug");
+                }
+
+                @Override
+                public void onRejected(String batcher, Rejection reason) {
+                    told.add("first " + reason);
+                    throw new IllegalStateException("observer bug");
+                }
+            };
+            BatchObserver metrics = new BatchObserver() {
+                @Override
+                public void onBatch(String batcher, int size, long[] waits, long nanos, Throwable failure) {
+                    arrays.add(waits);
+                    told.add("second " + size);
+                }
+
+                @Override
+                public void onRejected(String batcher, Rejection reason) {
+                    told.add("second " + reason);
+                }
+            };
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.maxBatchSize(1).queueCapacity(1).observer(throwing)
+                    .addObserver(metrics));
+            CompletableFuture<Integer> running = occupyWorker(b);
+            CompletableFuture<Integer> queued = b.submit(1);
+            assertInstanceOf(OverloadedException.class, failureOf(b.submit(2)));
+            fn.release();
+            assertEquals(2, queued.get(10, TimeUnit.SECONDS), "doubled");
+            running.get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("first OVERLOADED", "second OVERLOADED", "first 1", "second 1", "first 1", "second 1"),
+                    told);
+            assertNotSame(arrays.get(0), arrays.get(1), "each observer owns the waits it is given");
+            assertArrayEquals(arrays.get(0), arrays.get(1));
+        }
+
         @Test
         void theObserverIsToldOfEveryBatchWithSizesWaitsAndTime() throws Exception {
             List<long[]> waits = new CopyOnWriteArrayList<>();
