@@ -47,7 +47,7 @@ public final class TensorBatch {
 
     /**
      * An output dimension whose size follows an input dimension that was padded, cropped back per request:
-     * to {@code extent} of the request's own input extent when given (exact: e.g. {@code w -> (w + 3) / 8}
+     * to {@code extent} of the request's own input extent when given (exact: e.g. {@code w -> Math.max(1, (w + 3) / 8)}
      * for a network that downsamples by 8 with padding), otherwise in proportion (output size x own extent /
      * padded extent, rounded), which is only right for an output exactly proportional to its input.
      *

@@ -61,6 +61,10 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
     private final TensorSignature signature;
+    /** Off once a run with outputs written in place failed where a copying run succeeded. */
+    private volatile boolean pinOutputs = true;
+    /** Runs whose outputs were written in place (for tests). */
+    private final java.util.concurrent.atomic.LongAdder pinnedRuns = new java.util.concurrent.atomic.LongAdder();
 
     private OnnxModel(Builder b, ModelContext ctx) throws OrtException {
         this.builder = b;
@@ -191,33 +195,23 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                         javaType(spec.type())));
                 NATIVE_VALUES_OPEN.incrementAndGet();
             }
-            OrtSession.Result run = run(feed);
-            NATIVE_VALUES_OPEN.incrementAndGet();
-            try (OrtSession.Result result = run) {
-                List<Map<String, Tensor>> out = new ArrayList<>(batch.size());
-                for (int i = 0; i < batch.size(); i++) {
-                    out.add(new LinkedHashMap<>());
-                }
-                for (Map.Entry<String, OnnxValue> e : result) {
-                    if (!(e.getValue() instanceof OnnxTensor t)) {
-                        throw new IllegalStateException("output '" + e.getKey() + "' is not a tensor");
-                    }
-                    TensorInfo info = t.getInfo();
-                    Tensor whole = Tensor.of(e.getKey(), dataType(e.getKey(), info.type), info.getShape(), t.getByteBuffer());
-                    Follow follow = builder.follows.get(e.getKey());
-                    List<Tensor> parts = follow == null
-                            ? TensorBatch.split(whole, stacked.get(signature.inputs().get(0).name()))
-                            : TensorBatch.split(whole, stacked.get(follow.input), follow.extent == null
-                                    ? TensorBatch.Follow.dim(follow.outputDim, follow.inputDim)
-                                    : TensorBatch.Follow.dim(follow.outputDim, follow.inputDim, follow.extent));
-                    for (int i = 0; i < parts.size(); i++) {
-                        out.get(i).put(e.getKey(), parts.get(i));
-                    }
-                }
-                return out;
-            } finally {
-                NATIVE_VALUES_OPEN.decrementAndGet();
+            Map<String, Tensor> whole = outputs(feed, stacked, batch.size());
+            List<Map<String, Tensor>> out = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                out.add(new LinkedHashMap<>());
             }
+            for (Map.Entry<String, Tensor> e : whole.entrySet()) {
+                Follow follow = builder.follows.get(e.getKey());
+                List<Tensor> parts = follow == null
+                        ? TensorBatch.split(e.getValue(), stacked.get(signature.inputs().get(0).name()))
+                        : TensorBatch.split(e.getValue(), stacked.get(follow.input), follow.extent == null
+                                ? TensorBatch.Follow.dim(follow.outputDim, follow.inputDim)
+                                : TensorBatch.Follow.dim(follow.outputDim, follow.inputDim, follow.extent));
+                for (int i = 0; i < parts.size(); i++) {
+                    out.get(i).put(e.getKey(), parts.get(i));
+                }
+            }
+            return out;
         } finally {
             for (OnnxTensor t : feed.values()) {
                 t.close();
@@ -227,15 +221,145 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
     }
 
     /**
-     * Runs the session; if every caller of this batch gives up meanwhile (cancels, or its pipeline's deadline
-     * passes), terminates the run through {@code RunOptions.setTerminate}, which ONNX Runtime checks between
-     * operators: nobody is left to read the outputs, so stopping only frees the replica sooner.
+     * Runs the batch and returns its whole outputs. Where every output's shape is known before the run (fixed
+     * dimensions, the batch, and dimensions that {@code follow} a padded input with an extent), ONNX Runtime
+     * writes the outputs straight into direct buffers that become the output tensors (no copy); otherwise
+     * its own outputs are copied out. A pinned run that fails where an unpinned one succeeds means a
+     * predicted shape was wrong (a {@code follow} extent that disagrees with the model): pinning is then
+     * turned off for this replica, with a warning, and the batch still answered.
      */
-    private OrtSession.Result run(Map<String, OnnxTensor> feed) throws OrtException {
+    private Map<String, Tensor> outputs(Map<String, OnnxTensor> feed, Map<String, TensorBatch.Stacked> stacked, int n)
+            throws OrtException {
+        long[][] shapes = pinOutputs ? outputShapes(stacked, n) : null;
+        if (shapes == null) {
+            return runCopyingOutputs(feed);
+        }
+        try {
+            return runPinned(feed, shapes);
+        } catch (OrtException pinnedFailure) {
+            if (BatchCall.current().isAbandoned()) {
+                throw pinnedFailure; // terminated: nobody wants the outputs
+            }
+            Map<String, Tensor> got;
+            try {
+                got = runCopyingOutputs(feed);
+            } catch (OrtException | RuntimeException e) {
+                e.addSuppressed(pinnedFailure);
+                throw e; // the model's own failure, not the pinning's
+            }
+            pinOutputs = false;
+            Map<String, String> predicted = new LinkedHashMap<>();
+            Map<String, String> actual = new LinkedHashMap<>();
+            for (int o = 0; o < shapes.length; o++) {
+                String name = signature.outputs().get(o).name();
+                predicted.put(name, Arrays.toString(shapes[o]));
+                actual.put(name, got.containsKey(name) ? Arrays.toString(got.get(name).shape()) : "none");
+            }
+            LOG.warn("Replica {}: outputs written in place failed ({}); predicted shapes {} but the model gave {}. "
+                    + "Check the follow(...) extents; outputs are copied from now on", replica, pinnedFailure.getMessage(),
+                    predicted, actual);
+            return got;
+        }
+    }
+
+    /** Each output's shape for a batch of {@code n}, or null where one cannot be known before the run. */
+    private long[][] outputShapes(Map<String, TensorBatch.Stacked> stacked, int n) {
+        List<TensorSpec> specs = signature.outputs();
+        long[][] shapes = new long[specs.size()][];
+        for (int o = 0; o < shapes.length; o++) {
+            TensorSpec spec = specs.get(o);
+            long[] shape = spec.shape();
+            if (shape.length == 0 || (shape[0] >= 0 && shape[0] != n) || spec.type() == DataType.BYTES) {
+                return null;
+            }
+            shape[0] = n;
+            Follow f = builder.follows.get(spec.name());
+            long bytes = spec.type().byteSize() * (long) n;
+            for (int d = 1; d < shape.length; d++) {
+                if (shape[d] < 0) {
+                    if (f == null || f.outputDim != d || f.extent == null || !stacked.containsKey(f.input)
+                            || f.inputDim >= stacked.get(f.input).tensor().rank()) {
+                        return null;
+                    }
+                    shape[d] = f.extent.applyAsLong(stacked.get(f.input).tensor().dim(f.inputDim));
+                }
+                if (shape[d] < 0 || (shape[d] > 0 && bytes > Integer.MAX_VALUE / shape[d])) {
+                    return null; // a negative extent, or more than one buffer holds
+                }
+                bytes *= shape[d];
+            }
+            shapes[o] = shape;
+        }
+        return shapes;
+    }
+
+    private Map<String, Tensor> runPinned(Map<String, OnnxTensor> feed, long[][] shapes) throws OrtException {
+        List<TensorSpec> specs = signature.outputs();
+        Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
+        Map<String, Tensor> whole = new LinkedHashMap<>();
+        try {
+            for (int o = 0; o < shapes.length; o++) {
+                TensorSpec spec = specs.get(o);
+                long count = 1;
+                for (long d : shapes[o]) {
+                    count *= d;
+                }
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect((int) (count * spec.type().byteSize()))
+                        .order(java.nio.ByteOrder.nativeOrder());
+                pinned.put(spec.name(), OnnxTensor.createTensor(env, buffer, shapes[o], javaType(spec.type())));
+                NATIVE_VALUES_OPEN.incrementAndGet();
+                whole.put(spec.name(), Tensor.of(spec.name(), spec.type(), shapes[o], buffer)); // shares the buffer
+            }
+            try (OrtSession.RunOptions options = new OrtSession.RunOptions();
+                    BatchCall.Registration stop = BatchCall.current().onAbandoned(() -> terminate(options));
+                    OrtSession.Result result = session.run(feed, java.util.Set.of(), pinned, options)) {
+                pinnedRuns.increment();
+                return whole; // written in place; closing the result leaves pinned outputs alone
+            }
+        } finally {
+            for (OnnxTensor t : pinned.values()) {
+                t.close();
+                NATIVE_VALUES_OPEN.decrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * Runs the session with ONNX Runtime allocating the outputs, then copies them out. If every caller of this
+     * batch gives up meanwhile (cancels, or its pipeline's deadline passes), the run is terminated through
+     * {@code RunOptions.setTerminate}, which ONNX Runtime checks between operators: nobody is left to read
+     * the outputs, so stopping only frees the replica sooner. (Pinned runs do the same.)
+     */
+    private Map<String, Tensor> runCopyingOutputs(Map<String, OnnxTensor> feed) throws OrtException {
         try (OrtSession.RunOptions options = new OrtSession.RunOptions();
                 BatchCall.Registration stop = BatchCall.current().onAbandoned(() -> terminate(options))) {
-            return session.run(feed, options);
+            OrtSession.Result run = session.run(feed, options);
+            NATIVE_VALUES_OPEN.incrementAndGet();
+            try (OrtSession.Result result = run) {
+                Map<String, Tensor> whole = new LinkedHashMap<>();
+                for (Map.Entry<String, OnnxValue> e : result) {
+                    if (!(e.getValue() instanceof OnnxTensor t)) {
+                        throw new IllegalStateException("output '" + e.getKey() + "' is not a tensor");
+                    }
+                    TensorInfo info = t.getInfo();
+                    whole.put(e.getKey(), Tensor.of(e.getKey(), dataType(e.getKey(), info.type), info.getShape(),
+                            t.getByteBuffer()));
+                }
+                return whole;
+            } finally {
+                NATIVE_VALUES_OPEN.decrementAndGet();
+            }
         }
+    }
+
+    /** Whether the next batch's outputs may be written in place (false once a predicted shape proved wrong). */
+    boolean pinsOutputs() {
+        return pinOutputs;
+    }
+
+    /** Runs so far whose outputs were written in place. */
+    long pinnedRuns() {
+        return pinnedRuns.sum();
     }
 
     private void terminate(OrtSession.RunOptions options) {
@@ -299,7 +423,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         /**
          * Output {@code output}'s dimension {@code outputDim} follows input {@code input}'s padded dimension
          * {@code inputDim}: each request's part is cropped to {@code extent} of its own input extent, e.g.
-         * {@code w -> (w + 3) / 8} for the PaddleOCR recognizer's time steps.
+         * {@code w -> Math.max(1, (w + 3) / 8)} for the PaddleOCR recognizer's time steps.
          */
         public Builder follow(String output, int outputDim, String input, int inputDim,
                 java.util.function.LongUnaryOperator extent) {

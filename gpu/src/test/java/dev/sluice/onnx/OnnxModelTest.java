@@ -1,6 +1,7 @@
 package dev.sluice.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,6 +84,7 @@ class OnnxModelTest {
 
     @Test
     void aBatchOf16ThroughSluiceGivesWhatSixteenSingleCallsGive() throws Exception {
+        long openBefore = OnnxModel.NATIVE_VALUES_OPEN.get();
         Random rnd = new Random(1);
         List<Tensor> images = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
@@ -94,7 +96,10 @@ class OnnxModelTest {
         }
         try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(2).build()).build()) {
             DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> h = sluice.deploy(
-                    Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", OnnxModel.builder(REC).factory())
+                    // The single calls copy their outputs out (no extent given); the deployment's replica, told the
+                    // exact extent, has them written in place: the two paths must agree.
+                    Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", OnnxModel.builder(REC)
+                                    .follow(recOut, 1, recIn, 3, w -> Math.max(1, (w + 3) / 8)).factory())
                             .batching(b -> b.maxBatchSize(16).maxDelay(Duration.ofMillis(200))
                                     .policy(dev.sluice.batching.BatchPolicy.fixed()))
                             .build());
@@ -115,6 +120,7 @@ class OnnxModelTest {
             }
             assertTrue(largest > 1, "the requests were batched: largest batch " + largest);
         }
+        assertEquals(openBefore, OnnxModel.NATIVE_VALUES_OPEN.get(), "every native value closed, on both paths");
     }
 
     @Test
@@ -183,7 +189,7 @@ class OnnxModelTest {
         Tensor wide = line(rnd, 320);
         // The recognizer gives floor((W + 3) / 8) time steps for a line W pixels wide; 100 = 4 mod 8 is where
         // a proportional crop (round(40 * 100 / 320) = 13) would be off by one.
-        try (OnnxModel m = OnnxModel.builder(REC).follow(recOut, 1, recIn, 3, w -> (w + 3) / 8)
+        try (OnnxModel m = OnnxModel.builder(REC).follow(recOut, 1, recIn, 3, w -> Math.max(1, (w + 3) / 8))
                 .open(ModelContext.forTest("rec"))) {
             for (int width : new int[] {100, 112, 36}) {
                 Tensor narrow = strokes(width, "10110".substring(0, Math.min(5, (width - 8) / 18)));
@@ -192,7 +198,26 @@ class OnnxModelTest {
                 assertEquals(alone, both.get(0).get(recOut).dim(1), "width " + width + " keeps its own length");
                 assertEquals(40, both.get(1).get(recOut).dim(1));
             }
+            assertEquals(6, m.pinnedRuns(), "the exact extent let every output be written in place");
         }
+    }
+
+    @Test
+    void aWrongFollowExtentTurnsOffWritingOutputsInPlaceAndTheBatchIsStillAnswered() throws Exception {
+        Random rnd = new Random(5);
+        long before = OnnxModel.NATIVE_VALUES_OPEN.get();
+        try (OnnxModel m = OnnxModel.builder(REC).follow(recOut, 1, recIn, 3, w -> w / 16) // half the real steps
+                .open(ModelContext.forTest("rec"))) {
+            assertTrue(m.pinsOutputs());
+            List<Map<String, Tensor>> out = m.predict(List.of(Map.of(recIn, line(rnd, 160)), Map.of(recIn, line(rnd, 320))));
+            assertFalse(m.pinsOutputs(), "the pinned run failed on the predicted [2, 20, classes]; the model gave 40 steps");
+            assertEquals(0, m.pinnedRuns());
+            assertEquals(10, out.get(0).get(recOut).dim(1), "cropped as the (wrong) extent says: 160 / 16");
+            assertEquals(20, out.get(1).get(recOut).dim(1));
+            assertEquals(2, m.predict(List.of(Map.of(recIn, line(rnd, 64)), Map.of(recIn, line(rnd, 96)))).size(),
+                    "later batches copy their outputs");
+        }
+        assertEquals(before, OnnxModel.NATIVE_VALUES_OPEN.get(), "no native value left open by the failed run");
     }
 
     @Test
@@ -202,7 +227,7 @@ class OnnxModelTest {
         // glyph changes; at 112 px it does not. Batching lines of similar widths keeps the padding small.
         Tensor narrow = strokes(112, "10110");
         Tensor wide = line(new Random(4), 320);
-        try (OnnxModel m = OnnxModel.builder(REC).follow(recOut, 1, recIn, 3, w -> (w + 3) / 8)
+        try (OnnxModel m = OnnxModel.builder(REC).follow(recOut, 1, recIn, 3, w -> Math.max(1, (w + 3) / 8))
                 .open(ModelContext.forTest("rec"))) {
             List<Integer> soloText = greedy(m.predict(List.of(Map.of(recIn, narrow))).get(0).get(recOut));
             List<Map<String, Tensor>> both = m.predict(List.of(Map.of(recIn, narrow), Map.of(recIn, wide)));

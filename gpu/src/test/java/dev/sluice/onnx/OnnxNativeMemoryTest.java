@@ -68,4 +68,15 @@ class OnnxNativeMemoryTest {
         }
         assertEquals(before, OnnxModel.NATIVE_VALUES_OPEN.get(), "native tensors and results all closed");
     }
+
+    @Test
+    void aModelWhoseOutputShapesAreKnownWritesThemInPlace() throws Exception {
+        try (OnnxModel m = OnnxModel.builder(TinyOnnx.identity(4)).open(ModelContext.forTest("tiny"))) {
+            List<Map<String, Tensor>> out = m.predict(List.of(
+                    Map.of("x", Tensor.ofFloats("x", new long[] {1, 4}, 1, 2, 3, 4)),
+                    Map.of("x", Tensor.ofFloats("x", new long[] {1, 4}, 5, 6, 7, 8))));
+            assertArrayEquals(new float[] {5, 6, 7, 8}, out.get(1).get("y").toFloatArray());
+            assertEquals(1, m.pinnedRuns(), "[-1, 4] is known for any batch: written in place");
+        }
+    }
 }
