@@ -303,4 +303,26 @@ class OnnxModelTest {
             b.close(Duration.ofSeconds(60));
         }
     }
+
+    @Test
+    void withMaxPaddingARaggedBatchRunsAsRunsOfSimilarWidthsInItsOwnOrder() throws Exception {
+        Random rnd = new Random(6);
+        List<Tensor> lines = List.of(line(rnd, 160), line(rnd, 960), line(rnd, 160), line(rnd, 960), line(rnd, 160));
+        try (OnnxModel m = OnnxModel.builder(REC).follow(recOut, 1, recIn, 3, w -> Math.max(1, (w + 3) / 8))
+                .maxPadding(0.25).open(ModelContext.forTest("rec"))) {
+            List<Map<String, Tensor>> batch = lines.stream().map(t -> Map.of(recIn, t)).toList();
+            List<Map<String, Tensor>> out = m.predict(batch);
+            assertEquals(2, m.pinnedRuns(), "the 160 px lines in one run, the 960 px ones in another");
+            for (int i : new int[] {0, 2, 4, 1, 3}) {
+                float[] alone = rec.predict(List.of(batch.get(i))).get(0).get(recOut).toFloatArray();
+                float[] got = out.get(i).get(recOut).toFloatArray();
+                assertEquals(alone.length, got.length, "line " + i + " answered in its place");
+                for (int j = 0; j < got.length; j++) {
+                    assertEquals(alone[j], got[j], 1e-4, "line " + i + ", value " + j + ": not padded");
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> OnnxModel.builder(REC).maxPadding(-0.1));
+        assertThrows(IllegalArgumentException.class, () -> OnnxModel.builder(REC).maxPadding(Double.NaN));
+    }
 }
