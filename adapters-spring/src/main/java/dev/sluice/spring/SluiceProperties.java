@@ -1,0 +1,220 @@
+package dev.sluice.spring;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Settings of the Sluice starter, under {@code sluice.*}.
+ *
+ * <pre>{@code
+ * sluice:
+ *   models:
+ *     rec:
+ *       path: /models/rec.onnx
+ *       max-batch-size: 16
+ *       max-delay: 2ms
+ *   http:
+ *     max-request-size: 32MB
+ * }</pre>
+ */
+@ConfigurationProperties("sluice")
+public class SluiceProperties {
+
+    /** How long closing the application lets deployments finish the requests they admitted. */
+    private Duration shutdownGracePeriod = Duration.ofSeconds(30);
+
+    /** ONNX models to deploy without code, by deployment name (needs sluice-gpu on the class path). */
+    private final Map<String, Model> models = new LinkedHashMap<>();
+
+    private final Http http = new Http();
+
+    private final Management management = new Management();
+
+    public Duration getShutdownGracePeriod() {
+        return shutdownGracePeriod;
+    }
+
+    public void setShutdownGracePeriod(Duration shutdownGracePeriod) {
+        this.shutdownGracePeriod = shutdownGracePeriod;
+    }
+
+    public Map<String, Model> getModels() {
+        return models;
+    }
+
+    public Http getHttp() {
+        return http;
+    }
+
+    public Management getManagement() {
+        return management;
+    }
+
+    /** One ONNX model served as a deployment named by its key. Unset values keep Sluice's defaults. */
+    public static class Model {
+
+        /** The .onnx file. Read once at start-up; never taken from a request. */
+        private String path;
+
+        /** Most requests per batch (Sluice's default: 32). */
+        private Integer maxBatchSize;
+
+        /** Longest a request waits for company once a replica is free (Sluice's default: 2ms). */
+        private Duration maxDelay;
+
+        /** Most requests waiting for a replica; beyond it requests are refused (HTTP 429). Default 4096. */
+        private Integer queueCapacity;
+
+        /** Fewest replicas the autoscaler keeps (0: scale to zero when idle). */
+        private int minReplicas = 1;
+
+        /** Most replicas the autoscaler starts. */
+        private int maxReplicas = 1;
+
+        /** CPU slots each replica takes (its ONNX Runtime intra-op threads). */
+        private int cpus = 1;
+
+        /** GPUs each replica takes: 0, a fraction of one device, or whole devices. */
+        private double gpus = 0;
+
+        /** Let a replica placed on a GPU run on CPU if the CUDA provider cannot load. */
+        private boolean allowCpuFallback = false;
+
+        /** The value padded into an input's open dimensions when requests in a batch differ there, by input name. */
+        private final Map<String, Double> pad = new LinkedHashMap<>();
+
+        public String getPath() {
+            return path;
+        }
+
+        public void setPath(String path) {
+            this.path = path;
+        }
+
+        public Integer getMaxBatchSize() {
+            return maxBatchSize;
+        }
+
+        public void setMaxBatchSize(Integer maxBatchSize) {
+            this.maxBatchSize = maxBatchSize;
+        }
+
+        public Duration getMaxDelay() {
+            return maxDelay;
+        }
+
+        public void setMaxDelay(Duration maxDelay) {
+            this.maxDelay = maxDelay;
+        }
+
+        public Integer getQueueCapacity() {
+            return queueCapacity;
+        }
+
+        public void setQueueCapacity(Integer queueCapacity) {
+            this.queueCapacity = queueCapacity;
+        }
+
+        public int getMinReplicas() {
+            return minReplicas;
+        }
+
+        public void setMinReplicas(int minReplicas) {
+            this.minReplicas = minReplicas;
+        }
+
+        public int getMaxReplicas() {
+            return maxReplicas;
+        }
+
+        public void setMaxReplicas(int maxReplicas) {
+            this.maxReplicas = maxReplicas;
+        }
+
+        public int getCpus() {
+            return cpus;
+        }
+
+        public void setCpus(int cpus) {
+            this.cpus = cpus;
+        }
+
+        public double getGpus() {
+            return gpus;
+        }
+
+        public void setGpus(double gpus) {
+            this.gpus = gpus;
+        }
+
+        public boolean isAllowCpuFallback() {
+            return allowCpuFallback;
+        }
+
+        public void setAllowCpuFallback(boolean allowCpuFallback) {
+            this.allowCpuFallback = allowCpuFallback;
+        }
+
+        public Map<String, Double> getPad() {
+            return pad;
+        }
+    }
+
+    /** The Open Inference Protocol endpoints. */
+    public static class Http {
+
+        /** Whether the /v2 endpoints are mounted (in a servlet web application). */
+        private boolean enabled = true;
+
+        /** Largest request body accepted; larger ones get 413 before they are parsed. */
+        private DataSize maxRequestSize = DataSize.ofMegabytes(32);
+
+        /**
+         * How long an inference request may wait for a replica before it fails with 504 (none by default).
+         * It bounds the wait in the queue, not the model's own run.
+         */
+        private Duration requestTimeout;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public DataSize getMaxRequestSize() {
+            return maxRequestSize;
+        }
+
+        public void setMaxRequestSize(DataSize maxRequestSize) {
+            this.maxRequestSize = maxRequestSize;
+        }
+
+        public Duration getRequestTimeout() {
+            return requestTimeout;
+        }
+
+        public void setRequestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
+        }
+    }
+
+    /** Operations that change what is served (scaling, swapping models). Not implemented yet. */
+    public static class Management {
+
+        /** Whether management operations are exposed. Off: nothing served can be changed over HTTP. */
+        private boolean enabled = false;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+}

@@ -1,0 +1,333 @@
+package dev.sluice.spring.oip;
+
+import dev.sluice.DeploymentHandle;
+import dev.sluice.Sluice;
+import dev.sluice.SluiceStatus;
+import dev.sluice.batching.DeadlineExceededException;
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.batching.OverloadedException;
+import dev.sluice.batching.ShutdownException;
+import dev.sluice.tensor.Tensor;
+import dev.sluice.tensor.TensorSignature;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Open Inference Protocol (KServe v2, REST) over a {@link Sluice} runtime, independent of any web stack.
+ * Every deployment that declares a {@link TensorSignature} is a model of the protocol; its version is the
+ * deployment's version ({@code "1"}, then one more for each {@code update}), the only one served.
+ *
+ * <p>Each method returns exactly one {@link OipResponse} and never throws: bad input is 400, an unknown model or
+ * version 404, a body over the limit 413, a full queue 429 with {@code Retry-After}, a model failure 500 with an
+ * error id that is also logged (never a stack trace in the body), a runtime shutting down 503, a request that
+ * waited past its timeout 504. Error bodies are {@code {"error": "..."}}.
+ *
+ * <p>A request may bound its own wait for a replica with the parameter {@code "timeout_ms"} (a positive whole
+ * number of milliseconds); with {@link Settings#requestTimeout()} as well, the shorter applies. Other parameters
+ * are accepted and ignored.
+ *
+ * <p>Threading: thread-safe. {@link #infer} reads the body on the calling thread, then never blocks: its future
+ * completes when the request's batch has run (on a replica thread).
+ */
+public final class OpenInferenceProtocol {
+    private static final Logger LOG = LoggerFactory.getLogger(OpenInferenceProtocol.class);
+    static final String SERVER_NAME = "sluice";
+    /** Platform of a deployment whose model came from a file ONNX Runtime loads. */
+    static final String ONNX_PLATFORM = "onnx_onnxv1";
+    static final String JAVA_PLATFORM = "sluice_java";
+
+    private final Sluice sluice;
+    private final Settings settings;
+    private final String serverVersion;
+
+    /**
+     * @param maxRequestBytes the largest request body read; larger ones get 413
+     * @param requestTimeout how long a request may wait for a replica (504 after), or null for no limit
+     */
+    public record Settings(long maxRequestBytes, Duration requestTimeout) {
+        public Settings {
+            if (maxRequestBytes < 1 || maxRequestBytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("maxRequestBytes must be between 1 byte and 2 GiB, was "
+                        + maxRequestBytes);
+            }
+            if (requestTimeout != null && (requestTimeout.isNegative() || requestTimeout.isZero())) {
+                throw new IllegalArgumentException("requestTimeout must be positive, was " + requestTimeout);
+            }
+        }
+    }
+
+    public OpenInferenceProtocol(Sluice sluice, Settings settings) {
+        this.sluice = Objects.requireNonNull(sluice, "sluice");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        String v = Sluice.class.getPackage().getImplementationVersion();
+        this.serverVersion = v != null ? v : "0.1.0-SNAPSHOT";
+    }
+
+    /** {@code GET /v2/health/live}: 200, the server answers. */
+    public OipResponse serverLive() {
+        return OipResponse.empty(200);
+    }
+
+    /** {@code GET /v2/health/ready}: 200 when every model is ready, 400 otherwise (the spec's "4xx: false"). */
+    public OipResponse serverReady() {
+        SluiceStatus status = sluice.status();
+        for (SluiceStatus.DeploymentStatus d : status.deployments()) {
+            if (tensorModel(d.name()) != null && !ready(d)) {
+                return OipResponse.empty(400);
+            }
+        }
+        return OipResponse.empty(200);
+    }
+
+    /** {@code GET /v2}. */
+    public OipResponse serverMetadata() {
+        return OipResponse.json(200, JsonBodies.serverMetadata(SERVER_NAME, serverVersion));
+    }
+
+    /** {@code GET /v2/models/{model}[/versions/{version}]}; {@code version} may be null. */
+    public OipResponse modelMetadata(String model, String version) {
+        Model m = find(model, version);
+        if (m.error != null) {
+            return m.error;
+        }
+        return OipResponse.json(200, JsonBodies.modelMetadata(model, m.version, platform(m.handle), m.signature));
+    }
+
+    /** {@code GET /v2/models/{model}[/versions/{version}]/ready}: 200 ready, 400 not (yet) ready, 404 unknown. */
+    public OipResponse modelReady(String model, String version) {
+        Model m = find(model, version);
+        if (m.error != null) {
+            return m.error;
+        }
+        return OipResponse.empty(ready(m.handle.status()) ? 200 : 400);
+    }
+
+    /**
+     * {@code POST /v2/models/{model}[/versions/{version}]/infer}.
+     *
+     * @param body the request body, read here (on the caller's thread) up to the size limit
+     * @param contentLength the declared length, or -1 when unknown (chunked): a declared length over the limit
+     *     is refused before anything is read, and an undeclared one is counted while reading
+     */
+    public CompletableFuture<OipResponse> infer(String model, String version, InputStream body, long contentLength) {
+        Model m = find(model, version);
+        if (m.error != null) {
+            return CompletableFuture.completedFuture(m.error);
+        }
+        InferenceRequest request;
+        try {
+            byte[] bytes = read(body, contentLength);
+            request = InferenceRequestReader.read(bytes, bytes.length);
+            checkOutputs(m.signature, request.outputs());
+        } catch (BodyTooLargeException e) {
+            return CompletableFuture.completedFuture(error(413, e.getMessage()));
+        } catch (InvalidInputException e) {
+            return CompletableFuture.completedFuture(error(400, e.getMessage()));
+        } catch (IOException e) {
+            return CompletableFuture.completedFuture(error(400, "the request body could not be read: " + e.getMessage()));
+        }
+        Duration timeout;
+        try {
+            timeout = timeout(request.parameters());
+        } catch (InvalidInputException e) {
+            return CompletableFuture.completedFuture(error(400, e.getMessage()));
+        }
+        CompletableFuture<Map<String, Tensor>> result;
+        try {
+            result = timeout == null ? m.handle.submit(request.inputs()) : m.handle.submit(request.inputs(), timeout);
+        } catch (RuntimeException e) { // submit does not throw for bad input; anything else is ours to report
+            return CompletableFuture.completedFuture(failure(model, e));
+        }
+        return result.handle((outputs, failure) -> failure != null ? failure(model, failure)
+                : respond(model, m.version, request, outputs));
+    }
+
+    /** For a web adapter: a known path asked with a method it does not serve. */
+    public OipResponse methodNotAllowed(String method, String path, String allowed) {
+        return new OipResponse(405, Map.of("Allow", allowed),
+                JsonBodies.error(method + " is not allowed on " + path + "; use " + allowed));
+    }
+
+    // ---------------------------------------------------------------- models
+
+    /** A resolved model, or the error response saying why there is none. */
+    private record Model(DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> handle,
+            TensorSignature signature, String version, OipResponse error) {}
+
+    private Model find(String name, String version) {
+        DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> handle = tensorModel(name);
+        if (handle == null) {
+            return new Model(null, null, null, error(404, "no model named '" + name + "'"));
+        }
+        TensorSignature signature = handle.deployment().signature().orElseThrow();
+        String current = String.valueOf(handle.status().version());
+        if (version != null && !version.equals(current)) {
+            return new Model(null, null, null, error(404, "model '" + name + "' has no version '" + version
+                    + "'; it serves version " + current));
+        }
+        return new Model(handle, signature, current, null);
+    }
+
+    @SuppressWarnings("unchecked")
+    private DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> tensorModel(String name) {
+        DeploymentHandle<?, ?> h = sluice.deployment(name).orElse(null);
+        if (h == null || h.deployment().signature().isEmpty()) {
+            return null; // only tensor deployments speak the protocol
+        }
+        return (DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>>) h;
+    }
+
+    /** ONNX for a model made by {@code OnnxModel}'s factory (from properties or a bean), else plain Java. */
+    private static String platform(DeploymentHandle<?, ?> handle) {
+        return handle.deployment().factory().getClass().getName().startsWith("dev.sluice.onnx.")
+                ? ONNX_PLATFORM : JAVA_PLATFORM;
+    }
+
+    private static boolean ready(SluiceStatus.DeploymentStatus d) {
+        return d.state().equals("serving") || d.state().equals("scaled to zero") || d.state().startsWith("updating");
+    }
+
+    // ---------------------------------------------------------------- inference
+
+    static final String TIMEOUT_PARAMETER = "timeout_ms";
+
+    private Duration timeout(Map<String, Object> parameters) {
+        Duration timeout = settings.requestTimeout();
+        Object value = parameters.get(TIMEOUT_PARAMETER);
+        if (value == null) {
+            return timeout;
+        }
+        if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 1) {
+            throw new InvalidInputException("parameter \"" + TIMEOUT_PARAMETER
+                    + "\" must be a positive whole number of milliseconds, was " + value);
+        }
+        Duration asked = Duration.ofMillis(((Number) value).longValue());
+        return timeout == null || asked.compareTo(timeout) < 0 ? asked : timeout;
+    }
+
+    private static void checkOutputs(TensorSignature signature, List<String> outputs) {
+        if (outputs == null || signature.outputs().isEmpty()) {
+            return;
+        }
+        for (String name : outputs) {
+            if (signature.output(name).isEmpty()) {
+                throw new InvalidInputException("output '" + name + "' is not one of the model's "
+                        + signature.outputNames());
+            }
+        }
+    }
+
+    private OipResponse respond(String model, String version, InferenceRequest request, Object result) {
+        if (!(result instanceof Map<?, ?> outputs)) {
+            return failure(model, new IllegalStateException("the model returned "
+                    + (result == null ? "null" : result.getClass().getName()) + ", not a Map<String, Tensor>"));
+        }
+        List<Tensor> selected = new ArrayList<>();
+        if (request.outputs() == null) {
+            for (Object o : outputs.values()) {
+                if (!(o instanceof Tensor t)) {
+                    return failure(model, new IllegalStateException("the model returned a " + o + ", not a Tensor"));
+                }
+                selected.add(t);
+            }
+        } else {
+            for (String name : request.outputs()) {
+                Object o = outputs.get(name);
+                if (o == null) {
+                    return error(400, "model '" + model + "' produced no output '" + name + "'; it produced "
+                            + outputs.keySet());
+                }
+                if (!(o instanceof Tensor t)) {
+                    return failure(model, new IllegalStateException("the model returned a " + o + ", not a Tensor"));
+                }
+                selected.add(t.name().equals(name) ? t : t.withName(name));
+            }
+        }
+        return OipResponse.json(200, JsonBodies.inferResponse(model, version, request.id(), selected));
+    }
+
+    /** Maps a request's failure to its response; a failure that is not the client's is logged with an id. */
+    private static OipResponse failure(String model, Throwable failure) {
+        Throwable e = failure;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof InvalidInputException) {
+            return error(400, e.getMessage());
+        }
+        if (e instanceof OverloadedException) {
+            return new OipResponse(429, Map.of("Retry-After", "1"), JsonBodies.error(e.getMessage()));
+        }
+        if (e instanceof DeadlineExceededException) {
+            return error(504, e.getMessage());
+        }
+        if (e instanceof ShutdownException) {
+            return error(503, "the server is shutting down: " + e.getMessage());
+        }
+        if (e instanceof CancellationException) {
+            return error(503, "the request was cancelled before model '" + model + "' ran it");
+        }
+        String id = UUID.randomUUID().toString();
+        LOG.error("Inference on model '{}' failed, error id {}", model, id, e);
+        return error(500, "model '" + model + "' failed on this request; error id " + id
+                + " (the server log has the details)");
+    }
+
+    private static OipResponse error(int status, String message) {
+        return OipResponse.json(status, JsonBodies.error(message));
+    }
+
+    // ---------------------------------------------------------------- body
+
+    private static final class BodyTooLargeException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BodyTooLargeException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private byte[] read(InputStream in, long contentLength) throws IOException, BodyTooLargeException {
+        long limit = settings.maxRequestBytes();
+        if (contentLength > limit) {
+            throw tooLarge(contentLength + " bytes");
+        }
+        byte[] buffer = new byte[(int) Math.min(limit + 1, contentLength >= 0 ? contentLength + 1 : 64 * 1024)];
+        int n = 0;
+        while (true) {
+            if (n == buffer.length) {
+                if (n > limit) {
+                    throw tooLarge("more than " + limit + " bytes");
+                }
+                buffer = Arrays.copyOf(buffer, (int) Math.min(limit + 1, (long) n * 2));
+            }
+            int r = in.read(buffer, n, buffer.length - n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        if (n > limit) {
+            throw tooLarge("more than " + limit + " bytes");
+        }
+        return n == buffer.length ? buffer : Arrays.copyOf(buffer, n);
+    }
+
+    private BodyTooLargeException tooLarge(String size) {
+        return new BodyTooLargeException("the request body (" + size + ") is larger than the limit of "
+                + settings.maxRequestBytes() + " bytes (sluice.http.max-request-size)");
+    }
+}

@@ -1,0 +1,109 @@
+package dev.sluice.spring;
+
+import dev.sluice.Deployment;
+import dev.sluice.tensor.DataType;
+import dev.sluice.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The application most HTTP tests share (one context for all of them): tensor deployments declared as beans,
+ * each test using its own deployment so tests do not disturb each other.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+class FakeModelsApplication {
+    static final List<Integer> BATCHES = FakeTensorModels.recorder();
+    static final Gate BATCHED_GATE = new Gate();
+    static final Gate SMALL_QUEUE_GATE = new Gate();
+    static final Gate SLOW_GATE = new Gate();
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> doubler() {
+        return FakeTensorModels.doubler("doubler", new Gate(), FakeTensorModels.recorder(), 4096);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> batched() {
+        return FakeTensorModels.doubler("batched", BATCHED_GATE, BATCHES, 4096);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> smallQueue() {
+        return FakeTensorModels.doubler("small-queue", SMALL_QUEUE_GATE, FakeTensorModels.recorder(), 1);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> slow() {
+        return FakeTensorModels.doubler("slow", SLOW_GATE, FakeTensorModels.recorder(), 4096);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> specExample() {
+        return FakeTensorModels.specExample();
+    }
+
+    @Bean
+    Deployment<String, Integer> notATensorModel() {
+        return Deployment.<String, Integer>builder("strings", ctx -> batch -> batch.stream().map(String::length).toList())
+                .resources(r -> r.cpus(0)).build();
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoBool() {
+        return FakeTensorModels.echo(DataType.BOOL);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoUint8() {
+        return FakeTensorModels.echo(DataType.UINT8);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoInt8() {
+        return FakeTensorModels.echo(DataType.INT8);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoInt16() {
+        return FakeTensorModels.echo(DataType.INT16);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoInt32() {
+        return FakeTensorModels.echo(DataType.INT32);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoInt64() {
+        return FakeTensorModels.echo(DataType.INT64);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoUint64() {
+        return FakeTensorModels.echo(DataType.UINT64);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoFp16() {
+        return FakeTensorModels.echo(DataType.FP16);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoFp32() {
+        return FakeTensorModels.echo(DataType.FP32);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoFp64() {
+        return FakeTensorModels.echo(DataType.FP64);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoBytes() {
+        return FakeTensorModels.echo(DataType.BYTES);
+    }
+}
