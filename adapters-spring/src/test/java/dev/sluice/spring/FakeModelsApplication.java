@@ -20,6 +20,7 @@ class FakeModelsApplication {
     static final Gate BATCHED_GATE = new Gate();
     static final Gate SMALL_QUEUE_GATE = new Gate();
     static final Gate SLOW_GATE = new Gate();
+    static final Gate HELD_GATE = new Gate();
 
     @Bean
     Deployment<Map<String, Tensor>, Map<String, Tensor>> doubler() {
@@ -39,6 +40,11 @@ class FakeModelsApplication {
     @Bean
     Deployment<Map<String, Tensor>, Map<String, Tensor>> slow() {
         return FakeTensorModels.doubler("slow", SLOW_GATE, FakeTensorModels.recorder(), 4096);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> held() {
+        return FakeTensorModels.doubler("held", HELD_GATE, FakeTensorModels.recorder(), 4096);
     }
 
     @Bean

@@ -1,6 +1,11 @@
 package dev.sluice.spring;
 
+import static org.awaitility.Awaitility.await;
+
+import dev.sluice.SluiceStatus;
+import dev.sluice.Sluice;
 import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
@@ -11,11 +16,23 @@ abstract class FakeModelsHttpTest {
     @LocalServerPort
     int port;
 
+    @Autowired
+    Sluice sluice;
+
     Http http;
 
     @BeforeEach
     void client() {
         http = new Http(port);
+    }
+
+    /** Waits until {@code deployment} runs {@code running} requests and holds {@code queued} in its queue. */
+    void awaitLoad(String deployment, int running, int queued) {
+        await().until(() -> {
+            SluiceStatus.DeploymentStatus s = sluice.deployment(deployment).orElseThrow().status();
+            int inFlight = s.replicas().stream().mapToInt(SluiceStatus.ReplicaStatus::inFlight).sum();
+            return inFlight == running && s.queueDepth() == queued;
+        });
     }
 
     /** An inference request body for the {@code doubler}-like models: FP32 x of shape [1, 4]. */
