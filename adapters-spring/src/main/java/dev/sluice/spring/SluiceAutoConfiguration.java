@@ -14,6 +14,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
 
 /**
  * The Sluice runtime as beans: {@link Resources} (detected), {@link Sluice} (closed, draining, with the
@@ -46,13 +47,13 @@ public class SluiceAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public SluiceDeployments sluiceDeployments(Sluice sluice, ObjectProvider<Deployment<?, ?>> deployments,
-            SluiceProperties properties) {
+            SluiceProperties properties, ResourceLoader resourceLoader) {
         if (properties.getManagement().isEnabled()) {
             LOG.warn("sluice.management.enabled=true, but this version has no management operations: nothing "
                     + "served can be changed over HTTP");
         }
         return new SluiceDeployments(sluice, deployments.orderedStream().toList(), properties,
-                SluiceAutoConfiguration.class.getClassLoader());
+                resourceLoader.getClassLoader());
     }
 
     @Bean
