@@ -191,7 +191,7 @@ final class InferenceRequestReader {
                         + describe(p, t));
             }
             if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                throw new InvalidInputException(what + ": dimension " + rank + " of \"shape\" (" + p.getText()
+                throw new InvalidInputException(what + ": dimension " + rank + " of \"shape\" (" + p.getString()
                         + ") is too large");
             }
             long d = p.getLongValue();
@@ -409,7 +409,7 @@ final class InferenceRequestReader {
                 yield "the string \"" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "\"";
             }
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
-                String s = p.getText();
+                String s = p.getString();
                 yield s.length() > 40 ? s.substring(0, 40) + "..." : s;
             }
             case VALUE_TRUE -> "true";
