@@ -56,9 +56,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
             this.config = config;
             DynamicBatcher.Builder<I, O> b = WorkerBatcher.builder();
             config.configureBatching(b);
-            if (sluice.observer != null) {
-                b.addObserver(sluice.observer);
-            }
+            sluice.observers.forEach(b::addObserver);
             this.batcher = b.name(name).ticker(sluice.ticker).buildWithWorkers();
         }
 

@@ -52,8 +52,8 @@ public final class Sluice implements AutoCloseable {
     final Ticker ticker;
     private final Resources resources;
     private final Duration closeGracePeriod;
-    /** Told of every deployment's batches, beside each deployment's own observer; null for none. */
-    final BatchObserver observer;
+    /** Told of every deployment's batches, beside each deployment's own observer. */
+    final List<BatchObserver> observers;
     private final Map<String, DeploymentRuntime<?, ?>> deployments = new LinkedHashMap<>();
     private final ScheduledThreadPoolExecutor control;
     private final ThreadPoolExecutor background;
@@ -67,7 +67,7 @@ public final class Sluice implements AutoCloseable {
         this.pool = new ResourcePool(resources);
         this.ticker = b.ticker;
         this.closeGracePeriod = b.closeGracePeriod;
-        this.observer = b.observer;
+        this.observers = List.copyOf(b.observers);
         this.control = new ScheduledThreadPoolExecutor(1, threads("sluice-control", false));
         control.setRemoveOnCancelPolicy(true);
         this.background = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
@@ -281,16 +281,17 @@ public final class Sluice implements AutoCloseable {
         private Duration controlPeriod = Duration.ofMillis(100);
         private Duration closeGracePeriod = Duration.ofSeconds(30);
         private boolean manualControl;
-        private BatchObserver observer;
+        private final List<BatchObserver> observers = new ArrayList<>();
 
         private Builder() {}
 
         /**
-         * Told of every deployment's batches, rejections, expiries and cancellations (each call names the
-         * deployment), beside the deployment's own {@code batching(b -> b.observer(...))}: for metrics.
+         * Adds an observer told of every deployment's batches, rejections, expiries and cancellations (each
+         * call names the deployment), beside the deployment's own {@code batching(b -> b.observer(...))}: for
+         * metrics. Several may be added; each is told in turn.
          */
         public Builder observer(BatchObserver observer) {
-            this.observer = Objects.requireNonNull(observer, "observer");
+            this.observers.add(Objects.requireNonNull(observer, "observer"));
             return this;
         }
 

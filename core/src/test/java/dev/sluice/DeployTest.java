@@ -237,13 +237,19 @@ class DeployTest {
     }
 
     @Test
-    void theRuntimesObserverIsToldOfEveryDeploymentsBatchesBesideTheDeploymentsOwn() throws Exception {
+    void theRuntimesObserversAreToldOfEveryDeploymentsBatchesBesideTheDeploymentsOwn() throws Exception {
         List<String> runtimeSaw = new CopyOnWriteArrayList<>();
+        List<String> secondSaw = new CopyOnWriteArrayList<>();
         List<String> ownSaw = new CopyOnWriteArrayList<>();
         try (Sluice observed = Sluice.builder().resources(cpus(2)).observer(new dev.sluice.batching.BatchObserver() {
             @Override
             public void onBatch(String deployment, int size, long[] waits, long nanos, Throwable failure) {
                 runtimeSaw.add(deployment + " " + size);
+            }
+        }).observer(new dev.sluice.batching.BatchObserver() {
+            @Override
+            public void onBatch(String deployment, int size, long[] waits, long nanos, Throwable failure) {
+                secondSaw.add(deployment + " " + size);
             }
         }).build()) {
             DeploymentHandle<Integer, Integer> a = observed.deploy(Deployment.<Integer, Integer>builder("a",
@@ -259,6 +265,7 @@ class DeployTest {
             assertEquals(2, b.submit(2).get(10, TimeUnit.SECONDS));
             eventually("both batches observed", () -> runtimeSaw.size() == 2);
             assertEquals(Set.of("a 1", "b 1"), Set.copyOf(runtimeSaw));
+            assertEquals(Set.of("a 1", "b 1"), Set.copyOf(secondSaw), "observers add up");
             assertEquals(List.of("a 1"), ownSaw);
         }
     }
