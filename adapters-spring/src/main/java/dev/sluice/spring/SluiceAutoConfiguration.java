@@ -4,7 +4,15 @@ import dev.sluice.Deployment;
 import dev.sluice.Resources;
 import dev.sluice.Sluice;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.batching.BatchObserver;
 import dev.sluice.spring.oip.OpenInferenceProtocol;
+import dev.sluice.spring.typed.TypedEndpoints;
+import java.lang.reflect.Type;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.core.ResolvableType;
+import tools.jackson.databind.json.JsonMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -37,11 +45,12 @@ public class SluiceAutoConfiguration {
     /** Closed by the context ({@link Sluice#close()}), which drains within {@code sluice.shutdown-grace-period}. */
     @Bean
     @ConditionalOnMissingBean
-    public Sluice sluice(Resources resources, SluiceProperties properties) {
-        return Sluice.builder()
+    public Sluice sluice(Resources resources, SluiceProperties properties, ObjectProvider<BatchObserver> observers) {
+        Sluice.Builder b = Sluice.builder()
                 .resources(resources)
-                .closeGracePeriod(properties.getShutdownGracePeriod())
-                .build();
+                .closeGracePeriod(properties.getShutdownGracePeriod());
+        observers.orderedStream().forEach(b::observer); // e.g. the starter's metrics: told of every deployment
+        return b.build();
     }
 
     @Bean
@@ -71,5 +80,37 @@ public class SluiceAutoConfiguration {
         SluiceProperties.Http http = properties.getHttp();
         return new OpenInferenceProtocol(sluice, new OpenInferenceProtocol.Settings(
                 http.getMaxRequestSize().toBytes(), http.getRequestTimeout()));
+    }
+
+    /**
+     * {@code POST /sluice/{name}} for every {@link Pipeline} bean and every {@link Deployment} bean without a
+     * tensor signature, each with the input type its bean declares.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnWebApplication
+    public TypedEndpoints typedEndpoints(Sluice sluice, SluiceDeployments deployments, SluicePipelines pipelines,
+            SluiceProperties properties, ConfigurableListableBeanFactory beans, ObjectProvider<JsonMapper> json) {
+        Map<String, TypedEndpoints.Target> targets = new LinkedHashMap<>();
+        for (String bean : beans.getBeanNamesForType(Deployment.class, false, false)) {
+            Deployment<?, ?> d = beans.getBean(bean, Deployment.class);
+            deployments.handle(d.name()).filter(h -> h.deployment().signature().isEmpty()).ifPresent(h -> targets.put(
+                    d.name(), new TypedEndpoints.DeploymentTarget(d.name(), h, inputType(beans, bean, Deployment.class))));
+        }
+        for (String bean : beans.getBeanNamesForType(Pipeline.class, false, false)) {
+            Pipeline<?, ?> p = beans.getBean(bean, Pipeline.class);
+            if (pipelines.get(p.name()).orElse(null) == p) {
+                targets.put(p.name(), new TypedEndpoints.PipelineTarget(p.name(), p, inputType(beans, bean, Pipeline.class)));
+            }
+        }
+        SluiceProperties.Http http = properties.getHttp();
+        return new TypedEndpoints(json.getIfAvailable(() -> JsonMapper.builder().build()), targets, sluice,
+                http.getMaxRequestSize().toBytes(), http.getRequestTimeout());
+    }
+
+    /** The first type argument of {@code bean}'s declared type as {@code raw}, or Object where it is open. */
+    private static Type inputType(ConfigurableListableBeanFactory beans, String bean, Class<?> raw) {
+        ResolvableType declared = beans.getMergedBeanDefinition(bean).getResolvableType().as(raw).getGeneric(0);
+        return declared.resolve() == null ? Object.class : declared.getType();
     }
 }

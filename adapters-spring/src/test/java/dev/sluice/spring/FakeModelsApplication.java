@@ -1,6 +1,10 @@
 package dev.sluice.spring;
 
 import dev.sluice.Deployment;
+import dev.sluice.DeploymentHandle;
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.Ref;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
 import java.util.List;
@@ -111,5 +115,34 @@ class FakeModelsApplication {
     @Bean
     Deployment<Map<String, Tensor>, Map<String, Tensor>> echoBytes() {
         return FakeTensorModels.echo(DataType.BYTES);
+    }
+
+    /** An order: what {@code POST /sluice/receipts} takes, mapped by Jackson. */
+    record Order(String customer, List<String> items) {}
+
+    /** What the receipts pipeline answers. */
+    record Receipt(String customer, List<Integer> lengths, int letters) {}
+
+    /** A typed pipeline: plain Java, then one call per item to the object-typed "strings" deployment. */
+    @Bean
+    Pipeline<Order, Receipt> receipts(SluiceDeployments deployed) {
+        @SuppressWarnings("unchecked")
+        DeploymentHandle<String, Integer> strings = (DeploymentHandle<String, Integer>) deployed.handle("strings")
+                .orElseThrow();
+        Pipeline.Builder<Order> b = Pipeline.builder("receipts");
+        Ref<List<String>> items = b.step("items").apply(order -> {
+            if (order.items() == null || order.items().isEmpty()) {
+                throw new InvalidInputException("an order needs at least one item");
+            }
+            return order.items();
+        }, b.input());
+        Ref<List<Integer>> lengths = b.step("measure").each(strings, items);
+        Ref<Receipt> receipt = b.step("total").apply((Order o, List<Integer> l) -> {
+            if (o.customer().equals("crash")) {
+                throw new IllegalStateException("the till is broken");
+            }
+            return new Receipt(o.customer(), l, l.stream().mapToInt(Integer::intValue).sum());
+        }, b.input(), lengths);
+        return b.build(receipt);
     }
 }

@@ -3,25 +3,17 @@ package dev.sluice.spring.oip;
 import dev.sluice.DeploymentHandle;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceStatus;
-import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.batching.InvalidInputException;
-import dev.sluice.batching.OverloadedException;
-import dev.sluice.batching.ShutdownException;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,7 +124,7 @@ public final class OpenInferenceProtocol {
             byte[] bytes = read(body, contentLength);
             request = InferenceRequestReader.read(bytes, bytes.length);
             checkOutputs(m.signature, request.outputs());
-        } catch (BodyTooLargeException e) {
+        } catch (RequestBody.TooLargeException e) {
             return CompletableFuture.completedFuture(error(413, e.getMessage()));
         } catch (InvalidInputException e) {
             return CompletableFuture.completedFuture(error(400, e.getMessage()));
@@ -157,8 +149,7 @@ public final class OpenInferenceProtocol {
 
     /** For a web adapter: a known path asked with a method it does not serve. */
     public OipResponse methodNotAllowed(String method, String path, String allowed) {
-        return new OipResponse(405, Map.of("Allow", allowed),
-                JsonBodies.error(method + " is not allowed on " + path + "; use " + allowed));
+        return Failures.methodNotAllowed(method, path, allowed);
     }
 
     // ---------------------------------------------------------------- models
@@ -259,75 +250,20 @@ public final class OpenInferenceProtocol {
         return OipResponse.json(200, JsonBodies.inferResponse(model, version, request.id(), selected));
     }
 
-    /** Maps a request's failure to its response; a failure that is not the client's is logged with an id. */
     private static OipResponse failure(String model, Throwable failure) {
-        Throwable e = failure;
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        if (e instanceof InvalidInputException) {
-            return error(400, e.getMessage());
-        }
-        if (e instanceof OverloadedException) {
-            return new OipResponse(429, Map.of("Retry-After", "1"), JsonBodies.error(e.getMessage()));
-        }
-        if (e instanceof DeadlineExceededException) {
-            return error(504, e.getMessage());
-        }
-        if (e instanceof ShutdownException) {
-            return error(503, "the server is shutting down: " + e.getMessage());
-        }
-        if (e instanceof CancellationException) {
-            return error(503, "the request was cancelled before model '" + model + "' ran it");
-        }
-        String id = UUID.randomUUID().toString();
-        LOG.error("Inference on model '{}' failed, error id {}", model, id, e);
-        return error(500, "model '" + model + "' failed on this request; error id " + id
-                + " (the server log has the details)");
+        return Failures.response("model '" + model + "'", failure);
     }
 
     private static OipResponse error(int status, String message) {
-        return OipResponse.json(status, JsonBodies.error(message));
+        return Failures.error(status, message);
     }
 
-    // ---------------------------------------------------------------- body
-
-    private static final class BodyTooLargeException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        BodyTooLargeException(String message) {
-            super(message, null, false, false);
-        }
+    private byte[] read(InputStream in, long contentLength) throws IOException, RequestBody.TooLargeException {
+        return RequestBody.read(in, contentLength, settings.maxRequestBytes());
     }
 
-    private byte[] read(InputStream in, long contentLength) throws IOException, BodyTooLargeException {
-        long limit = settings.maxRequestBytes();
-        if (contentLength > limit) {
-            throw tooLarge(contentLength + " bytes");
-        }
-        byte[] buffer = new byte[(int) Math.min(limit + 1, contentLength >= 0 ? contentLength + 1 : 64 * 1024)];
-        int n = 0;
-        while (true) {
-            if (n == buffer.length) {
-                if (n > limit) {
-                    throw tooLarge("more than " + limit + " bytes");
-                }
-                buffer = Arrays.copyOf(buffer, (int) Math.min(limit + 1, (long) n * 2));
-            }
-            int r = in.read(buffer, n, buffer.length - n);
-            if (r < 0) {
-                break;
-            }
-            n += r;
-        }
-        if (n > limit) {
-            throw tooLarge("more than " + limit + " bytes");
-        }
-        return n == buffer.length ? buffer : Arrays.copyOf(buffer, n);
-    }
-
-    private BodyTooLargeException tooLarge(String size) {
-        return new BodyTooLargeException("the request body (" + size + ") is larger than the limit of "
-                + settings.maxRequestBytes() + " bytes (sluice.http.max-request-size)");
+    /** The largest request body read (a web adapter may refuse a larger declared length before reading). */
+    public long maxRequestBytes() {
+        return settings.maxRequestBytes();
     }
 }

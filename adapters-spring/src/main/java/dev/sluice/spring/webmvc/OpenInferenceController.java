@@ -1,12 +1,11 @@
 package dev.sluice.spring.webmvc;
 
+import dev.sluice.spring.HttpResponses;
 import dev.sluice.spring.oip.OipResponse;
 import dev.sluice.spring.oip.OpenInferenceProtocol;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -79,11 +78,6 @@ public class OpenInferenceController {
     }
 
     private static ResponseEntity<byte[]> entity(OipResponse r) {
-        ResponseEntity.BodyBuilder b = ResponseEntity.status(r.status());
-        r.headers().forEach(b::header);
-        if (r.body().length > 0) {
-            b.contentType(MediaType.APPLICATION_JSON);
-        }
-        return b.header(HttpHeaders.CACHE_CONTROL, "no-store").body(r.body());
+        return HttpResponses.entity(r);
     }
 }

@@ -1,0 +1,2 @@
+/** {@code POST /sluice/{name}}: pipelines and object-typed deployments with Jackson-mapped inputs. */
+package dev.sluice.spring.typed;

@@ -1,0 +1,42 @@
+package dev.sluice.spring.webmvc;
+
+import dev.sluice.spring.HttpResponses;
+import dev.sluice.spring.oip.Failures;
+import dev.sluice.spring.typed.TypedEndpoints;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /sluice/{name}[?trace=true]} on Spring MVC: routing and byte copying only, the rest is
+ * {@link TypedEndpoints}. Asynchronous: no request thread waits while the request runs.
+ */
+@RestController
+public class TypedController {
+    private final TypedEndpoints endpoints;
+
+    public TypedController(TypedEndpoints endpoints) {
+        this.endpoints = endpoints;
+    }
+
+    @PostMapping("/sluice/{name}")
+    public CompletableFuture<ResponseEntity<byte[]>> call(@PathVariable("name") String name,
+            @RequestParam(name = "trace", defaultValue = "false") boolean trace, HttpServletRequest request)
+            throws IOException {
+        return endpoints.call(name, request.getInputStream(), request.getContentLengthLong(), trace)
+                .thenApply(HttpResponses::entity);
+    }
+
+    /** Any other method: 405 with {@code Allow} and the protocol's error body. */
+    @RequestMapping("/sluice/{name}")
+    public ResponseEntity<byte[]> postOnly(HttpServletRequest request) {
+        return HttpResponses.entity(Failures.methodNotAllowed(request.getMethod(),
+                request.getRequestURI(), "POST"));
+    }
+}
