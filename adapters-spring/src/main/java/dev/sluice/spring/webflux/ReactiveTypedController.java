@@ -1,0 +1,37 @@
+package dev.sluice.spring.webflux;
+
+import dev.sluice.spring.HttpResponses;
+import dev.sluice.spring.oip.Failures;
+import dev.sluice.spring.typed.TypedEndpoints;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+
+/** {@code POST /sluice/{name}[?trace=true]} on Spring WebFlux: routing only, the rest is {@link TypedEndpoints}. */
+@RestController
+public class ReactiveTypedController {
+    private final TypedEndpoints endpoints;
+
+    public ReactiveTypedController(TypedEndpoints endpoints) {
+        this.endpoints = endpoints;
+    }
+
+    @PostMapping("/sluice/{name}")
+    public Mono<ResponseEntity<byte[]>> call(@PathVariable("name") String name,
+            @RequestParam(name = "trace", defaultValue = "false") boolean trace, ServerHttpRequest request) {
+        return Bodies.gather(request, endpoints.maxRequestBytes(), (body, length) ->
+                endpoints.call(name, body, length, trace));
+    }
+
+    /** Any other method: 405 with {@code Allow} and the protocol's error body. */
+    @RequestMapping("/sluice/{name}")
+    public ResponseEntity<byte[]> postOnly(ServerHttpRequest request) {
+        return HttpResponses.entity(Failures.methodNotAllowed(request.getMethod().name(), request.getPath().value(),
+                "POST"));
+    }
+}

@@ -1,0 +1,2 @@
+/** The starter's HTTP endpoints on Spring WebFlux (reactive applications). */
+package dev.sluice.spring.webflux;
