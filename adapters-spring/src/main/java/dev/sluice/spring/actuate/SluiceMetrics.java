@@ -1,0 +1,135 @@
+package dev.sluice.spring.actuate;
+
+import dev.sluice.DeploymentHandle;
+import dev.sluice.Sluice;
+import dev.sluice.SluiceStatus;
+import dev.sluice.batching.BatchObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The runtime's metrics in Micrometer, each tagged with its {@code deployment}:
+ * <ul>
+ *   <li>{@code sluice.request.latency} (timer, also tagged {@code outcome} success/failure): from submission to
+ *       the end of the model call that answered it (a request retried by failure isolation counts once per call)
+ *   <li>{@code sluice.queue.wait} (timer): from submission to dispatch in a batch
+ *   <li>{@code sluice.batch.size} (distribution summary): inputs per model call
+ *   <li>{@code sluice.queue.depth} (gauge): requests waiting for a replica
+ *   <li>{@code sluice.replicas} (gauge): running replicas
+ *   <li>{@code sluice.rejected} (counter, also tagged {@code reason}: overloaded, shutdown, already_expired,
+ *       deadline): requests refused at admission or expired in the queue
+ * </ul>
+ * It is an observer of the runtime ({@code Sluice.Builder.observer}), so it hears every deployment, those
+ * deployed later included; the gauges read the runtime's status when scraped. Meters of a deployment are
+ * registered at its first event, or when the registry binds for deployments that exist then.
+ */
+public final class SluiceMetrics implements BatchObserver, MeterBinder {
+    private final Supplier<Sluice> sluice;
+    private final Map<String, Meters> meters = new ConcurrentHashMap<>();
+    private volatile MeterRegistry registry;
+
+    /** @param sluice the runtime whose status the gauges read; asked only when a gauge is read */
+    public SluiceMetrics(Supplier<Sluice> sluice) {
+        this.sluice = Objects.requireNonNull(sluice, "sluice");
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        this.registry = registry;
+        Sluice s = sluice.get();
+        if (s != null) {
+            s.status().deployments().forEach(d -> meters(d.name()));
+        }
+    }
+
+    private Meters meters(String deployment) {
+        MeterRegistry r = registry;
+        if (r == null) {
+            return null; // not bound yet: nothing to record into
+        }
+        return meters.computeIfAbsent(deployment, d -> new Meters(r, d));
+    }
+
+    @Override
+    public void onBatch(String deployment, int size, long[] queueWaitNanos, long executionNanos, Throwable failure) {
+        Meters m = meters(deployment);
+        if (m == null) {
+            return;
+        }
+        m.batchSize.record(size);
+        Timer latency = failure == null ? m.latencySuccess : m.latencyFailure;
+        for (long wait : queueWaitNanos) {
+            m.queueWait.record(wait, TimeUnit.NANOSECONDS);
+            latency.record(wait + executionNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public void onRejected(String deployment, Rejection reason) {
+        Meters m = meters(deployment);
+        if (m != null) {
+            m.rejected(reason.name().toLowerCase(Locale.ROOT)).increment();
+        }
+    }
+
+    @Override
+    public void onExpired(String deployment, long queuedNanos) {
+        Meters m = meters(deployment);
+        if (m != null) {
+            m.rejected("deadline").increment();
+        }
+    }
+
+    private double status(String deployment, java.util.function.ToIntFunction<SluiceStatus.DeploymentStatus> read) {
+        Sluice s = sluice.get();
+        SluiceStatus.DeploymentStatus st = s == null ? null
+                : s.deployment(deployment).map(DeploymentHandle::status).orElse(null);
+        return st == null ? Double.NaN : read.applyAsInt(st);
+    }
+
+    private final class Meters {
+        final String deployment;
+        final MeterRegistry registry;
+        final Timer latencySuccess;
+        final Timer latencyFailure;
+        final Timer queueWait;
+        final DistributionSummary batchSize;
+        final Map<String, Counter> rejected = new ConcurrentHashMap<>();
+
+        Meters(MeterRegistry r, String deployment) {
+            this.deployment = deployment;
+            this.registry = r;
+            this.latencySuccess = latency(r, "success");
+            this.latencyFailure = latency(r, "failure");
+            this.queueWait = Timer.builder("sluice.queue.wait").tag("deployment", deployment)
+                    .description("From submission to dispatch in a batch").register(r);
+            this.batchSize = DistributionSummary.builder("sluice.batch.size").tag("deployment", deployment)
+                    .description("Inputs per model call").register(r);
+            Gauge.builder("sluice.queue.depth", this, m -> status(m.deployment, SluiceStatus.DeploymentStatus::queueDepth))
+                    .tag("deployment", deployment).description("Requests waiting for a replica").register(r);
+            Gauge.builder("sluice.replicas", this, m -> status(m.deployment, d -> d.count("RUNNING")))
+                    .tag("deployment", deployment).description("Running replicas").register(r);
+        }
+
+        private Timer latency(MeterRegistry r, String outcome) {
+            return Timer.builder("sluice.request.latency").tag("deployment", deployment).tag("outcome", outcome)
+                    .description("From submission to the end of the model call that answered it").register(r);
+        }
+
+        Counter rejected(String reason) {
+            return rejected.computeIfAbsent(reason, why -> Counter.builder("sluice.rejected")
+                    .tag("deployment", deployment).tag("reason", why)
+                    .description("Requests refused at admission or expired in the queue").register(registry));
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.sluice.spring.actuate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sluice.SluiceStatus;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.health.contributor.Status;
+
+class SluiceHealthContributorTest {
+    private static SluiceStatus.ReplicaStatus replica(String state) {
+        return new SluiceStatus.ReplicaStatus("m#1", 1, state, null, null, 0, 0, 0, null);
+    }
+
+    private static SluiceStatus.DeploymentStatus deployment(String state, int min, List<SluiceStatus.ReplicaStatus> rs,
+            SluiceStatus.StartFailure failure) {
+        return new SluiceStatus.DeploymentStatus("m", 1, state, min, 2, 1, 0, "hold", "", rs, failure);
+    }
+
+    @Test
+    void readinessFollowsTheReplicas() {
+        assertEquals(Status.UP, SluiceHealthContributor.health(deployment("serving", 1,
+                List.of(replica("RUNNING"), replica("STARTING")), null)).getStatus());
+        assertEquals(Status.OUT_OF_SERVICE, SluiceHealthContributor.health(deployment("starting", 1,
+                List.of(replica("STARTING")), null)).getStatus());
+        assertEquals(Status.OUT_OF_SERVICE, SluiceHealthContributor.health(deployment("serving", 1,
+                List.of(replica("PENDING")), null)).getStatus(), "waiting for resources");
+        SluiceStatus.StartFailure failed = new SluiceStatus.StartFailure("m#3", 3, "IOException: no model", "...");
+        var down = SluiceHealthContributor.health(deployment("not starting", 1, List.of(), failed));
+        assertEquals(Status.DOWN, down.getStatus());
+        assertEquals(failed.toString(), down.getDetails().get("startFailure"));
+        assertEquals(Status.UP, SluiceHealthContributor.health(deployment("serving", 0, List.of(), null)).getStatus(),
+                "allowed to scale to zero: its first request starts a replica");
+        assertEquals(Status.OUT_OF_SERVICE, SluiceHealthContributor.health(deployment("closed", 0, List.of(), null))
+                .getStatus());
+    }
+}
