@@ -1,6 +1,8 @@
 package dev.sluice.spring;
 
 import dev.sluice.Deployment;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.Ref;
 import dev.sluice.Model;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
@@ -36,6 +38,17 @@ class ReadmeApplication {
                 .signature(signature)
                 .batching(b -> b.maxBatchSize(32).maxDelay(Duration.ofMillis(2)))
                 .build();
+    }
+
+    record Order(String customer, List<String> items) {}
+
+    @Bean
+    Pipeline<Order, String> receipt() {
+        Pipeline.Builder<Order> b = Pipeline.builder("receipt");
+        Ref<Integer> count = b.step("count").apply(order -> order.items().size(), b.input());
+        Ref<String> text = b.step("write").apply((Order o, Integer n) -> o.customer() + ": " + n + " items",
+                b.input(), count);
+        return b.build(text);
     }
     // README end
 }
