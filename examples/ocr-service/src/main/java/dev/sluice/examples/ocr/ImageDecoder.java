@@ -1,0 +1,94 @@
+package dev.sluice.examples.ocr;
+
+import dev.sluice.batching.InvalidInputException;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Turns a request body into an RGB image, refusing what it should not decode: an empty body, bytes no
+ * image reader recognizes, and images whose header declares more pixels than allowed (a 20000 x 20000
+ * PNG of a few kilobytes would otherwise take 1.6 GB to decode). The size is read from the header before
+ * any pixel is decoded. Thread-safe (stateless).
+ */
+final class ImageDecoder {
+    private final long maxPixels;
+    private final int maxSide;
+
+    ImageDecoder(long maxPixels, int maxSide) {
+        this.maxPixels = maxPixels;
+        this.maxSide = maxSide;
+    }
+
+    /**
+     * @return the image as {@link BufferedImage#TYPE_INT_RGB}, transparent parts on white
+     * @throws InvalidInputException saying what was wrong with the body
+     */
+    BufferedImage decode(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw new InvalidInputException("the image is empty (0 bytes)");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(body))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new InvalidInputException("the body (" + body.length + " bytes, starting " + head(body)
+                        + ") is not an image in a format this service reads (PNG, JPEG, GIF, BMP)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                String format = reader.getFormatName().toUpperCase(Locale.ROOT);
+                long width = reader.getWidth(0);
+                long height = reader.getHeight(0);
+                if (width < 1 || height < 1) {
+                    throw new InvalidInputException("the " + format + " image declares no pixels (" + width + " x " + height + ")");
+                }
+                if (width > maxSide || height > maxSide || width * height > maxPixels) {
+                    throw new InvalidInputException("the " + format + " image is " + width + " x " + height
+                            + " pixels; this service reads at most " + maxSide + " pixels a side and " + maxPixels
+                            + " pixels in all");
+                }
+                BufferedImage decoded = reader.read(0);
+                return toRgb(decoded);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof InvalidInputException invalid) {
+                throw invalid;
+            }
+            throw new InvalidInputException("the image (" + body.length + " bytes) cannot be decoded: " + e, e);
+        }
+    }
+
+    private static BufferedImage toRgb(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_INT_RGB) {
+            return image;
+        }
+        BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = rgb.createGraphics();
+        try {
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, rgb.getWidth(), rgb.getHeight());
+            g.drawImage(image, 0, 0, null);
+        } finally {
+            g.dispose();
+        }
+        return rgb;
+    }
+
+    private static String head(byte[] body) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(8, body.length); i++) {
+            b.append(String.format(Locale.ROOT, "%02x", body[i] & 0xff));
+        }
+        return "0x" + b;
+    }
+}

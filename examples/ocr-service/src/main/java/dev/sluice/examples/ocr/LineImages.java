@@ -1,0 +1,167 @@
+package dev.sluice.examples.ocr;
+
+import dev.sluice.tensor.Tensor;
+import java.awt.Graphics2D;
+import java.awt.geom.AffineTransform;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The plain Java between the detector and the recognizer: boxes mapped back to the image and put in reading
+ * order, each cut out and scaled to the recognizer's height, the direction classifier's and the recognizer's
+ * requests, and the half turn of lines the classifier finds upside down. Thread-safe (immutable).
+ */
+final class LineImages {
+    /** The classifier and the recognizer read lines this many pixels high. */
+    static final int HEIGHT = 48;
+    /** The classifier reads lines this wide (longer ones squeezed, shorter ones padded). */
+    static final int CLASSIFIER_WIDTH = 192;
+
+    /** One line of text cut out of the image: where it was, and its pixels scaled to {@link #HEIGHT}. */
+    record LineImage(Box box, BufferedImage pixels) {}
+
+    private final String classifierInput;
+    private final String recognizerInput;
+    private final int maxWidth;
+    private final int minRecognizerWidth;
+
+    /**
+     * @param maxWidth the widest line handed to the recognizer (wider ones are squeezed)
+     * @param minRecognizerWidth narrower lines are padded to this width (PaddleOCR pads to at least 320)
+     */
+    LineImages(String classifierInput, String recognizerInput, int maxWidth, int minRecognizerWidth) {
+        this.classifierInput = classifierInput;
+        this.recognizerInput = recognizerInput;
+        this.maxWidth = maxWidth;
+        this.minRecognizerWidth = minRecognizerWidth;
+    }
+
+    /** The boxes of {@code found} on {@code image}, in reading order, each cut out and scaled to 48 pixels high. */
+    List<LineImage> cut(BufferedImage image, TextDetector.Regions found) {
+        List<Box> boxes = boxes(found, image.getWidth(), image.getHeight());
+        List<LineImage> lines = new ArrayList<>(boxes.size());
+        for (Box box : boxes) {
+            BufferedImage crop = image.getSubimage(box.x(), box.y(), box.width(), box.height());
+            if (box.height() >= 1.5 * box.width()) { // a vertical line: read it turned, as PaddleOCR does
+                crop = turn(crop, -Math.PI / 2);
+            }
+            int width = (int) Math.min(maxWidth, Math.max(1, Math.ceil((double) HEIGHT * crop.getWidth() / crop.getHeight())));
+            lines.add(new LineImage(box, TextDetector.resize(crop, width, HEIGHT)));
+        }
+        return lines;
+    }
+
+    /** The regions' boxes in the image's pixels (clipped to it), top to bottom, and left to right within a line. */
+    static List<Box> boxes(TextDetector.Regions found, int imageWidth, int imageHeight) {
+        double sx = (double) imageWidth / found.mapWidth();
+        double sy = (double) imageHeight / found.mapHeight();
+        List<Box> boxes = new ArrayList<>();
+        for (TextDetector.Region r : found.regions()) {
+            int x0 = clamp((int) Math.floor(r.x0() * sx), imageWidth - 1);
+            int y0 = clamp((int) Math.floor(r.y0() * sy), imageHeight - 1);
+            int x1 = clamp((int) Math.ceil(r.x1() * sx), imageWidth);
+            int y1 = clamp((int) Math.ceil(r.y1() * sy), imageHeight);
+            if (x1 > x0 && y1 > y0) {
+                boxes.add(new Box(x0, y0, x1 - x0, y1 - y0));
+            }
+        }
+        return readingOrder(boxes);
+    }
+
+    /**
+     * Top to bottom, then left to right: a box whose vertical middle lies within half a box height of the
+     * first box of the current line (the lower of the two heights) is on that line.
+     */
+    static List<Box> readingOrder(List<Box> boxes) {
+        List<Box> byMiddle = new ArrayList<>(boxes);
+        byMiddle.sort(Comparator.comparingDouble(Box::centerY).thenComparingInt(Box::x));
+        List<Box> ordered = new ArrayList<>(boxes.size());
+        List<Box> line = new ArrayList<>();
+        for (Box b : byMiddle) {
+            if (!line.isEmpty()) {
+                Box first = line.get(0);
+                if (b.centerY() - first.centerY() > Math.min(first.height(), b.height()) / 2.0) {
+                    line.sort(Comparator.comparingInt(Box::x));
+                    ordered.addAll(line);
+                    line.clear();
+                }
+            }
+            line.add(b);
+        }
+        line.sort(Comparator.comparingInt(Box::x));
+        ordered.addAll(line);
+        return ordered;
+    }
+
+    /** The classifier's request for one line: [1, 3, 48, 192], the line squeezed or padded (with 0) to 192. */
+    Map<String, Tensor> classifierInput(LineImage line) {
+        int width = Math.min(CLASSIFIER_WIDTH, line.pixels().getWidth());
+        BufferedImage fitted = TextDetector.resize(line.pixels(), width, HEIGHT);
+        return Map.of(classifierInput, Tensor.ofFloats(classifierInput, new long[] {1, 3, HEIGHT, CLASSIFIER_WIDTH},
+                pixels(fitted, CLASSIFIER_WIDTH)));
+    }
+
+    /** The recognizer's request for one line: [1, 3, 48, W], W its own width (at least the minimum, padded with 0). */
+    Map<String, Tensor> recognizerInput(LineImage line) {
+        int width = Math.max(minRecognizerWidth, line.pixels().getWidth());
+        return Map.of(recognizerInput, Tensor.ofFloats(recognizerInput, new long[] {1, 3, HEIGHT, width},
+                pixels(line.pixels(), width)));
+    }
+
+    /** The line turned by half a turn when the classifier's {@code [1, 2]} output says "180" with {@code minScore}. */
+    static LineImage orient(LineImage line, Map<String, Tensor> classifierOutput, double minScore) {
+        float[] p = classifierOutput.values().iterator().next().toFloatArray();
+        if (p.length == 2 && p[1] > p[0] && p[1] > minScore) {
+            return new LineImage(line.box(), turn(line.pixels(), Math.PI));
+        }
+        return line;
+    }
+
+    /**
+     * Channels-first pixels scaled to [-1, 1] as PaddleOCR scales them ({@code (v / 255 - 0.5) / 0.5}), in its
+     * blue, green, red order, the image at the left and 0 (mid grey) to the right of it up to {@code width}.
+     */
+    static float[] pixels(BufferedImage image, int width) {
+        int w = Math.min(width, image.getWidth());
+        int h = image.getHeight();
+        int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
+        int plane = width * h;
+        float[] px = new float[3 * plane];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int p = rgb[y * w + x];
+                int i = y * width + x;
+                px[i] = (p & 0xff) / 127.5f - 1f;
+                px[plane + i] = ((p >> 8) & 0xff) / 127.5f - 1f;
+                px[2 * plane + i] = ((p >> 16) & 0xff) / 127.5f - 1f;
+            }
+        }
+        return px;
+    }
+
+    /** {@code image} turned by {@code radians} (a quarter or half turn; negative is counter-clockwise). */
+    static BufferedImage turn(BufferedImage image, double radians) {
+        boolean quarter = Math.abs(Math.abs(radians) - Math.PI / 2) < 1e-9;
+        int w = quarter ? image.getHeight() : image.getWidth();
+        int h = quarter ? image.getWidth() : image.getHeight();
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            AffineTransform t = new AffineTransform();
+            t.translate(w / 2.0, h / 2.0);
+            t.rotate(radians);
+            t.translate(-image.getWidth() / 2.0, -image.getHeight() / 2.0);
+            g.drawImage(image, t, null);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    private static int clamp(int v, int max) {
+        return Math.max(0, Math.min(max, v));
+    }
+}

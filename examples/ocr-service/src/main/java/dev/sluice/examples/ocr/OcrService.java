@@ -1,0 +1,422 @@
+package dev.sluice.examples.ocr;
+
+import ai.onnxruntime.OrtException;
+import dev.sluice.Deployment;
+import dev.sluice.DeploymentHandle;
+import dev.sluice.Resources;
+import dev.sluice.Sluice;
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.onnx.OnnxModel;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.PipelineStepException;
+import dev.sluice.pipeline.Ref;
+import dev.sluice.pipeline.Result;
+import dev.sluice.pipeline.Task;
+import dev.sluice.tensor.Tensor;
+import dev.sluice.tensor.TensorSignature;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Text recognition with the PaddleOCR models as one Sluice pipeline. Each image is decoded, read once by the
+ * text detector, its text boxes found in plain Java, and every box cut out; then each line goes to the
+ * direction classifier and the recognizer as a request of its own, so lines of all the images in flight
+ * share those models' batches. The recognizer's output is decoded with its dictionary into text.
+ *
+ * <pre>{@code
+ * try (OcrService ocr = OcrService.builder(Path.of("~/.cache/sluice/models/ocr-models-1.4.2")).build()) {
+ *     Result<OcrResult> r = ocr.read(Files.readAllBytes(Path.of("receipt.png"))).join();
+ *     System.out.print(r.value().toJsonLines());
+ *     System.out.println(r.trace());
+ * }
+ * }</pre>
+ *
+ * <p>The three deployments are named {@code det}, {@code cls} and {@code rec}; the pipeline is named
+ * {@code ocr}, with the steps {@value #STEPS}.
+ *
+ * <p>Threading: thread-safe; {@link #read} never blocks.
+ */
+public final class OcrService implements AutoCloseable {
+    /** The model files, as the PaddleOCR models package names them. */
+    public static final String DETECTOR = "ch_PP-OCRv4_det_infer.onnx";
+    public static final String CLASSIFIER = "ch_ppocr_mobile_v2.0_cls_infer.onnx";
+    public static final String RECOGNIZER = "ch_PP-OCRv4_rec_infer.onnx";
+    public static final String DICTIONARY = "ppocr_keys_v1.txt";
+    static final String STEPS = "decode, detector input, detect, boxes, cut, classifier input, classify, orient,"
+            + " recognizer input, recognize, read";
+
+    private final Sluice sluice;
+    private final boolean ownsSluice;
+    private final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> detector;
+    private final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> classifier;
+    private final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> recognizer;
+    private final Pipeline<byte[], OcrResult> pipeline;
+
+    private OcrService(Builder b) throws OrtException, IOException, InterruptedException {
+        Path det = model(b.models, DETECTOR);
+        Path cls = model(b.models, CLASSIFIER);
+        Path rec = model(b.models, RECOGNIZER);
+        CtcDecoder ctc = CtcDecoder.load(model(b.models, DICTIONARY));
+
+        OnnxModel.Builder detModel = OnnxModel.builder(det);
+        TensorSignature detSignature = detModel.signature();
+        OnnxModel.Builder clsModel = OnnxModel.builder(cls);
+        TensorSignature clsSignature = clsModel.signature();
+        TensorSignature recSignature = OnnxModel.builder(rec).signature();
+        String recIn = recSignature.inputs().get(0).name();
+        String recOut = recSignature.outputs().get(0).name();
+        long classes = recSignature.outputs().get(0).shape()[2];
+        if (classes > 0 && classes != ctc.classes()) {
+            throw new IllegalArgumentException(RECOGNIZER + " gives " + classes + " classes, " + DICTIONARY + " makes "
+                    + ctc.classes() + " (with blank and space): the two do not belong together");
+        }
+        // The recognizer gives one time step per 8 pixels of width ((W + 3) / 8 with its padding): each line's
+        // output is cropped to its own width, so the padding of a batch with wider lines is never decoded.
+        OnnxModel.Builder recModel = OnnxModel.builder(rec).follow(recOut, 1, recIn, 3, w -> Math.max(1, (w + 3) / 8));
+
+        this.ownsSluice = b.sluice == null;
+        int slots = b.detectorReplicasMax + b.classifierReplicas + b.recognizerReplicas;
+        this.sluice = ownsSluice
+                ? Sluice.builder().resources(Resources.builder()
+                        .cpus(Math.max(slots, Runtime.getRuntime().availableProcessors())).build()).build()
+                : b.sluice;
+        try {
+            detector = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("det", detModel.factory())
+                    .signature(detSignature)
+                    // Images differ in size, so detector requests are not stacked: one image per call.
+                    .batching(x -> x.maxBatchSize(1))
+                    .replicas(b.detectorReplicasMin, b.detectorReplicasMax)
+                    .resources(r -> r.cpus(1))
+                    .build());
+            classifier = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("cls", clsModel.factory())
+                    .signature(clsSignature)
+                    .batching(x -> x.maxBatchSize(b.maxBatchSize).maxDelay(b.maxDelay))
+                    .replicas(b.classifierReplicas)
+                    .resources(r -> r.cpus(1))
+                    .build());
+            recognizer = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", recModel.factory())
+                    .signature(recSignature)
+                    .batching(x -> x.maxBatchSize(b.maxBatchSize).maxDelay(b.maxDelay))
+                    .replicas(b.recognizerReplicas)
+                    .resources(r -> r.cpus(1))
+                    .build());
+            for (DeploymentHandle<?, ?> h : List.of(detector, classifier, recognizer)) {
+                h.awaitReady(b.startTimeout);
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            if (ownsSluice) {
+                sluice.close();
+            }
+            throw e;
+        }
+
+        ImageDecoder decoder = new ImageDecoder(b.maxPixels, b.maxSide);
+        TextDetector text = new TextDetector(detSignature.inputs().get(0).name(), b.detectorMaxSide,
+                b.pixelThreshold, b.boxThreshold, b.unclipRatio, 3);
+        LineImages lines = new LineImages(clsSignature.inputs().get(0).name(), recIn, b.maxLineWidth, b.minLineWidth);
+        double minFlipScore = b.minFlipScore;
+
+        Pipeline.Builder<byte[]> p = Pipeline.builder("ocr");
+        Ref<BufferedImage> image = p.step("decode").run(Task.blocking(decoder::decode), p.input());
+        Ref<Map<String, Tensor>> detIn = p.step("detector input").apply(text::input, image);
+        Ref<Map<String, Tensor>> detOut = p.step("detect").call(detector, detIn);
+        Ref<TextDetector.Regions> regions = p.step("boxes").run(Task.blocking(text::regions), detOut);
+        Ref<List<LineImages.LineImage>> cut = p.step("cut").apply(lines::cut, image, regions);
+        Ref<List<Map<String, Tensor>>> clsIn = p.step("classifier input").apply(l -> map(l, lines::classifierInput), cut);
+        Ref<List<Map<String, Tensor>>> clsOut = p.step("classify").each(classifier, clsIn);
+        Ref<List<LineImages.LineImage>> upright = p.step("orient").apply((List<LineImages.LineImage> l,
+                List<Map<String, Tensor>> o) -> {
+            List<LineImages.LineImage> turned = new ArrayList<>(l.size());
+            for (int i = 0; i < l.size(); i++) {
+                turned.add(LineImages.orient(l.get(i), o.get(i), minFlipScore));
+            }
+            return turned;
+        }, cut, clsOut);
+        Ref<List<Map<String, Tensor>>> recIns = p.step("recognizer input").apply(l -> map(l, lines::recognizerInput), upright);
+        Ref<List<Map<String, Tensor>>> recOuts = p.step("recognize").each(recognizer, recIns);
+        Ref<OcrResult> read = p.step("read").apply((List<LineImages.LineImage> l, List<Map<String, Tensor>> o) -> {
+            List<OcrResult.Line> result = new ArrayList<>(l.size());
+            for (int i = 0; i < l.size(); i++) {
+                CtcDecoder.Reading r = ctc.decode(o.get(i).get(recOut));
+                if (!r.text().isBlank()) {
+                    result.add(new OcrResult.Line(r.text().strip(), r.confidence(), l.get(i).box()));
+                }
+            }
+            return new OcrResult(result);
+        }, upright, recOuts);
+        this.pipeline = p.build(read);
+    }
+
+    private static <A, B> List<B> map(List<A> in, java.util.function.Function<A, B> f) {
+        List<B> out = new ArrayList<>(in.size());
+        for (A a : in) {
+            out.add(f.apply(a));
+        }
+        return out;
+    }
+
+    private static Path model(Path dir, String file) {
+        Path p = dir.resolve(file);
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("models: " + p + " does not exist; scripts/fetch-models.sh fetches the"
+                    + " PaddleOCR models (the build runs it)");
+        }
+        return p;
+    }
+
+    /** The models' directory the build fetches into: {@code $SLUICE_MODEL_CACHE} or {@code ~/.cache/sluice/models}, then {@code ocr-models-1.4.2}. */
+    public static Path defaultModels() {
+        String cache = System.getenv("SLUICE_MODEL_CACHE");
+        Path base = cache != null && !cache.isBlank() ? Path.of(cache)
+                : Path.of(System.getProperty("user.home"), ".cache", "sluice", "models");
+        return base.resolve("ocr-models-1.4.2");
+    }
+
+    /** Settings for an {@link OcrService} whose models are in {@code models}. */
+    public static Builder builder(Path models) {
+        return new Builder(models);
+    }
+
+    /**
+     * Reads the text in an image (PNG, JPEG, GIF or BMP bytes). Never blocks.
+     *
+     * @return a future of the lines read (none for an image without text) with the request's trace. It fails
+     *     with {@link InvalidInputException} when the body is empty, not an image, or declares more pixels than
+     *     allowed (nothing of it is decoded then); with {@link PipelineStepException} when a step failed
+     *     otherwise (the step, its attempts, the trace); or with the runtime's {@code OverloadedException}
+     */
+    public CompletableFuture<Result<OcrResult>> read(byte[] image) {
+        return unwrapInvalidInput(pipeline.submit(image));
+    }
+
+    /** Like {@link #read(byte[])}, with a deadline that bounds every step (and model call) of the request. */
+    public CompletableFuture<Result<OcrResult>> read(byte[] image, Duration deadline) {
+        return unwrapInvalidInput(pipeline.submit(image, deadline));
+    }
+
+    /** A bad image is the caller's error, not a failed step: fail with it, as a deployment would. */
+    private static CompletableFuture<Result<OcrResult>> unwrapInvalidInput(CompletableFuture<Result<OcrResult>> f) {
+        CompletableFuture<Result<OcrResult>> out = new CompletableFuture<>();
+        f.whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete(r);
+                return;
+            }
+            Throwable cause = e instanceof CompletionException || e instanceof ExecutionException ? e.getCause() : e;
+            InvalidInputException invalid = cause instanceof PipelineStepException ? invalidInput(cause) : null;
+            if (invalid != null) {
+                InvalidInputException refused = new InvalidInputException(invalid.getMessage(), invalid);
+                refused.addSuppressed(cause); // keeps the step and its trace
+                out.completeExceptionally(refused);
+            } else {
+                out.completeExceptionally(cause);
+            }
+        });
+        out.whenComplete((r, e) -> {
+            if (out.isCancelled()) {
+                f.cancel(true);
+            }
+        });
+        return out;
+    }
+
+    private static InvalidInputException invalidInput(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof InvalidInputException invalid) {
+                return invalid;
+            }
+        }
+        return null;
+    }
+
+    /** The pipeline itself: its {@code submit} fails a bad image with a {@link PipelineStepException} of step {@code decode}. */
+    public Pipeline<byte[], OcrResult> pipeline() {
+        return pipeline;
+    }
+
+    public DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> detector() {
+        return detector;
+    }
+
+    public DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> classifier() {
+        return classifier;
+    }
+
+    public DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> recognizer() {
+        return recognizer;
+    }
+
+    /** The runtime the models run in (the service's own, or the one it was given). */
+    public Sluice sluice() {
+        return sluice;
+    }
+
+    /**
+     * Closes the runtime if the service made it (finishing what was admitted). A runtime given to the builder
+     * is left open, and the deployments stay in it.
+     */
+    @Override
+    public void close() {
+        if (ownsSluice) {
+            sluice.close();
+        }
+    }
+
+    /** Settings of an {@link OcrService}; each setter validates at once and names what it refuses. */
+    public static final class Builder {
+        private final Path models;
+        private Sluice sluice;
+        private int detectorReplicasMin = 1;
+        private int detectorReplicasMax = 2;
+        private int classifierReplicas = 2;
+        private int recognizerReplicas = 2;
+        private int maxBatchSize = 32;
+        private Duration maxDelay = Duration.ofMillis(5);
+        private Duration startTimeout = Duration.ofSeconds(60);
+        private long maxPixels = 40_000_000L;
+        private int maxSide = 8192;
+        private int detectorMaxSide = 960;
+        private double pixelThreshold = 0.3;
+        private double boxThreshold = 0.6;
+        private double unclipRatio = 1.5;
+        private double minFlipScore = 0.9;
+        private int maxLineWidth = 3200;
+        private int minLineWidth = 320;
+
+        private Builder(Path models) {
+            this.models = Objects.requireNonNull(models, "models");
+        }
+
+        /** Deploys into this runtime (which the service then does not close). Default: a runtime of its own. */
+        public Builder sluice(Sluice runtime) {
+            this.sluice = Objects.requireNonNull(runtime, "sluice");
+            return this;
+        }
+
+        /** The detector's replicas, autoscaled between min and max, one CPU slot each. Default 1 to 2. */
+        public Builder detectorReplicas(int min, int max) {
+            if (min < 1 || max < min) {
+                throw new IllegalArgumentException("detectorReplicas: need 1 <= min <= max, was " + min + ", " + max);
+            }
+            this.detectorReplicasMin = min;
+            this.detectorReplicasMax = max;
+            return this;
+        }
+
+        /** The direction classifier's replicas, one CPU slot each. Default 2. */
+        public Builder classifierReplicas(int n) {
+            this.classifierReplicas = positive("classifierReplicas", n);
+            return this;
+        }
+
+        /** The recognizer's replicas, one CPU slot each. Default 2. */
+        public Builder recognizerReplicas(int n) {
+            this.recognizerReplicas = positive("recognizerReplicas", n);
+            return this;
+        }
+
+        /** The most lines in one classifier or recognizer batch. Default 32. */
+        public Builder maxBatchSize(int n) {
+            this.maxBatchSize = positive("maxBatchSize", n);
+            return this;
+        }
+
+        /** How long a free classifier or recognizer replica waits for more lines. Default 5 ms. */
+        public Builder maxDelay(Duration delay) {
+            Objects.requireNonNull(delay, "maxDelay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("maxDelay must not be negative, was " + delay);
+            }
+            this.maxDelay = delay;
+            return this;
+        }
+
+        /** How long {@link #build()} waits for every deployment's replicas to run. Default 60 s. */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = Objects.requireNonNull(timeout, "startTimeout");
+            return this;
+        }
+
+        /**
+         * The largest image decoded: at most {@code maxSide} pixels a side and {@code maxPixels} in all, read
+         * from the image's header before decoding. Default 8192 a side, 40 megapixels.
+         */
+        public Builder maxImageSize(int maxSide, long maxPixels) {
+            this.maxSide = positive("maxSide", maxSide);
+            if (maxPixels < 1) {
+                throw new IllegalArgumentException("maxPixels must be at least 1, was " + maxPixels);
+            }
+            this.maxPixels = maxPixels;
+            return this;
+        }
+
+        /** The detector sees images scaled so their long side is at most this (a multiple of 32). Default 960. */
+        public Builder detectorMaxSide(int side) {
+            if (side < 32 || side % 32 != 0) {
+                throw new IllegalArgumentException("detectorMaxSide must be a multiple of 32, was " + side);
+            }
+            this.detectorMaxSide = side;
+            return this;
+        }
+
+        /**
+         * How the detector's probability map is read: a pixel is text above {@code pixelThreshold}, a region
+         * is kept when its box's mean probability is at least {@code boxThreshold}, and its box grows by
+         * {@code area * unclipRatio / perimeter} on every side. Default 0.3, 0.6, 1.5 (PaddleOCR's).
+         */
+        public Builder detection(double pixelThreshold, double boxThreshold, double unclipRatio) {
+            if (!(pixelThreshold > 0 && pixelThreshold < 1) || !(boxThreshold > 0 && boxThreshold <= 1)) {
+                throw new IllegalArgumentException("detection: thresholds must be in (0, 1), were " + pixelThreshold
+                        + ", " + boxThreshold);
+            }
+            if (!(unclipRatio >= 0)) {
+                throw new IllegalArgumentException("detection: unclipRatio must not be negative, was " + unclipRatio);
+            }
+            this.pixelThreshold = pixelThreshold;
+            this.boxThreshold = boxThreshold;
+            this.unclipRatio = unclipRatio;
+            return this;
+        }
+
+        /** A line is turned by half a turn when the classifier says so with more than this probability. Default 0.9. */
+        public Builder minFlipScore(double score) {
+            if (!(score >= 0.5 && score <= 1)) {
+                throw new IllegalArgumentException("minFlipScore must be in [0.5, 1], was " + score);
+            }
+            this.minFlipScore = score;
+            return this;
+        }
+
+        /** Builds the service: deploys the three models and waits until they run. */
+        public OcrService build() {
+            try {
+                return new OcrService(this);
+            } catch (OrtException e) {
+                throw new IllegalStateException("a model under " + models + " cannot be loaded: " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the models started", e);
+            }
+        }
+
+        private static int positive(String field, int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException(field + " must be at least 1, was " + n);
+            }
+            return n;
+        }
+    }
+}
