@@ -44,29 +44,59 @@ final class LineImages {
         List<Box> boxes = boxes(found, image.getWidth(), image.getHeight());
         List<LineImage> lines = new ArrayList<>(boxes.size());
         for (Box box : boxes) {
-            BufferedImage crop = image.getSubimage(box.x(), box.y(), box.width(), box.height());
-            if (box.height() >= 1.5 * box.width()) { // a vertical line: read it turned, as PaddleOCR does
-                crop = turn(crop, -Math.PI / 2);
-            }
-            int width = (int) Math.min(maxWidth, Math.max(1, Math.ceil((double) HEIGHT * crop.getWidth() / crop.getHeight())));
-            lines.add(new LineImage(box, TextDetector.resize(crop, width, HEIGHT)));
+            lines.add(new LineImage(box, cut(image, box)));
         }
         return lines;
     }
 
-    /** The regions' boxes in the image's pixels (clipped to it), top to bottom, and left to right within a line. */
+    /**
+     * The box's pixels turned upright and scaled to {@link #HEIGHT} in one resampling, the width in proportion
+     * (at most maxWidth); a box taller than 1.5 times its width is vertical text, read turned a quarter turn
+     * counter-clockwise as PaddleOCR does. Outside the image is white.
+     */
+    BufferedImage cut(BufferedImage image, Box box) {
+        boolean vertical = box.height() >= 1.5 * box.width();
+        double along = vertical ? box.height() : box.width();
+        double across = vertical ? box.width() : box.height();
+        double scale = HEIGHT / across;
+        int width = (int) Math.min(maxWidth, Math.max(1, Math.ceil(along * scale)));
+        BufferedImage out = new BufferedImage(width, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setColor(java.awt.Color.WHITE);
+            g.fillRect(0, 0, width, HEIGHT);
+            g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION,
+                    java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            AffineTransform t = new AffineTransform();
+            t.translate(width / 2.0, HEIGHT / 2.0);
+            t.scale(width / along, scale); // squeezed along the line when it was wider than maxWidth
+            t.rotate(-Math.toRadians(box.angle()) - (vertical ? Math.PI / 2 : 0));
+            t.translate(-box.centerX(), -box.centerY());
+            g.drawImage(image, t, null);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /** The regions' boxes in the image's pixels, top to bottom, and left to right within a line. */
     static List<Box> boxes(TextDetector.Regions found, int imageWidth, int imageHeight) {
         double sx = (double) imageWidth / found.mapWidth();
         double sy = (double) imageHeight / found.mapHeight();
         List<Box> boxes = new ArrayList<>();
         for (TextDetector.Region r : found.regions()) {
-            int x0 = clamp((int) Math.floor(r.x0() * sx), imageWidth - 1);
-            int y0 = clamp((int) Math.floor(r.y0() * sy), imageHeight - 1);
-            int x1 = clamp((int) Math.ceil(r.x1() * sx), imageWidth);
-            int y1 = clamp((int) Math.ceil(r.y1() * sy), imageHeight);
-            if (x1 > x0 && y1 > y0) {
-                boxes.add(new Box(x0, y0, x1 - x0, y1 - y0));
-            }
+            // The map is scaled by slightly different factors across and down (both sides rounded to 32): scale
+            // the rectangle's axes, which keeps it a rectangle closely enough for angles this small.
+            double cos = Math.cos(r.angle());
+            double sin = Math.sin(r.angle());
+            double width = r.width() * Math.hypot(cos * sx, sin * sy);
+            double height = r.height() * Math.hypot(sin * sx, cos * sy);
+            double angle = Math.atan2(sin * sy, cos * sx);
+            double cx = r.centerX() * sx;
+            double cy = r.centerY() * sy;
+            int w = Math.max(1, (int) Math.round(width));
+            int h = Math.max(1, (int) Math.round(height));
+            boxes.add(new Box((int) Math.round(cx - w / 2.0), (int) Math.round(cy - h / 2.0), w, h, Math.toDegrees(angle)));
         }
         return readingOrder(boxes);
     }
@@ -161,7 +191,4 @@ final class LineImages {
         return out;
     }
 
-    private static int clamp(int v, int max) {
-        return Math.max(0, Math.min(max, v));
-    }
 }

@@ -28,11 +28,13 @@ public record OcrResult(List<Line> lines) {
             Objects.requireNonNull(box, "box");
         }
 
-        /** This line as one JSON object: {@code {"text":..., "confidence":..., "box":{"x":..,"y":..,"width":..,"height":..}}}. */
+        /**
+         * This line as one JSON object: {@code {"text":..,"confidence":..,"box":{"x":..,"y":..,"width":..,
+         * "height":..,"angle":..,"points":[[x,y],[x,y],[x,y],[x,y]]}}} (see {@link Box}).
+         */
         public String toJson() {
             return "{\"text\":" + quote(text) + ",\"confidence\":" + String.format(Locale.ROOT, "%.4f", confidence)
-                    + ",\"box\":{\"x\":" + box.x() + ",\"y\":" + box.y() + ",\"width\":" + box.width()
-                    + ",\"height\":" + box.height() + "}}";
+                    + ",\"box\":" + box.toJson() + "}";
         }
     }
 

@@ -66,8 +66,11 @@ final class TextDetector {
     /** Text regions found in a probability map, as boxes in the map's pixels. */
     record Regions(int mapWidth, int mapHeight, List<Region> regions) {}
 
-    /** A box in map pixels (fractional after growing) and its mean probability. */
-    record Region(double x0, double y0, double x1, double y1, double score) {}
+    /**
+     * A region's box in map pixels: a rectangle {@code width} along the direction {@code angle} (radians from
+     * the x axis, within a quarter turn of it) and {@code height} across it, around a centre; and its score.
+     */
+    record Region(double centerX, double centerY, double width, double height, double angle, double score) {}
 
     /** Reads the detector's output: the first output, a probability map [1, 1, H, W]. */
     Regions regions(Map<String, Tensor> output) {
@@ -81,19 +84,22 @@ final class TextDetector {
     /**
      * The text regions of a probability map {@code width} x {@code height} (row-major): 8-connected regions of
      * pixels above the pixel threshold, found with an explicit stack (a page-wide region must not overflow the
-     * thread's stack).
+     * thread's stack). Each region's box is its smallest rectangle at any angle (a slightly turned line of text
+     * has an axis-aligned box much taller than the line), scored by the mean probability inside it as DB does.
      */
     Regions regions(float[] prob, int width, int height) {
         boolean[] seen = new boolean[prob.length];
         int[] stack = new int[prob.length];
+        int[] rowMin = new int[height];
+        int[] rowMax = new int[height];
         List<Region> found = new ArrayList<>();
         for (int start = 0; start < prob.length; start++) {
             if (seen[start] || prob[start] <= pixelThreshold) {
                 continue;
             }
-            int x0 = width;
+            java.util.Arrays.fill(rowMin, Integer.MAX_VALUE);
+            java.util.Arrays.fill(rowMax, -1);
             int y0 = height;
-            int x1 = -1;
             int y1 = -1;
             int top = 0;
             stack[top++] = start;
@@ -102,8 +108,8 @@ final class TextDetector {
                 int p = stack[--top];
                 int x = p % width;
                 int y = p / width;
-                x0 = Math.min(x0, x);
-                x1 = Math.max(x1, x);
+                rowMin[y] = Math.min(rowMin[y], x);
+                rowMax[y] = Math.max(rowMax[y], x);
                 y0 = Math.min(y0, y);
                 y1 = Math.max(y1, y);
                 for (int dy = -1; dy <= 1; dy++) {
@@ -124,26 +130,130 @@ final class TextDetector {
                     }
                 }
             }
-            int w = x1 - x0 + 1;
-            int h = y1 - y0 + 1;
-            if (Math.min(w, h) < minSide) {
-                continue;
-            }
-            // DB scores a region by the mean probability inside its box, not only over its own pixels.
-            double sum = 0;
+            // The region's outline: the outer corners of each row's first and last pixels hold its convex hull.
+            List<double[]> outline = new ArrayList<>();
             for (int y = y0; y <= y1; y++) {
-                for (int x = x0; x <= x1; x++) {
-                    sum += prob[y * width + x];
+                if (rowMax[y] >= 0) {
+                    outline.add(new double[] {rowMin[y], y});
+                    outline.add(new double[] {rowMin[y], y + 1});
+                    outline.add(new double[] {rowMax[y] + 1, y});
+                    outline.add(new double[] {rowMax[y] + 1, y + 1});
                 }
             }
-            double score = sum / ((double) w * h);
+            Region box = smallestRectangle(convexHull(outline));
+            if (Math.min(box.width(), box.height()) < minSide) {
+                continue;
+            }
+            double score = meanInside(prob, width, height, box);
             if (score < boxThreshold) {
                 continue;
             }
-            double grow = (double) w * h * unclipRatio / (2.0 * (w + h));
-            found.add(new Region(x0 - grow, y0 - grow, x1 + 1 + grow, y1 + 1 + grow, score));
+            double grow = box.width() * box.height() * unclipRatio / (2.0 * (box.width() + box.height()));
+            found.add(new Region(box.centerX(), box.centerY(), box.width() + 2 * grow, box.height() + 2 * grow,
+                    box.angle(), score));
         }
         return new Regions(width, height, found);
+    }
+
+    /** Andrew's monotone chain: the hull's corners counter-clockwise (in y-down pixels, clockwise on screen). */
+    static List<double[]> convexHull(List<double[]> points) {
+        List<double[]> p = new ArrayList<>(points);
+        p.sort((a, b) -> a[0] != b[0] ? Double.compare(a[0], b[0]) : Double.compare(a[1], b[1]));
+        if (p.size() < 3) {
+            return p;
+        }
+        double[][] hull = new double[2 * p.size()][];
+        int k = 0;
+        for (double[] q : p) {
+            while (k >= 2 && cross(hull[k - 2], hull[k - 1], q) <= 0) {
+                k--;
+            }
+            hull[k++] = q;
+        }
+        for (int i = p.size() - 2, lower = k + 1; i >= 0; i--) {
+            double[] q = p.get(i);
+            while (k >= lower && cross(hull[k - 2], hull[k - 1], q) <= 0) {
+                k--;
+            }
+            hull[k++] = q;
+        }
+        return java.util.Arrays.asList(java.util.Arrays.copyOf(hull, k - 1));
+    }
+
+    private static double cross(double[] o, double[] a, double[] b) {
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    }
+
+    /**
+     * The smallest-area rectangle around a convex polygon: one of its sides lies on a side of the polygon, so
+     * try each side's direction. Its {@code width} is along the direction nearest the x axis.
+     */
+    static Region smallestRectangle(List<double[]> hull) {
+        double best = Double.MAX_VALUE;
+        Region rect = null;
+        for (int i = 0; i < hull.size(); i++) {
+            double[] a = hull.get(i);
+            double[] b = hull.get((i + 1) % hull.size());
+            double angle = Math.atan2(b[1] - a[1], b[0] - a[0]);
+            // Fold the direction to within a quarter turn of the x axis; the rectangle is the same.
+            while (angle > Math.PI / 4) {
+                angle -= Math.PI / 2;
+            }
+            while (angle <= -Math.PI / 4) {
+                angle += Math.PI / 2;
+            }
+            double cos = Math.cos(angle);
+            double sin = Math.sin(angle);
+            double minU = Double.MAX_VALUE;
+            double maxU = -Double.MAX_VALUE;
+            double minV = Double.MAX_VALUE;
+            double maxV = -Double.MAX_VALUE;
+            for (double[] p : hull) {
+                double u = p[0] * cos + p[1] * sin;
+                double v = -p[0] * sin + p[1] * cos;
+                minU = Math.min(minU, u);
+                maxU = Math.max(maxU, u);
+                minV = Math.min(minV, v);
+                maxV = Math.max(maxV, v);
+            }
+            double area = (maxU - minU) * (maxV - minV);
+            if (area < best - 1e-9) {
+                best = area;
+                double cu = (minU + maxU) / 2;
+                double cv = (minV + maxV) / 2;
+                rect = new Region(cu * cos - cv * sin, cu * sin + cv * cos, maxU - minU, maxV - minV, angle, 0);
+            }
+        }
+        if (rect == null) { // a single point or a line: no area
+            double[] p = hull.get(0);
+            rect = new Region(p[0], p[1], 0, 0, 0, 0);
+        }
+        return rect;
+    }
+
+    /** The mean probability of the pixels whose centres lie inside {@code box}. */
+    static double meanInside(float[] prob, int width, int height, Region box) {
+        double cos = Math.cos(box.angle());
+        double sin = Math.sin(box.angle());
+        double reach = (Math.abs(box.width() * cos) + Math.abs(box.height() * sin)) / 2;
+        double reachY = (Math.abs(box.width() * sin) + Math.abs(box.height() * cos)) / 2;
+        int x0 = Math.max(0, (int) Math.floor(box.centerX() - reach));
+        int x1 = Math.min(width - 1, (int) Math.ceil(box.centerX() + reach));
+        int y0 = Math.max(0, (int) Math.floor(box.centerY() - reachY));
+        int y1 = Math.min(height - 1, (int) Math.ceil(box.centerY() + reachY));
+        double sum = 0;
+        int n = 0;
+        for (int y = y0; y <= y1; y++) {
+            for (int x = x0; x <= x1; x++) {
+                double dx = x + 0.5 - box.centerX();
+                double dy = y + 0.5 - box.centerY();
+                if (Math.abs(dx * cos + dy * sin) <= box.width() / 2 && Math.abs(-dx * sin + dy * cos) <= box.height() / 2) {
+                    sum += prob[y * width + x];
+                    n++;
+                }
+            }
+        }
+        return n == 0 ? 0 : sum / n;
     }
 
     /** {@code image} scaled to {@code width} x {@code height} with bilinear interpolation. */

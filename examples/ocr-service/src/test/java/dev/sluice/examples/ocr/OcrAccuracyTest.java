@@ -1,0 +1,72 @@
+package dev.sluice.examples.ocr;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.pipeline.Result;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Generated pages through the whole service: how much of the text comes back. */
+class OcrAccuracyTest {
+    static final int PAGES = 40;
+
+    private static OcrService ocr;
+
+    @BeforeAll
+    static void start() {
+        ocr = OcrService.builder(OcrService.defaultModels()).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        ocr.close();
+    }
+
+    @Test
+    void readsAtLeast95PercentOfTheCharactersOfGeneratedPages() throws Exception {
+        Random rnd = new Random(20240611L);
+        List<TextPages.Page> pages = new ArrayList<>();
+        for (int i = 0; i < PAGES; i++) {
+            pages.add(TextPages.page(rnd, 1 + rnd.nextInt(3)));
+        }
+        List<CompletableFuture<Result<OcrResult>>> results = new ArrayList<>();
+        for (TextPages.Page page : pages) {
+            results.add(ocr.read(page.png()));
+        }
+        long errors = 0;
+        long characters = 0;
+        long errorsWithSpaces = 0;
+        long charactersWithSpaces = 0;
+        StringBuilder misread = new StringBuilder();
+        for (int i = 0; i < PAGES; i++) {
+            OcrResult r = results.get(i).get(120, TimeUnit.SECONDS).value();
+            // Lines joined by single spaces on both sides: where the detector splits a line into two boxes (a wide
+            // gap between words) the text is the same.
+            String expected = pages.get(i).text();
+            String read = String.join(" ", r.lines().stream().map(OcrResult.Line::text).toList()).replaceAll(" +", " ");
+            errorsWithSpaces += TextPages.editDistance(expected, read);
+            charactersWithSpaces += expected.length();
+            // Scored without the spaces between words: this recognizer (trained mostly on Chinese, which has none)
+            // often reads two words as one; the characters themselves are what it must get right.
+            int distance = TextPages.editDistance(expected.replace(" ", ""), read.replace(" ", ""));
+            errors += distance;
+            characters += expected.replace(" ", "").length();
+            if (distance > 0) {
+                misread.append(String.format(Locale.ROOT, "%n  page %d: expected '%s', read '%s' (%d)", i, expected, read,
+                        distance));
+            }
+        }
+        double accuracy = 1 - (double) errors / characters;
+        System.out.printf(Locale.ROOT, "OCR character accuracy over %d generated pages: %.2f%% (%d errors in %d characters"
+                + " other than spaces; with the spaces between words %.2f%%)%s%n", PAGES, accuracy * 100, errors, characters,
+                100 - 100.0 * errorsWithSpaces / charactersWithSpaces, misread);
+        assertTrue(accuracy >= 0.95, String.format(Locale.ROOT, "character accuracy %.4f below 0.95:%s", accuracy, misread));
+    }
+}
