@@ -20,6 +20,9 @@ final class LineImages {
     /** The classifier reads lines this wide (longer ones squeezed, shorter ones padded). */
     static final int CLASSIFIER_WIDTH = 192;
 
+    /** Recognizer inputs are padded to a multiple of this width: coarse enough that many lines share a run. */
+    static final int WIDTH_STEP = 160;
+
     /** One line of text cut out of the image: where it was, and its pixels scaled to {@link #HEIGHT}. */
     record LineImage(Box box, BufferedImage pixels) {}
 
@@ -134,9 +137,15 @@ final class LineImages {
                 pixels(fitted, CLASSIFIER_WIDTH)));
     }
 
-    /** The recognizer's request for one line: [1, 3, 48, W], W its own width (at least the minimum, padded with 0). */
+    /**
+     * The recognizer's request for one line: [1, 3, 48, W], the line padded with 0 to W, its width rounded up to
+     * a multiple of {@link #WIDTH_STEP} (at least the minimum, at most maxWidth): lines of one bucket are run
+     * together, without padding from their neighbours (see {@link WidthGroupedModel}).
+     */
     Map<String, Tensor> recognizerInput(LineImage line) {
-        int width = Math.max(minRecognizerWidth, line.pixels().getWidth());
+        int own = line.pixels().getWidth();
+        int width = Math.max(minRecognizerWidth, Math.min(maxWidth, (own + WIDTH_STEP - 1) / WIDTH_STEP * WIDTH_STEP));
+        width = Math.max(width, own);
         return Map.of(recognizerInput, Tensor.ofFloats(recognizerInput, new long[] {1, 3, HEIGHT, width},
                 pixels(line.pixels(), width)));
     }

@@ -3,6 +3,7 @@ package dev.sluice.examples.ocr;
 import ai.onnxruntime.OrtException;
 import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
+import dev.sluice.ModelFactory;
 import dev.sluice.Resources;
 import dev.sluice.Sluice;
 import dev.sluice.batching.InvalidInputException;
@@ -84,6 +85,8 @@ public final class OcrService implements AutoCloseable {
         // The recognizer gives one time step per 8 pixels of width ((W + 3) / 8 with its padding): each line's
         // output is cropped to its own width, so the padding of a batch with wider lines is never decoded.
         OnnxModel.Builder recModel = OnnxModel.builder(rec).follow(recOut, 1, recIn, 3, w -> Math.max(1, (w + 3) / 8));
+        ModelFactory<Map<String, Tensor>, Map<String, Tensor>> recFactory =
+                ctx -> new WidthGroupedModel(recModel.open(ctx), recIn);
 
         this.ownsSluice = b.sluice == null;
         int slots = b.detectorReplicasMax + b.classifierReplicas + b.recognizerReplicas;
@@ -105,7 +108,7 @@ public final class OcrService implements AutoCloseable {
                     .replicas(b.classifierReplicas)
                     .resources(r -> r.cpus(1))
                     .build());
-            recognizer = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", recModel.factory())
+            recognizer = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", recFactory)
                     .signature(recSignature)
                     .batching(x -> x.maxBatchSize(b.maxBatchSize).maxDelay(b.maxDelay))
                     .replicas(b.recognizerReplicas)
