@@ -36,7 +36,7 @@ import java.util.concurrent.ExecutionException;
  * share those models' batches. The recognizer's output is decoded with its dictionary into text.
  *
  * <pre>{@code
- * try (OcrService ocr = OcrService.builder(Path.of("~/.cache/sluice/models/ocr-models-1.4.2")).build()) {
+ * try (OcrService ocr = OcrService.builder(OcrService.defaultModels()).build()) {
  *     Result<OcrResult> r = ocr.read(Files.readAllBytes(Path.of("receipt.png"))).join();
  *     System.out.print(r.value().toJsonLines());
  *     System.out.println(r.trace());
