@@ -51,6 +51,8 @@ class DispatchAndStatusTest {
         models.get("d#1").hold();
         models.get("d#2").hold();
         CompletableFuture<Integer> a = h.submit(1);
+        // Only once a replica holds input 1 does input 2 come: sent together, both could form one batch of two.
+        eventually("input 1 taken", () -> !models.get("d#1").batches.isEmpty() || !models.get("d#2").batches.isEmpty());
         CompletableFuture<Integer> b = h.submit(2);
         models.get("d#1").awaitStarted();
         models.get("d#2").awaitStarted();
