@@ -117,4 +117,19 @@ class TypedEndpointsHttpTest extends FakeModelsHttpTest {
         assertEquals(413, r.status());
         assertTrue(r.error().contains("sluice.http.max-request-size"), r.error());
     }
+
+    @Test
+    void aBodySentAsAFormAsCurlDashDDoesIsStillReadAsJson() throws Exception {
+        for (String path : List.of("/sluice/receipts?trace=true", "/v2/models/doubler/infer")) {
+            String body = path.startsWith("/sluice") ? "{\"customer\":\"cy\",\"items\":[\"a=b&c\"]}" : vector(1, 2, 3, 4);
+            Http.Reply r = http.send(http.request(path).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+            assertEquals(200, r.status(), path + ": " + r.body());
+        }
+        Http.Reply traced = http.send(http.request("/sluice/receipts?trace=true")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"customer\":\"cy\",\"items\":[\"ab\"]}")).build());
+        assertEquals(2, traced.json().at("/result/letters").asInt());
+        assertTrue(traced.json().has("trace"), "the trace flag still read from the query: " + traced.body());
+    }
 }

@@ -10,7 +10,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -26,9 +25,11 @@ public class TypedController {
     }
 
     @PostMapping("/sluice/{name}")
-    public CompletableFuture<ResponseEntity<byte[]>> call(@PathVariable("name") String name,
-            @RequestParam(name = "trace", defaultValue = "false") boolean trace, HttpServletRequest request)
+    public CompletableFuture<ResponseEntity<byte[]>> call(@PathVariable("name") String name, HttpServletRequest request)
             throws IOException {
+        // From the query string only: asking for a request parameter would read a form-encoded body (what
+        // curl -d declares by default) as form fields, and the JSON with it.
+        boolean trace = QueryFlags.isSet(request.getQueryString(), "trace");
         return endpoints.call(name, request.getInputStream(), request.getContentLengthLong(), trace)
                 .thenApply(HttpResponses::entity);
     }
