@@ -1,6 +1,16 @@
 package dev.sluice.examples.ocr;
 
-import dev.sluice.pipeline.Result;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Locale;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -9,46 +19,64 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 
 /**
- * Renders a small page of text with Java2D, reads it through {@link OcrService} and prints what was read, where,
- * and the request's trace:
- *
- * <pre>{@code
- * mvn -q -B -DskipTests package -pl examples/ocr-service -am
- * java -jar examples/ocr-service/target/ocr-service.jar [model directory]
- * }</pre>
- *
- * The model directory defaults to where the build fetches the models ({@link OcrService#defaultModels()}).
- * Exits with status 1 if a line was not read exactly as rendered.
+ * The service's self-check ({@code --self-check}): renders a small page of text with Java2D, sends it to the
+ * running service's {@code POST /ocr?trace=true} over HTTP, and prints what was read, where, and the request's
+ * trace. Fails if a line was not read exactly as rendered.
  */
-public final class OcrSelfCheck {
+final class OcrSelfCheck {
     static final List<String> SAMPLE = List.of("Sluice reads text", "batched across requests", "Order 4827 shipped");
 
     private OcrSelfCheck() {}
 
-    public static void main(String[] args) throws Exception {
-        Path models = args.length > 0 ? Path.of(args[0]) : OcrService.defaultModels();
+    /** @return whether every line was read as rendered */
+    static boolean check(URI service, PrintStream out) throws IOException, InterruptedException {
         byte[] png = png(render(SAMPLE));
-        try (OcrService ocr = OcrService.builder(models).build()) {
-            ocr.read(png).get(60, TimeUnit.SECONDS); // the first request warms the models up
-            Result<OcrResult> r = ocr.read(png, Duration.ofSeconds(30)).get(60, TimeUnit.SECONDS);
-            System.out.println("rendered: " + String.join(" | ", SAMPLE));
-            System.out.println("read:     " + String.join(" | ", r.value().lines().stream().map(OcrResult.Line::text).toList()));
-            System.out.print(r.value().toJsonLines());
-            System.out.println(r.trace());
-            List<String> read = r.value().lines().stream().map(OcrResult.Line::text).toList();
-            if (!read.equals(SAMPLE)) {
-                System.out.println("self-check FAILED: expected " + SAMPLE);
-                System.exit(1);
-            }
-            System.out.println("self-check ok");
+        Path page = Path.of(System.getProperty("java.io.tmpdir"), "sluice-ocr-page.png");
+        Files.write(page, png);
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(service.resolve("/ocr?trace=true"))
+                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(png)).build();
+        http.send(request, HttpResponse.BodyHandlers.ofString()); // the first request warms the models up
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        out.println("self-check: a rendered page of " + SAMPLE.size() + " lines (saved as " + page + "), sent to "
+                + service.resolve("/ocr?trace=true"));
+        if (response.statusCode() != 200) {
+            out.println("self-check FAILED: " + response.statusCode() + " " + response.body());
+            return false;
         }
+        JsonNode answer = JsonMapper.builder().build().readTree(response.body());
+        List<String> read = new ArrayList<>();
+        for (JsonNode line : answer.get("lines")) {
+            read.add(line.get("text").asString());
+            out.println(line);
+        }
+        out.println("rendered: " + String.join(" | ", SAMPLE));
+        out.println("read:     " + String.join(" | ", read));
+        out.print(trace(answer.get("trace")));
+        boolean ok = read.equals(SAMPLE);
+        out.println(ok ? "self-check ok" : "self-check FAILED: expected " + SAMPLE);
+        return ok;
+    }
+
+    /** The trace as a table: a line per step, its start, duration, outcome, and for model calls their batching. */
+    static String trace(JsonNode t) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "trace: %s %.1f ms %s%n",
+                t.get("pipeline").asString(), t.get("durationNanos").asLong() / 1e6, t.get("outcome").asString()));
+        for (JsonNode s : t.get("spans")) {
+            b.append(String.format(Locale.ROOT, "  %-17s +%7.1f ms %7.1f ms  %s", s.get("step").asString(),
+                    s.get("startNanos").asLong() / 1e6, s.get("durationNanos").asLong() / 1e6, s.get("outcome").asString()));
+            if (s.get("batchSize").asInt() > 0) {
+                b.append(String.format(Locale.ROOT, "  %squeue %.1f ms, batch %d, %s",
+                        s.get("elements").asInt() > 0 ? "x" + s.get("elements").asInt() + ", " : "",
+                        s.get("queueWaitNanos").asLong() / 1e6, s.get("batchSize").asInt(), s.get("replicas").asString()));
+            }
+            b.append('\n');
+        }
+        return b.toString();
     }
 
     /** Black lines of text on white, one under the other. */

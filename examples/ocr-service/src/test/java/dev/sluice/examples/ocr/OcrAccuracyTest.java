@@ -1,33 +1,20 @@
 package dev.sluice.examples.ocr;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.pipeline.Result;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Generated pages through the whole service: how much of the text comes back. */
-class OcrAccuracyTest {
+/** Generated pages through the running service, over HTTP: how much of the text comes back. */
+class OcrAccuracyTest extends OcrHttp {
     static final int PAGES = 40;
-
-    private static OcrService ocr;
-
-    @BeforeAll
-    static void start() {
-        ocr = OcrService.builder(OcrService.defaultModels()).build();
-    }
-
-    @AfterAll
-    static void stop() {
-        ocr.close();
-    }
 
     @Test
     void readsAtLeast95PercentOfTheCharactersOfGeneratedPages() throws Exception {
@@ -36,9 +23,9 @@ class OcrAccuracyTest {
         for (int i = 0; i < PAGES; i++) {
             pages.add(TextPages.page(rnd, 1 + rnd.nextInt(3)));
         }
-        List<CompletableFuture<Result<OcrResult>>> results = new ArrayList<>();
+        List<CompletableFuture<HttpResponse<String>>> results = new ArrayList<>();
         for (TextPages.Page page : pages) {
-            results.add(ocr.read(page.png()));
+            results.add(ocr(page.png(), false));
         }
         long errors = 0;
         long characters = 0;
@@ -46,11 +33,13 @@ class OcrAccuracyTest {
         long charactersWithSpaces = 0;
         StringBuilder misread = new StringBuilder();
         for (int i = 0; i < PAGES; i++) {
-            OcrResult r = results.get(i).get(120, TimeUnit.SECONDS).value();
+            HttpResponse<String> response = results.get(i).get(120, TimeUnit.SECONDS);
+            assertEquals(200, response.statusCode(), response.body());
+            assertEquals("application/x-ndjson", response.headers().firstValue("Content-Type").orElse(null));
             // Lines joined by single spaces on both sides: where the detector splits a line into two boxes (a wide
             // gap between words) the text is the same.
             String expected = pages.get(i).text();
-            String read = String.join(" ", r.lines().stream().map(OcrResult.Line::text).toList()).replaceAll(" +", " ");
+            String read = String.join(" ", texts(response.body())).replaceAll(" +", " ");
             errorsWithSpaces += TextPages.editDistance(expected, read);
             charactersWithSpaces += expected.length();
             // Scored also without the spaces between words: this recognizer (trained mostly on Chinese, which has

@@ -3,32 +3,21 @@ package dev.sluice.examples.ocr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.pipeline.Result;
-import dev.sluice.pipeline.Trace;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
-/** Many images at once: their lines share the classifier's and the recognizer's batches, and nothing changes. */
-class OcrConcurrencyTest {
+/**
+ * Many images at once, from many HTTP clients: their lines share the classifier's and the recognizer's batches,
+ * and nothing read changes.
+ */
+class OcrConcurrencyTest extends OcrHttp {
     static final int REQUESTS = 32;
-
-    private static OcrService ocr;
-
-    @BeforeAll
-    static void start() {
-        ocr = OcrService.builder(OcrService.defaultModels()).build();
-    }
-
-    @AfterAll
-    static void stop() {
-        ocr.close();
-    }
 
     @Test
     void thirtyTwoConcurrentRequestsReadWhatTheSameRequestsReadOneAtATimeInSharedBatches() throws Exception {
@@ -38,49 +27,60 @@ class OcrConcurrencyTest {
             pages.add(TextPages.page(rnd, 1 + rnd.nextInt(3)));
         }
 
-        List<Result<OcrResult>> alone = new ArrayList<>();
+        List<JsonNode> alone = new ArrayList<>();
         for (TextPages.Page page : pages) {
-            alone.add(ocr.read(page.png()).get(60, TimeUnit.SECONDS));
+            alone.add(answer(ocr(page.png(), true).get(120, TimeUnit.SECONDS)));
         }
-        List<CompletableFuture<Result<OcrResult>>> futures = new ArrayList<>();
+        List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
         for (TextPages.Page page : pages) {
-            futures.add(ocr.read(page.png()));
+            futures.add(ocr(page.png(), true));
         }
-        List<Result<OcrResult>> together = new ArrayList<>();
-        for (CompletableFuture<Result<OcrResult>> f : futures) {
-            together.add(f.get(120, TimeUnit.SECONDS));
+        List<JsonNode> together = new ArrayList<>();
+        for (CompletableFuture<HttpResponse<String>> f : futures) {
+            together.add(answer(f.get(120, TimeUnit.SECONDS)));
         }
 
         int mostLines = 0;
         int largestAlone = 0;
         int largestTogether = 0;
         for (int i = 0; i < REQUESTS; i++) {
-            List<OcrResult.Line> a = alone.get(i).value().lines();
-            List<OcrResult.Line> t = together.get(i).value().lines();
+            JsonNode a = alone.get(i).get("lines");
+            JsonNode t = together.get(i).get("lines");
             assertEquals(a.size(), t.size(), "request " + i + ": as many lines");
             assertTrue(a.size() > 0, "request " + i + " read something");
             for (int j = 0; j < a.size(); j++) {
                 // The same text in the same box. A line batched beside wider ones is padded, which moves the
                 // recognizer's probabilities a little: the confidence is close, not equal.
-                assertEquals(a.get(j).text(), t.get(j).text(), "request " + i + ", line " + j);
-                assertEquals(a.get(j).box(), t.get(j).box(), "request " + i + ", line " + j);
-                assertEquals(a.get(j).confidence(), t.get(j).confidence(), 0.05, "request " + i + ", line " + j);
+                assertEquals(a.get(j).get("text"), t.get(j).get("text"), "request " + i + ", line " + j);
+                assertEquals(a.get(j).get("box"), t.get(j).get("box"), "request " + i + ", line " + j);
+                assertEquals(a.get(j).get("confidence").asDouble(), t.get(j).get("confidence").asDouble(), 0.05,
+                        "request " + i + ", line " + j);
             }
             mostLines = Math.max(mostLines, a.size());
-            largestAlone = Math.max(largestAlone, recognizerBatch(alone.get(i).trace()));
-            largestTogether = Math.max(largestTogether, recognizerBatch(together.get(i).trace()));
+            largestAlone = Math.max(largestAlone, recognizerBatch(alone.get(i)));
+            largestTogether = Math.max(largestTogether, recognizerBatch(together.get(i)));
         }
         assertTrue(largestAlone <= mostLines, "one at a time, a batch holds one image's lines at most: " + largestAlone);
         assertTrue(largestTogether > mostLines, "concurrent requests' lines shared the recognizer's batches: largest "
                 + largestTogether + ", the most lines of one image " + mostLines);
         System.out.println("recognizer: largest batch " + largestAlone + " one at a time, " + largestTogether
-                + " with " + REQUESTS + " requests at once (at most " + mostLines + " lines per image)");
+                + " with " + REQUESTS + " requests at once over HTTP (at most " + mostLines + " lines per image)");
+    }
+
+    private static JsonNode answer(HttpResponse<String> r) {
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body());
     }
 
     /** The largest recognizer batch the request's lines joined, as its trace recorded it. */
-    static int recognizerBatch(Trace trace) {
-        List<Trace.Span> spans = trace.spansOf("recognize");
-        assertEquals(1, spans.size(), trace.toString());
-        return spans.get(0).batchSize();
+    static int recognizerBatch(JsonNode answer) {
+        List<JsonNode> spans = new ArrayList<>();
+        answer.at("/trace/spans").forEach(s -> {
+            if (s.get("step").asString().equals("recognize")) {
+                spans.add(s);
+            }
+        });
+        assertEquals(1, spans.size(), answer.get("trace").toString());
+        return spans.get(0).get("batchSize").asInt();
     }
 }

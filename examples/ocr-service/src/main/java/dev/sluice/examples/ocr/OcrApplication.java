@@ -1,0 +1,75 @@
+package dev.sluice.examples.ocr;
+
+import dev.sluice.Resources;
+import dev.sluice.Sluice;
+import dev.sluice.pipeline.Pipeline;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The OCR reference service: a Spring Boot application with the Sluice starter. {@code POST /ocr} reads an image
+ * (raw body or multipart part {@code image}) and answers JSON lines; {@code GET /} is a page to try it; the
+ * three models are also served over the Open Inference Protocol ({@code /v2/models/det|cls|rec}) and the
+ * pipeline at {@code POST /sluice/ocr}, with health and metrics in Actuator.
+ *
+ * <pre>{@code
+ * java -jar examples/ocr-service/target/ocr-service-exec.jar                # serves at http://localhost:8080/
+ * java -jar examples/ocr-service/target/ocr-service-exec.jar --self-check   # reads a rendered page over HTTP, exits
+ * }</pre>
+ *
+ * The models are read from {@code ocr.models} (default: where the build fetches them).
+ */
+@SpringBootApplication
+public class OcrApplication {
+
+    public static void main(String[] args) {
+        List<String> arguments = new ArrayList<>(List.of(args));
+        boolean selfCheck = arguments.contains("--self-check");
+        if (selfCheck && arguments.stream().noneMatch(a -> a.startsWith("--server.port="))) {
+            arguments.add("--server.port=0"); // a self-check takes any free port, unless told one
+        }
+        ConfigurableApplicationContext context = SpringApplication.run(OcrApplication.class, arguments.toArray(String[]::new));
+        URI url = URI.create("http://localhost:" + context.getEnvironment().getProperty("local.server.port") + "/");
+        System.out.println("OCR service at " + url + "  (POST /ocr with an image; GET / for a page to try it)");
+        System.out.println("  curl -s -X POST " + url.resolve("/ocr") + " -H 'Content-Type: image/png' --data-binary @page.png");
+        if (selfCheck) {
+            boolean ok;
+            try {
+                ok = OcrSelfCheck.check(url, System.out);
+            } catch (Exception e) {
+                e.printStackTrace();
+                ok = false;
+            }
+            int status = SpringApplication.exit(context, () -> 0);
+            System.exit(ok ? status : 1);
+        }
+    }
+
+    /**
+     * CPU slots for the six model replicas (detector 1-2, classifier 2, recognizer 2, one ONNX Runtime thread
+     * each) even on a small machine: the steps of a request alternate between the models, so their replicas
+     * share the cores rather than each holding one.
+     */
+    @Bean
+    Resources resources() {
+        return Resources.builder().cpus(Math.max(6, Runtime.getRuntime().availableProcessors())).build();
+    }
+
+    @Bean
+    OcrService ocrService(Sluice sluice, @Value("${ocr.models:}") String models) {
+        return OcrService.builder(models.isBlank() ? OcrService.defaultModels() : Path.of(models)).sluice(sluice).build();
+    }
+
+    /** The pipeline as a bean: the starter also serves it at {@code POST /sluice/ocr} (JSON: a base64 image). */
+    @Bean
+    Pipeline<byte[], OcrResult> ocr(OcrService service) {
+        return service.pipeline();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.sluice.examples.ocr;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.Font;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** The service's HTTP surface: POST /ocr (raw and multipart, plain and traced), the page, and bad requests. */
+class OcrHttpTest extends OcrHttp {
+    private static final TextPages.Page GOOD = TextPages.render(List.of("Still serving 42"),
+            new Font(TextPages.availableFonts().get(0), Font.PLAIN, 28), 0, new Random(1), 0);
+
+    /** After every request, bad ones included, a good image is read as before. */
+    @AfterEach
+    void theServiceKeepsServing() throws Exception {
+        HttpResponse<String> r = ocr(GOOD.png(), false).get(60, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(List.of("Still serving 42"), texts(r.body()));
+    }
+
+    @Test
+    void aRawImageIsReadAsJsonLinesAndWithTraceAsOneObject() throws Exception {
+        byte[] page = OcrSelfCheck.png(OcrSelfCheck.render(OcrSelfCheck.SAMPLE));
+        HttpResponse<String> plain = ocr(page, false).get(60, TimeUnit.SECONDS);
+        assertEquals(200, plain.statusCode(), plain.body());
+        assertEquals(OcrSelfCheck.SAMPLE, texts(plain.body()));
+        JsonNode first = JSON.readTree(plain.body().split("\n")[0]);
+        assertTrue(first.get("confidence").asDouble() > 0.5, first.toString());
+        assertEquals(4, first.at("/box/points").size(), first.toString());
+
+        HttpResponse<String> traced = ocr(page, true).get(60, TimeUnit.SECONDS);
+        JsonNode answer = JSON.readTree(traced.body());
+        assertEquals(OcrSelfCheck.SAMPLE, texts(answer));
+        assertEquals("ocr", answer.at("/trace/pipeline").asString());
+        assertEquals("ok", answer.at("/trace/outcome").asString());
+        assertTrue(answer.at("/trace/spans").toString().contains("\"step\":\"recognize\""), answer.toString());
+
+        // curl --data-binary declares a form body by default: the image must not be read as form fields.
+        HttpResponse<String> asForm = send(request("/ocr?trace=true").header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(page)).build());
+        assertEquals(200, asForm.statusCode(), asForm.body());
+        assertEquals(OcrSelfCheck.SAMPLE, texts(JSON.readTree(asForm.body())));
+    }
+
+    @Test
+    void aMultipartUploadIsReadLikeARawBody() throws Exception {
+        String boundary = "sluice-boundary-7";
+        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"page.png\"\r\n"
+                + "Content-Type: image/png\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] png = GOOD.png();
+        byte[] body = new byte[head.length + png.length + tail.length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        System.arraycopy(png, 0, body, head.length, png.length);
+        System.arraycopy(tail, 0, body, head.length + png.length, tail.length);
+        HttpResponse<String> r = send(request("/ocr").header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(List.of("Still serving 42"), texts(r.body()));
+
+        HttpResponse<String> noPart = send(request("/ocr").header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString("--" + boundary + "\r\nContent-Disposition: form-data; "
+                        + "name=\"other\"\r\n\r\nx\r\n--" + boundary + "--\r\n")).build());
+        assertEquals(400, noPart.statusCode());
+        assertTrue(error(noPart).contains("part named 'image'"), noPart.body());
+    }
+
+    @Test
+    void badBodiesAre400SayingWhyAndAnImageWithoutTextIsEmpty() throws Exception {
+        HttpResponse<String> empty = ocr(new byte[0], false).get(60, TimeUnit.SECONDS);
+        assertEquals(400, empty.statusCode());
+        assertTrue(error(empty).contains("empty"), empty.body());
+
+        HttpResponse<String> notAnImage = ocr("{\"image\": 1}".getBytes(StandardCharsets.UTF_8), false).get(60, TimeUnit.SECONDS);
+        assertEquals(400, notAnImage.statusCode());
+        assertTrue(error(notAnImage).contains("is not an image"), notAnImage.body());
+
+        HttpResponse<String> bomb = ocr(OcrBadInputTest.pngBomb(20_000, 20_000), false).get(60, TimeUnit.SECONDS);
+        assertEquals(400, bomb.statusCode());
+        assertTrue(error(bomb).contains("20000 x 20000"), bomb.body());
+
+        byte[] png = GOOD.png();
+        HttpResponse<String> truncated = ocr(Arrays.copyOf(png, png.length / 2), false).get(60, TimeUnit.SECONDS);
+        assertEquals(400, truncated.statusCode(), truncated.body());
+
+        TextPages.Page blank = TextPages.render(List.of(), new Font(Font.SANS_SERIF, Font.PLAIN, 20), 0, new Random(2), 12);
+        HttpResponse<String> nothing = ocr(blank.png(), false).get(60, TimeUnit.SECONDS);
+        assertEquals(200, nothing.statusCode(), nothing.body());
+        assertEquals("", nothing.body());
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413AndOtherMethodsAre405() throws Exception {
+        HttpResponse<String> big = ocr(new byte[5 * 1024 * 1024], false).get(60, TimeUnit.SECONDS);
+        assertEquals(413, big.statusCode());
+        assertTrue(error(big).contains("sluice.http.max-request-size"), big.body());
+        HttpResponse<String> get = send(request("/ocr").GET().build());
+        assertEquals(405, get.statusCode());
+        assertEquals("POST", get.headers().firstValue("Allow").orElse(null));
+    }
+
+    @Test
+    void thePageAndTheStartersEndpointsAreServed() throws Exception {
+        HttpResponse<String> page = send(request("/").GET().build());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("/ocr?trace=true") && page.body().contains("<canvas"), "the page posts to /ocr");
+        HttpResponse<String> rec = send(request("/v2/models/rec").GET().build());
+        assertEquals(200, rec.statusCode(), rec.body());
+        assertEquals("softmax_11.tmp_0", JSON.readTree(rec.body()).at("/outputs/0/name").asString());
+        JsonNode health = JSON.readTree(send(request("/actuator/health").GET().build()).body());
+        for (String model : List.of("det", "cls", "rec")) {
+            assertEquals("UP", health.at("/components/sluice/components/" + model + "/status").asString(), health.toString());
+        }
+    }
+}
