@@ -117,9 +117,32 @@ class OcrHttpTest extends OcrHttp {
         HttpResponse<String> rec = send(request("/v2/models/rec").GET().build());
         assertEquals(200, rec.statusCode(), rec.body());
         assertEquals("softmax_11.tmp_0", JSON.readTree(rec.body()).at("/outputs/0/name").asString());
+        String base64 = java.util.Base64.getEncoder().encodeToString(GOOD.png());
+        HttpResponse<String> typed = send(request("/sluice/ocr").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("\"" + base64 + "\"")).build());
+        assertEquals(200, typed.statusCode(), typed.body());
+        assertEquals("Still serving 42", JSON.readTree(typed.body()).at("/lines/0/text").asString(), typed.body());
         JsonNode health = JSON.readTree(send(request("/actuator/health").GET().build()).body());
         for (String model : List.of("det", "cls", "rec")) {
             assertEquals("UP", health.at("/components/sluice/components/" + model + "/status").asString(), health.toString());
+        }
+    }
+
+    @Test
+    void theReadmesCurlOutputIsWhatTheServiceAnswersForTheSelfChecksPage() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("../../README.md"));
+        int curl = readme.indexOf("curl -s -X POST localhost:8080/ocr -H 'Content-Type: image/png' --data-binary @/tmp/sluice-ocr-page.png\n");
+        assertTrue(curl > 0, "the README shows the curl call");
+        List<String> shown = readme.substring(curl).lines().skip(1).takeWhile(l -> l.startsWith("{")).toList();
+        HttpResponse<String> r = ocr(OcrSelfCheck.png(OcrSelfCheck.render(OcrSelfCheck.SAMPLE)), false).get(60, TimeUnit.SECONDS);
+        List<String> answered = r.body().lines().toList();
+        assertEquals(answered.size(), shown.size(), r.body());
+        for (int i = 0; i < shown.size(); i++) {
+            JsonNode expected = JSON.readTree(shown.get(i));
+            JsonNode got = JSON.readTree(answered.get(i));
+            assertEquals(expected.get("text"), got.get("text"));
+            assertEquals(expected.at("/box/points"), got.at("/box/points"));
+            assertEquals(expected.get("confidence").asDouble(), got.get("confidence").asDouble(), 0.01);
         }
     }
 }
