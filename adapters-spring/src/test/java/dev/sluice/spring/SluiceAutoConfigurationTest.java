@@ -128,7 +128,7 @@ class SluiceAutoConfigurationTest {
 
     @Test
     void anOnnxModelDeclaredInPropertiesIsDeployedWithItsSettings() throws Exception {
-        Path model = Files.write(dir.resolve("tiny.onnx"), TinyOnnx.identity(4));
+        Path model = Files.write(dir.resolve("tiny.onnx"), dev.sluice.onnx.TestModels.identity(4));
         runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.max-batch-size=4",
                 "sluice.models.tiny.max-delay=1ms", "sluice.models.tiny.queue-capacity=8",
                 "sluice.models.tiny.min-replicas=1", "sluice.models.tiny.max-replicas=2", "sluice.models.tiny.cpus=1")
@@ -174,7 +174,7 @@ class SluiceAutoConfigurationTest {
 
     @Test
     void aBadBatchingSettingStopsStartUpNamingTheProperty() throws Exception {
-        Path model = Files.write(dir.resolve("tiny.onnx"), TinyOnnx.identity(4));
+        Path model = Files.write(dir.resolve("tiny.onnx"), dev.sluice.onnx.TestModels.identity(4));
         runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.max-batch-size=0")
                 .run(context -> assertThat(context).getFailure().rootCause()
                         .hasMessageContaining("sluice.models.tiny.max-batch-size")
