@@ -17,7 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Base of the tests that call the running service over HTTP: one application for all of them, on a random port. */
 @SpringBootTest(classes = OcrApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "sluice.http.max-request-size=4MB")
+        properties = {"sluice.http.max-request-size=4MB", "spring.servlet.multipart.max-file-size=1MB",
+                "spring.servlet.multipart.max-request-size=1MB"})
 abstract class OcrHttp {
     static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient CLIENT = HttpClient.newHttpClient();

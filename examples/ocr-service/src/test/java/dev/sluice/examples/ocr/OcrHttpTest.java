@@ -52,21 +52,31 @@ class OcrHttpTest extends OcrHttp {
         assertEquals(OcrSelfCheck.SAMPLE, texts(JSON.readTree(asForm.body())));
     }
 
+    private static final String BOUNDARY = "sluice-boundary-7";
+
+    private static byte[] multipart(byte[] file) {
+        byte[] head = ("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"page.png\"\r\n"
+                + "Content-Type: image/png\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] tail = ("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] body = new byte[head.length + file.length + tail.length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        System.arraycopy(file, 0, body, head.length, file.length);
+        System.arraycopy(tail, 0, body, head.length + file.length, tail.length);
+        return body;
+    }
+
     @Test
     void aMultipartUploadIsReadLikeARawBody() throws Exception {
-        String boundary = "sluice-boundary-7";
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"page.png\"\r\n"
-                + "Content-Type: image/png\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
-        byte[] png = GOOD.png();
-        byte[] body = new byte[head.length + png.length + tail.length];
-        System.arraycopy(head, 0, body, 0, head.length);
-        System.arraycopy(png, 0, body, head.length, png.length);
-        System.arraycopy(tail, 0, body, head.length + png.length, tail.length);
+        String boundary = BOUNDARY;
         HttpResponse<String> r = send(request("/ocr").header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(multipart(GOOD.png()))).build());
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(List.of("Still serving 42"), texts(r.body()));
+
+        HttpResponse<String> tooLarge = send(request("/ocr").header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(multipart(new byte[2 * 1024 * 1024]))).build());
+        assertEquals(413, tooLarge.statusCode(), tooLarge.body());
+        assertTrue(error(tooLarge).contains("spring.servlet.multipart.max-file-size"), tooLarge.body());
 
         HttpResponse<String> noPart = send(request("/ocr").header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofString("--" + boundary + "\r\nContent-Disposition: form-data; "
