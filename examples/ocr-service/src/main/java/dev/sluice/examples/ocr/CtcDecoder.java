@@ -12,9 +12,9 @@ import java.util.List;
  * step, repeats collapsed, blanks dropped. Class 0 is the blank, class {@code i} is line {@code i - 1} of
  * the dictionary, and the one class past the dictionary is a space. Thread-safe (immutable).
  */
-final class CtcDecoder {
+public final class CtcDecoder {
     /** What one line decodes to: the text and the mean probability of the characters kept (0 for none). */
-    record Reading(String text, double confidence) {}
+    public record Reading(String text, double confidence) {}
 
     private final String[] characters;
 
@@ -27,17 +27,18 @@ final class CtcDecoder {
         characters[dictionary.size() + 1] = " ";
     }
 
-    static CtcDecoder load(Path dictionary) throws IOException {
+    /** The decoder of a dictionary file: one character per line, UTF-8. */
+    public static CtcDecoder load(Path dictionary) throws IOException {
         return new CtcDecoder(Files.readAllLines(dictionary, StandardCharsets.UTF_8));
     }
 
     /** The classes this decoder knows, blank and space included: the recognizer's output must have as many. */
-    int classes() {
+    public int classes() {
         return characters.length;
     }
 
     /** Decodes one line: {@code probabilities} is [1, T, classes] (or [T, classes]), each step a distribution. */
-    Reading decode(Tensor probabilities) {
+    public Reading decode(Tensor probabilities) {
         int classes = (int) probabilities.dim(probabilities.rank() - 1);
         if (classes != characters.length) {
             throw new IllegalStateException("the recognizer gives " + classes + " classes per step; its dictionary has "
@@ -46,7 +47,8 @@ final class CtcDecoder {
         return decode(probabilities.toFloatArray(), classes);
     }
 
-    Reading decode(float[] p, int classes) {
+    /** Decodes one line given as {@code [T, classes]} probabilities, row-major ({@code T = p.length / classes}). */
+    public Reading decode(float[] p, int classes) {
         int steps = p.length / classes;
         StringBuilder text = new StringBuilder();
         double sum = 0;

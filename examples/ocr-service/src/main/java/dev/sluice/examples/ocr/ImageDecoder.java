@@ -18,11 +18,12 @@ import javax.imageio.stream.ImageInputStream;
  * PNG of a few kilobytes would otherwise take 1.6 GB to decode). The size is read from the header before
  * any pixel is decoded. Thread-safe (stateless).
  */
-final class ImageDecoder {
+public final class ImageDecoder {
     private final long maxPixels;
     private final int maxSide;
 
-    ImageDecoder(long maxPixels, int maxSide) {
+    /** Decodes images of at most {@code maxSide} pixels a side and {@code maxPixels} pixels in all. */
+    public ImageDecoder(long maxPixels, int maxSide) {
         this.maxPixels = maxPixels;
         this.maxSide = maxSide;
     }
@@ -31,7 +32,7 @@ final class ImageDecoder {
      * @return the image as {@link BufferedImage#TYPE_INT_RGB}, transparent parts on white
      * @throws InvalidInputException saying what was wrong with the body
      */
-    BufferedImage decode(byte[] body) {
+    public BufferedImage decode(byte[] body) {
         if (body == null || body.length == 0) {
             throw new InvalidInputException("the image is empty (0 bytes)");
         }

@@ -14,17 +14,17 @@ import java.util.Map;
  * order, each cut out and scaled to the recognizer's height, the direction classifier's and the recognizer's
  * requests, and the half turn of lines the classifier finds upside down. Thread-safe (immutable).
  */
-final class LineImages {
+public final class LineImages {
     /** The classifier and the recognizer read lines this many pixels high. */
-    static final int HEIGHT = 48;
+    public static final int HEIGHT = 48;
     /** The classifier reads lines this wide (longer ones squeezed, shorter ones padded). */
-    static final int CLASSIFIER_WIDTH = 192;
+    public static final int CLASSIFIER_WIDTH = 192;
 
     /** Recognizer inputs are padded to a multiple of this width: coarse enough that many lines share a run. */
     static final int WIDTH_STEP = 160;
 
     /** One line of text cut out of the image: where it was, and its pixels scaled to {@link #HEIGHT}. */
-    record LineImage(Box box, BufferedImage pixels) {}
+    public record LineImage(Box box, BufferedImage pixels) {}
 
     private final String classifierInput;
     private final String recognizerInput;
@@ -35,7 +35,7 @@ final class LineImages {
      * @param maxWidth the widest line handed to the recognizer (wider ones are squeezed)
      * @param minRecognizerWidth narrower lines are padded to this width (PaddleOCR pads to at least 320)
      */
-    LineImages(String classifierInput, String recognizerInput, int maxWidth, int minRecognizerWidth) {
+    public LineImages(String classifierInput, String recognizerInput, int maxWidth, int minRecognizerWidth) {
         this.classifierInput = classifierInput;
         this.recognizerInput = recognizerInput;
         this.maxWidth = maxWidth;
@@ -43,7 +43,7 @@ final class LineImages {
     }
 
     /** The boxes of {@code found} on {@code image}, in reading order, each cut out and scaled to 48 pixels high. */
-    List<LineImage> cut(BufferedImage image, TextDetector.Regions found) {
+    public List<LineImage> cut(BufferedImage image, TextDetector.Regions found) {
         List<Box> boxes = boxes(found, image.getWidth(), image.getHeight());
         List<LineImage> lines = new ArrayList<>(boxes.size());
         for (Box box : boxes) {
@@ -130,7 +130,7 @@ final class LineImages {
     }
 
     /** The classifier's request for one line: [1, 3, 48, 192], the line squeezed or padded (with 0) to 192. */
-    Map<String, Tensor> classifierInput(LineImage line) {
+    public Map<String, Tensor> classifierInput(LineImage line) {
         int width = Math.min(CLASSIFIER_WIDTH, line.pixels().getWidth());
         BufferedImage fitted = TextDetector.resize(line.pixels(), width, HEIGHT);
         return Map.of(classifierInput, Tensor.ofFloats(classifierInput, new long[] {1, 3, HEIGHT, CLASSIFIER_WIDTH},
@@ -142,7 +142,7 @@ final class LineImages {
      * a multiple of {@link #WIDTH_STEP} (at least the minimum, at most maxWidth): lines of one bucket are run
      * together, without padding from their neighbours (see {@link WidthGroupedModel}).
      */
-    Map<String, Tensor> recognizerInput(LineImage line) {
+    public Map<String, Tensor> recognizerInput(LineImage line) {
         int own = line.pixels().getWidth();
         int width = Math.max(minRecognizerWidth, Math.min(maxWidth, (own + WIDTH_STEP - 1) / WIDTH_STEP * WIDTH_STEP));
         width = Math.max(width, own);
@@ -151,7 +151,7 @@ final class LineImages {
     }
 
     /** The line turned by half a turn when the classifier's {@code [1, 2]} output says "180" with {@code minScore}. */
-    static LineImage orient(LineImage line, Map<String, Tensor> classifierOutput, double minScore) {
+    public static LineImage orient(LineImage line, Map<String, Tensor> classifierOutput, double minScore) {
         float[] p = classifierOutput.values().iterator().next().toFloatArray();
         if (p.length == 2 && p[1] > p[0] && p[1] > minScore) {
             return new LineImage(line.box(), turn(line.pixels(), Math.PI));

@@ -63,6 +63,11 @@ public final class OcrService implements AutoCloseable {
     private final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> classifier;
     private final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> recognizer;
     private final Pipeline<byte[], OcrResult> pipeline;
+    private final ImageDecoder imageDecoder;
+    private final TextDetector textDetector;
+    private final LineImages lineImages;
+    private final CtcDecoder ctcDecoder;
+    private final double minFlipScore;
 
     private OcrService(Builder b) throws OrtException, IOException, InterruptedException {
         Path det = model(b.models, DETECTOR);
@@ -129,6 +134,11 @@ public final class OcrService implements AutoCloseable {
                 b.pixelThreshold, b.boxThreshold, b.unclipRatio, 3);
         LineImages lines = new LineImages(clsSignature.inputs().get(0).name(), recIn, b.maxLineWidth, b.minLineWidth);
         double minFlipScore = b.minFlipScore;
+        this.imageDecoder = decoder;
+        this.textDetector = text;
+        this.lineImages = lines;
+        this.ctcDecoder = ctc;
+        this.minFlipScore = minFlipScore;
 
         Pipeline.Builder<byte[]> p = Pipeline.builder("ocr");
         Ref<BufferedImage> image = p.step("decode").run(Task.blocking(decoder::decode), p.input());
@@ -258,6 +268,34 @@ public final class OcrService implements AutoCloseable {
 
     public DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> recognizer() {
         return recognizer;
+    }
+
+    /**
+     * The plain-Java steps this service's pipeline runs, with its settings: for code that runs the same steps
+     * around other model calls (the benchmarks' sequential baseline). Immutable and thread-safe.
+     */
+    public ImageDecoder imageDecoder() {
+        return imageDecoder;
+    }
+
+    /** The detector's input and the reading of its output, as the pipeline runs them (see {@link #imageDecoder()}). */
+    public TextDetector textDetector() {
+        return textDetector;
+    }
+
+    /** The cutting of lines and the classifier's and recognizer's inputs, as the pipeline makes them. */
+    public LineImages lineImages() {
+        return lineImages;
+    }
+
+    /** The recognizer's output decoder, with the service's dictionary. */
+    public CtcDecoder ctcDecoder() {
+        return ctcDecoder;
+    }
+
+    /** The classifier probability above which a line is turned by half a turn ({@link LineImages#orient}). */
+    public double minFlipScore() {
+        return minFlipScore;
     }
 
     /** The runtime the models run in (the service's own, or the one it was given). */

@@ -15,7 +15,7 @@ import java.util.Map;
  * keep those whose mean probability is high enough, and grow each region's box (DB's "unclip": the model
  * is trained to mark a shrunk core of each text region). Thread-safe (immutable).
  */
-final class TextDetector {
+public final class TextDetector {
     /** Per channel in the order PaddleOCR feeds them (its images are BGR): blue, green, red. */
     private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
     private static final float[] STD = {0.229f, 0.224f, 0.225f};
@@ -35,7 +35,7 @@ final class TextDetector {
      * @param unclipRatio how far a region's box grows: by {@code area * ratio / perimeter} on every side
      * @param minSide regions narrower or lower than this (in map pixels) are noise
      */
-    TextDetector(String input, int maxSide, double pixelThreshold, double boxThreshold, double unclipRatio, int minSide) {
+    public TextDetector(String input, int maxSide, double pixelThreshold, double boxThreshold, double unclipRatio, int minSide) {
         this.input = input;
         this.maxSide = maxSide;
         this.pixelThreshold = pixelThreshold;
@@ -45,7 +45,7 @@ final class TextDetector {
     }
 
     /** The detector's request for {@code image}: [1, 3, H, W] with H and W multiples of 32, the long side at most maxSide. */
-    Map<String, Tensor> input(BufferedImage image) {
+    public Map<String, Tensor> input(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
         double ratio = Math.max(w, h) > maxSide ? (double) maxSide / Math.max(w, h) : 1.0;
@@ -64,16 +64,16 @@ final class TextDetector {
     }
 
     /** Text regions found in a probability map, as boxes in the map's pixels. */
-    record Regions(int mapWidth, int mapHeight, List<Region> regions) {}
+    public record Regions(int mapWidth, int mapHeight, List<Region> regions) {}
 
     /**
      * A region's box in map pixels: a rectangle {@code width} along the direction {@code angle} (radians from
      * the x axis, within a quarter turn of it) and {@code height} across it, around a centre; and its score.
      */
-    record Region(double centerX, double centerY, double width, double height, double angle, double score) {}
+    public record Region(double centerX, double centerY, double width, double height, double angle, double score) {}
 
     /** Reads the detector's output: the first output, a probability map [1, 1, H, W]. */
-    Regions regions(Map<String, Tensor> output) {
+    public Regions regions(Map<String, Tensor> output) {
         Tensor map = output.values().iterator().next();
         if (map.rank() != 4 || map.dim(0) != 1 || map.dim(1) != 1) {
             throw new IllegalStateException("the detector gave " + map + "; expected a probability map [1, 1, H, W]");
@@ -87,7 +87,7 @@ final class TextDetector {
      * thread's stack). Each region's box is its smallest rectangle at any angle (a slightly turned line of text
      * has an axis-aligned box much taller than the line), scored by the mean probability inside it as DB does.
      */
-    Regions regions(float[] prob, int width, int height) {
+    public Regions regions(float[] prob, int width, int height) {
         boolean[] seen = new boolean[prob.length];
         int[] stack = new int[prob.length];
         int[] rowMin = new int[height];
