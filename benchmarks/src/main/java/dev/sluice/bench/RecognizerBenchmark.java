@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -235,15 +236,32 @@ public final class RecognizerBenchmark {
     /**
      * One side of the comparison.
      *
+     * @param <T> what one request sends (an image here; {@link OcrBenchmark} sends a page's index)
      * @param name its name in the output
-     * @param submit takes one image; the future completes with its output
+     * @param submit takes one request; the future completes with its output
      * @param batchCounters {batches run, images run} so far (the direct side runs one image per call)
      */
-    record Side(String name, Function<Tensor, CompletableFuture<?>> submit, Supplier<long[]> batchCounters) {}
+    record Side<T>(String name, Function<T, CompletableFuture<?>> submit, Supplier<long[]> batchCounters) {}
 
-    /** What one side measured at one load point, over its measured window. */
+    /**
+     * How long one side runs at one load point: {@code warmupS} at the load, then {@code durationS} measured;
+     * at most {@code drainS} to wait for the backlog after the last send; the sender spins the last
+     * {@code senderSpinUs} before each send.
+     */
+    record Phases(double warmupS, double durationS, double drainS, double senderSpinUs) {}
+
+    /**
+     * What one side measured at one load point, over its measured window; {@code sideCounters} is how much each
+     * of the side's {@code batchCounters} grew over it ({@code batches} and {@code items} are its first two).
+     */
     record Point(String side, double load, double offered, double seconds, long completed, long rejected,
-            long failed, long batches, long items, Histogram latency, Histogram senderLag) {
+            long failed, long batches, long items, Histogram latency, Histogram senderLag, long[] sideCounters) {
+
+        Point(String side, double load, double offered, double seconds, long completed, long rejected, long failed,
+                long batches, long items, Histogram latency, Histogram senderLag) {
+            this(side, load, offered, seconds, completed, rejected, failed, batches, items, latency, senderLag,
+                    new long[] {batches, items});
+        }
 
         double throughput() {
             return completed / seconds;
@@ -263,10 +281,10 @@ public final class RecognizerBenchmark {
         }
     }
 
-    /** Runs one image on {@code runner}, on the calling thread. */
+    /** Runs one input on {@code runner}, on the calling thread. */
     @FunctionalInterface
-    interface ImageCall<R> {
-        void run(R runner, Tensor image) throws Exception;
+    interface ImageCall<R, T> {
+        void run(R runner, T image) throws Exception;
     }
 
     private final Options o;
@@ -333,12 +351,12 @@ public final class RecognizerBenchmark {
                             .batching(batching(stats))
                             .build());
             h.awaitReady(Duration.ofSeconds(120));
-            Side sluiceSide = new Side(SLUICE, image -> h.submit(Map.of(input, image)), () -> {
+            Side<Tensor> sluiceSide = new Side<>(SLUICE, image -> h.submit(Map.of(input, image)), () -> {
                 long[] b = stats.snapshot();
                 return new long[] {b[0], b[1]};
             });
             LongAdder sent = new LongAdder();
-            Side directSide = new Side(DIRECT, image -> {
+            Side<Tensor> directSide = new Side<>(DIRECT, image -> {
                 sent.increment();
                 return pool.submit(image);
             }, () -> new long[] {sent.sum(), sent.sum()});
@@ -349,8 +367,8 @@ public final class RecognizerBenchmark {
                 long seed = o.seed + i;
                 log(String.format(Locale.ROOT, "load %.2f: %.1f img/s offered", o.loads[i], rate));
                 // Alternate the order, so that a machine that slows down over the run does not favour one side.
-                List<Side> order = i % 2 == 0 ? List.of(sluiceSide, directSide) : List.of(directSide, sluiceSide);
-                for (Side side : order) {
+                List<Side<Tensor>> order = i % 2 == 0 ? List.of(sluiceSide, directSide) : List.of(directSide, sluiceSide);
+                for (Side<Tensor> side : order) {
                     Point p = measure(side, o.loads[i], rate, seed);
                     points.add(p);
                     log(summary(p));
@@ -379,16 +397,26 @@ public final class RecognizerBenchmark {
      * Images per second of {@link #THREADS} threads, each running images back to back on a runner of its own
      * (opened on that thread, closed after): the images finished in {@code seconds} after {@code warmupS}.
      */
-    <R extends AutoCloseable> double closedLoopCapacity(Callable<R> open, ImageCall<R> call, double warmupS,
+    <R extends AutoCloseable> double closedLoopCapacity(Callable<R> open, ImageCall<R, Tensor> call, double warmupS,
             double seconds) throws Exception {
-        CyclicBarrier opened = new CyclicBarrier(THREADS + 1);
+        return closedLoopCapacity(THREADS, open, call, t -> images.sequence(o.seed + 1000 + t), warmupS, seconds);
+    }
+
+    /**
+     * Inputs per second of {@code threadCount} threads, each running the inputs of {@code inputs.apply(its
+     * index)} back to back on a runner of its own (opened on that thread, closed after): the inputs finished in
+     * {@code seconds} after {@code warmupS}.
+     */
+    static <R extends AutoCloseable, T> double closedLoopCapacity(int threadCount, Callable<R> open,
+            ImageCall<R, T> call, IntFunction<Supplier<T>> inputs, double warmupS, double seconds) throws Exception {
+        CyclicBarrier opened = new CyclicBarrier(threadCount + 1);
         AtomicReference<Exception> failure = new AtomicReference<>();
-        long[] counts = new long[THREADS];
+        long[] counts = new long[threadCount];
         long[] window = new long[2];
         List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
+        for (int t = 0; t < threadCount; t++) {
             int index = t;
-            Supplier<Tensor> next = images.sequence(o.seed + 1000 + t);
+            Supplier<T> next = inputs.apply(t);
             Thread thread = new Thread(() -> {
                 try (R runner = open.call()) {
                     opened.await();
@@ -437,7 +465,7 @@ public final class RecognizerBenchmark {
      * its first load point does not pay for JIT compilation and ONNX Runtime's first runs (its memory arena
      * grows to the largest batch then).
      */
-    private void prime(Side side) throws Exception {
+    private void prime(Side<Tensor> side) throws Exception {
         Supplier<Tensor> next = images.sequence(o.seed - 1);
         long t0 = System.nanoTime();
         for (int round = 0; round < 2; round++) {
@@ -452,15 +480,27 @@ public final class RecognizerBenchmark {
     }
 
     /** One open-loop run of {@code side} at {@code rate}, on the schedule and image sequence of {@code seed}. */
-    Point measure(Side side, double load, double rate, long seed) throws InterruptedException {
+    Point measure(Side<Tensor> side, double load, double rate, long seed) throws InterruptedException {
+        return measure(side, load, rate, seed, images.sequence(seed),
+                new Phases(o.warmupS, o.durationS, o.drainS, o.senderSpinUs));
+    }
+
+    /**
+     * One open-loop run of {@code side} at {@code rate} on the Poisson schedule of {@code seed}, sending
+     * {@code next}'s inputs in turn: {@code phases.warmupS()} at the load, then {@code phases.durationS()}
+     * measured, then the backlog waited for.
+     *
+     * @throws IllegalStateException if requests are still outstanding {@code phases.drainS()} after the last send
+     */
+    static <T> Point measure(Side<T> side, double load, double rate, long seed, Supplier<T> next, Phases phases)
+            throws InterruptedException {
         Recorder latency = new Recorder(3);
         Recorder lag = new Recorder(3);
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
-        long measureStart = start + OpenLoopDriver.secondsToNanos(o.warmupS);
-        long end = measureStart + OpenLoopDriver.secondsToNanos(o.durationS);
-        Supplier<Tensor> next = images.sequence(seed);
+        long measureStart = start + OpenLoopDriver.secondsToNanos(phases.warmupS());
+        long end = measureStart + OpenLoopDriver.secondsToNanos(phases.durationS());
         OpenLoopSender sender = new OpenLoopSender(side.name() + "-sender",
-                PhasedArrivals.constant(rate, end - start, seed), start, OpenLoopDriver.micros(o.senderSpinUs),
+                PhasedArrivals.constant(rate, end - start, seed), start, OpenLoopDriver.micros(phases.senderSpinUs()),
                 () -> side.submit().apply(next.get()), OpenLoopSender.measuredFrom(measureStart, latency, lag));
         sender.start();
         OpenLoopDriver.sleepUntilNanoTime(measureStart);
@@ -468,22 +508,31 @@ public final class RecognizerBenchmark {
         OpenLoopDriver.sleepUntilNanoTime(end);
         long[] after = counters(sender, side);
         sender.join();
-        if (!sender.awaitOutstanding(OpenLoopDriver.secondsToNanos(o.drainS))) {
+        if (!sender.awaitOutstanding(OpenLoopDriver.secondsToNanos(phases.drainS()))) {
             // Their latencies would be missing from the percentiles, and they would run into the next point.
             throw new IllegalStateException(side.name() + " at load " + load + ": " + sender.outstanding()
-                    + " requests still outstanding " + o.drainS + " s after the last send; lower the loads or"
+                    + " requests still outstanding " + phases.drainS() + " s after the last send; lower the loads or"
                     + " --duration-s, or raise --drain-s");
         }
+        long[] grew = new long[after.length - 4];
+        for (int i = 0; i < grew.length; i++) {
+            grew[i] = after[4 + i] - before[4 + i];
+        }
         return new Point(side.name(), load, rate, (after[0] - before[0]) / 1e9, after[1] - before[1],
-                after[2] - before[2], after[3] - before[3], after[4] - before[4], after[5] - before[5],
-                latency.getIntervalHistogram(), lag.getIntervalHistogram());
+                after[2] - before[2], after[3] - before[3], grew[0], grew[1],
+                latency.getIntervalHistogram(), lag.getIntervalHistogram(), grew);
     }
 
-    /** {nanoTime, completed, rejected, failed, batches, images}, read once. */
-    private static long[] counters(OpenLoopSender sender, Side side) {
+    /** {nanoTime, completed, rejected, failed, then the side's batch counters}, read once. */
+    private static long[] counters(OpenLoopSender sender, Side<?> side) {
         long[] b = side.batchCounters().get();
-        return new long[] {System.nanoTime(), sender.completed.sum(), sender.rejected.sum(), sender.failed.sum(),
-                b[0], b[1]};
+        long[] c = new long[4 + b.length];
+        c[0] = System.nanoTime();
+        c[1] = sender.completed.sum();
+        c[2] = sender.rejected.sum();
+        c[3] = sender.failed.sum();
+        System.arraycopy(b, 0, c, 4, b.length);
+        return c;
     }
 
     // ------------------------------------------------------------------ output
