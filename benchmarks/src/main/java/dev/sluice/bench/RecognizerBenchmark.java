@@ -30,7 +30,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -281,10 +280,10 @@ public final class RecognizerBenchmark {
         }
     }
 
-    /** Runs one input on {@code runner}, on the calling thread. */
+    /** Runs one image on {@code runner}, on the calling thread. */
     @FunctionalInterface
-    interface ImageCall<R, T> {
-        void run(R runner, T image) throws Exception;
+    interface ImageCall<R> {
+        void run(R runner, Tensor image) throws Exception;
     }
 
     private final Options o;
@@ -397,26 +396,16 @@ public final class RecognizerBenchmark {
      * Images per second of {@link #THREADS} threads, each running images back to back on a runner of its own
      * (opened on that thread, closed after): the images finished in {@code seconds} after {@code warmupS}.
      */
-    <R extends AutoCloseable> double closedLoopCapacity(Callable<R> open, ImageCall<R, Tensor> call, double warmupS,
+    <R extends AutoCloseable> double closedLoopCapacity(Callable<R> open, ImageCall<R> call, double warmupS,
             double seconds) throws Exception {
-        return closedLoopCapacity(THREADS, open, call, t -> images.sequence(o.seed + 1000 + t), warmupS, seconds);
-    }
-
-    /**
-     * Inputs per second of {@code threadCount} threads, each running the inputs of {@code inputs.apply(its
-     * index)} back to back on a runner of its own (opened on that thread, closed after): the inputs finished in
-     * {@code seconds} after {@code warmupS}.
-     */
-    static <R extends AutoCloseable, T> double closedLoopCapacity(int threadCount, Callable<R> open,
-            ImageCall<R, T> call, IntFunction<Supplier<T>> inputs, double warmupS, double seconds) throws Exception {
-        CyclicBarrier opened = new CyclicBarrier(threadCount + 1);
+        CyclicBarrier opened = new CyclicBarrier(THREADS + 1);
         AtomicReference<Exception> failure = new AtomicReference<>();
-        long[] counts = new long[threadCount];
+        long[] counts = new long[THREADS];
         long[] window = new long[2];
         List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < threadCount; t++) {
+        for (int t = 0; t < THREADS; t++) {
             int index = t;
-            Supplier<T> next = inputs.apply(t);
+            Supplier<Tensor> next = images.sequence(o.seed + 1000 + t);
             Thread thread = new Thread(() -> {
                 try (R runner = open.call()) {
                     opened.await();
