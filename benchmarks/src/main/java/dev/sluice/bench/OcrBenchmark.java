@@ -42,9 +42,11 @@ import java.util.function.Supplier;
  *       (the text of every line, in order); each difference is counted and the first few are printed. Also
  *       counted: pages read exactly as rendered (information, not a requirement).
  *   <li><b>Saturation throughput</b>, closed loop: the baseline's threads reading pages back to back;
- *       Sluice with {@code --sluice-window} (16) pages always in flight. Each {@code --capacity-warmup-s} (3)
- *       then {@code --capacity-s} (10) measured. The baseline's figure is its capacity: the loads below are
- *       fractions of it ({@code --capacity} gives it instead and skips both measurements).
+ *       Sluice with {@code --sluice-window} (16) pages always in flight. {@code --capacity-rounds} (2) rounds,
+ *       the sides alternating, each {@code --capacity-warmup-s} (2) then {@code --capacity-s} (5) measured;
+ *       each side's best round counts (others' work on the shared cores only ever slows a round down). The
+ *       baseline's figure is its capacity: the loads below are fractions of it ({@code --capacity} gives it
+ *       instead and skips these measurements).
  *   <li><b>Latency</b>, open loop: for each of {@code --loads} (0.25,0.5,0.75) x the baseline's capacity,
  *       Poisson arrivals ({@link PhasedArrivals}, seed {@code --seed} + point) sent by an {@link OpenLoopSender},
  *       latency from each request's intended send time (coordinated omission corrected), {@code --warmup-s} (3)
@@ -85,8 +87,9 @@ public final class OcrBenchmark {
         double maxDelayMs = 5;
         double[] loads = {0.25, 0.5, 0.75};
         double capacity = 0;
-        double capacityWarmupS = 3;
-        double capacityS = 10;
+        double capacityWarmupS = 2;
+        double capacityS = 5;
+        int capacityRounds = 2;
         int sluiceWindow = 16;
         double warmupS = 3;
         double durationS = 15;
@@ -111,6 +114,7 @@ public final class OcrBenchmark {
                     case "--capacity": o.capacity = Double.parseDouble(v); break;
                     case "--capacity-warmup-s": o.capacityWarmupS = Double.parseDouble(v); break;
                     case "--capacity-s": o.capacityS = Double.parseDouble(v); break;
+                    case "--capacity-rounds": o.capacityRounds = Integer.parseInt(v); break;
                     case "--sluice-window": o.sluiceWindow = Integer.parseInt(v); break;
                     case "--warmup-s": o.warmupS = Double.parseDouble(v); break;
                     case "--duration-s": o.durationS = Double.parseDouble(v); break;
@@ -123,8 +127,9 @@ public final class OcrBenchmark {
             if (o.pages < 1 || o.minLines < 1 || o.maxLines < o.minLines) {
                 throw new IllegalArgumentException("need --pages >= 1 and 1 <= --min-lines <= --max-lines");
             }
-            if (o.replicas < 1 || o.baselineThreads < 1 || o.maxBatch < 1 || o.sluiceWindow < 1) {
-                throw new IllegalArgumentException("--replicas, --baseline-threads, --max-batch and --sluice-window must be at least 1");
+            if (o.replicas < 1 || o.baselineThreads < 1 || o.maxBatch < 1 || o.sluiceWindow < 1 || o.capacityRounds < 1) {
+                throw new IllegalArgumentException("--replicas, --baseline-threads, --max-batch, --sluice-window and"
+                        + " --capacity-rounds must be at least 1");
             }
             if (o.loads.length == 0 || Arrays.stream(o.loads).anyMatch(l -> !(l > 0) || Double.isInfinite(l))) {
                 throw new IllegalArgumentException("--loads takes positive fractions of the baseline's capacity, e.g. 0.25,0.5,0.75");
@@ -152,7 +157,8 @@ public final class OcrBenchmark {
                     "  --baseline-threads N              the baseline's threads (default: the CPUs, " + Runtime.getRuntime().availableProcessors() + ")",
                     "  --max-batch 32 --max-delay-ms 5   Sluice: classifier and recognizer batching (the service's defaults)",
                     "  --capacity 0                      the baseline's capacity in pages/s; 0: measure both sides' saturation",
-                    "  --capacity-warmup-s 3 --capacity-s 10   closed-loop warm-up and measured seconds, per side",
+                    "  --capacity-warmup-s 2 --capacity-s 5    closed-loop warm-up and measured seconds, per side and round",
+                    "  --capacity-rounds 2               closed-loop rounds, sides alternating; each side's best round counts",
                     "  --sluice-window 16                Sluice's closed loop: pages in flight",
                     "  --loads 0.25,0.5,0.75             open-loop loads, fractions of the baseline's capacity",
                     "  --warmup-s 3 --duration-s 15      per load point and side: warm-up at the load, then measured seconds",
@@ -167,7 +173,7 @@ public final class OcrBenchmark {
 
         /** Roughly how long the run takes, in seconds, before start-up, readings and drains. */
         double plannedSeconds() {
-            double capacity = this.capacity > 0 ? 0 : 2 * (capacityWarmupS + capacityS);
+            double capacity = this.capacity > 0 ? 0 : capacityRounds * 2 * (capacityWarmupS + capacityS);
             return capacity + loads.length * 2 * (warmupS + durationS);
         }
     }
@@ -262,6 +268,18 @@ public final class OcrBenchmark {
 
     /** A closed-loop figure: pages/s, and the batch counters' growth over the measured window. */
     record Saturation(double pagesPerSecond, long[] grew) {}
+
+    /**
+     * The round with the most pages/s. Other engineers' work shares the machine's cores: it can only slow a
+     * round down, so the best round is the closest to what the side can do.
+     */
+    static Saturation best(List<Saturation> rounds) {
+        return rounds.stream().max(Comparator.comparingDouble(Saturation::pagesPerSecond)).orElseThrow();
+    }
+
+    static String rounds(List<Saturation> rounds) {
+        return String.join(" / ", rounds.stream().map(r -> String.format(Locale.ROOT, "%.2f", r.pagesPerSecond())).toList());
+    }
 
     /**
      * Pages per second with {@code window} pages always in flight through {@code submit}: a new page is sent
@@ -386,16 +404,26 @@ public final class OcrBenchmark {
         double capacity = o.capacity;
         Saturation sluiceSat = null;
         Saturation baselineSat = null;
+        List<Saturation> sluiceRounds = new ArrayList<>();
+        List<Saturation> baselineRounds = new ArrayList<>();
         if (capacity == 0) {
-            baselineSat = closedLoop(baselineSide.submit(), pages.sequence(o.seed + 1000), baselineSide.batchCounters(),
-                    o.baselineThreads, o.capacityWarmupS, o.capacityS, o.drainS);
+            for (int round = 0; round < o.capacityRounds; round++) {
+                for (int k = 0; k < 2; k++) {
+                    boolean baselineNow = (round + k) % 2 == 0; // baseline first in even rounds
+                    Saturation sat = baselineNow
+                            ? closedLoop(baselineSide.submit(), pages.sequence(o.seed + 1000 + round),
+                                    baselineSide.batchCounters(), o.baselineThreads, o.capacityWarmupS, o.capacityS, o.drainS)
+                            : closedLoop(sluiceSide.submit(), pages.sequence(o.seed + 1000 + round),
+                                    sluiceSide.batchCounters(), o.sluiceWindow, o.capacityWarmupS, o.capacityS, o.drainS);
+                    (baselineNow ? baselineRounds : sluiceRounds).add(sat);
+                    log(String.format(Locale.ROOT, "round %d: %s saturation (closed loop, %d in flight): %.2f pages/s; %s",
+                            round + 1, baselineNow ? BASELINE : SLUICE, baselineNow ? o.baselineThreads : o.sluiceWindow,
+                            sat.pagesPerSecond(), OpenLoopDriver.loadAverage()));
+                }
+            }
+            baselineSat = best(baselineRounds);
+            sluiceSat = best(sluiceRounds);
             capacity = baselineSat.pagesPerSecond();
-            log(String.format(Locale.ROOT, "baseline saturation (closed loop, %d threads): %.2f pages/s", o.baselineThreads,
-                    capacity));
-            sluiceSat = closedLoop(sluiceSide.submit(), pages.sequence(o.seed + 1000), sluiceSide.batchCounters(),
-                    o.sluiceWindow, o.capacityWarmupS, o.capacityS, o.drainS);
-            log(String.format(Locale.ROOT, "sluice saturation (closed loop, %d pages in flight): %.2f pages/s",
-                    o.sluiceWindow, sluiceSat.pagesPerSecond()));
         }
 
         // 3. Latency, open loop.
@@ -416,7 +444,7 @@ public final class OcrBenchmark {
         }
 
         System.out.print(report(points, capacity, baselineSat, sluiceSat, readings, sluiceDiffers, expected, sluiceRead,
-                baselineSizes));
+                baselineSizes, baselineRounds, sluiceRounds));
         Path dir = Paths.get(o.out);
         Files.createDirectories(dir);
         write(dir.resolve("ocr-cpu.csv"), csv(points, baselineSat, sluiceSat));
@@ -477,7 +505,7 @@ public final class OcrBenchmark {
 
     String report(List<RecognizerBenchmark.Point> points, double capacity, Saturation baselineSat, Saturation sluiceSat,
             Readings readings, int sluiceDiffers, List<List<String>> expected, List<List<String>> sluiceRead,
-            BatchSizes baselineSizes) {
+            BatchSizes baselineSizes, List<Saturation> baselineRounds, List<Saturation> sluiceRounds) {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%nOCR end to end on CPU: %d rendered pages (seed %d), %.2f lines per page;"
                         + " %d CPU(s), %s.%n", pages.size(), o.seed, pages.meanLines(),
@@ -498,12 +526,14 @@ public final class OcrBenchmark {
         }
         out.append('\n');
         if (sluiceSat != null) {
-            out.append(String.format(Locale.ROOT, "Saturation, closed loop (%s s warm-up, %s s measured):%n%n",
-                    SvgPlot.number(o.capacityWarmupS), SvgPlot.number(o.capacityS)));
-            out.append("| side | in flight | pages/s | vs baseline | det calls (mean) | cls batch sizes | rec batch sizes |\n");
-            out.append("|---|---:|---:|---:|---|---|---|\n");
-            out.append(saturationRow(BASELINE, o.baselineThreads, baselineSat, baselineSat.pagesPerSecond()));
-            out.append(saturationRow(SLUICE, o.sluiceWindow, sluiceSat, baselineSat.pagesPerSecond()));
+            out.append(String.format(Locale.ROOT, "Saturation, closed loop: %d round(s) per side, sides alternating, each"
+                            + " %s s warm-up then %s s measured; the best round counts (batch sizes from it):%n%n",
+                    o.capacityRounds, SvgPlot.number(o.capacityWarmupS), SvgPlot.number(o.capacityS)));
+            out.append("| side | in flight | pages/s (best) | vs baseline | rounds | det calls | cls batch sizes | rec batch sizes |\n");
+            out.append("|---|---:|---:|---:|---|---:|---|---|\n");
+            out.append(saturationRow(BASELINE, o.baselineThreads, baselineSat, baselineSat.pagesPerSecond(),
+                    rounds(baselineRounds)));
+            out.append(saturationRow(SLUICE, o.sluiceWindow, sluiceSat, baselineSat.pagesPerSecond(), rounds(sluiceRounds)));
             out.append('\n');
         }
         out.append(String.format(Locale.ROOT, "Open loop, Poisson, loads are fractions of the baseline's capacity"
@@ -543,9 +573,10 @@ public final class OcrBenchmark {
         return out.toString();
     }
 
-    private static String saturationRow(String side, int inFlight, Saturation sat, double baseline) {
-        return String.format(Locale.ROOT, "| %s | %d | %.2f | %.2fx | %s | %s | %s |%n", side, inFlight, sat.pagesPerSecond(),
-                sat.pagesPerSecond() / baseline, distribution(sat.grew(), 0).calls(), distribution(sat.grew(), 1).text(),
+    private static String saturationRow(String side, int inFlight, Saturation sat, double baseline, String rounds) {
+        return String.format(Locale.ROOT, "| %s | %d | %.2f | %.2fx | %s | %s | %s | %s |%n", side, inFlight,
+                sat.pagesPerSecond(), sat.pagesPerSecond() / baseline, rounds, distribution(sat.grew(), 0).calls(),
+                distribution(sat.grew(), 1).text(),
                 distribution(sat.grew(), 2).text());
     }
 

@@ -117,6 +117,14 @@ class OcrBenchmarkTest {
     }
 
     @Test
+    void theBestClosedLoopRoundCounts() {
+        List<OcrBenchmark.Saturation> rounds = List.of(new OcrBenchmark.Saturation(6.9, new long[] {1}),
+                new OcrBenchmark.Saturation(15.2, new long[] {2}));
+        assertEquals(15.2, OcrBenchmark.best(rounds).pagesPerSecond());
+        assertEquals("6.90 / 15.20", OcrBenchmark.rounds(rounds));
+    }
+
+    @Test
     void theCsvHasOneRowPerPointAndSideSluiceFirst() {
         String csv = OcrBenchmark.csv(List.of(point("baseline", 0.5, 200), point("sluice", 0.5, 150)), null, null);
         String[] rows = csv.split("\n");
