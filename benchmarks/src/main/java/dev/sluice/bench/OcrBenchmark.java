@@ -629,9 +629,9 @@ public final class OcrBenchmark {
     }
 
     private String subtitle() {
-        return String.format(Locale.ROOT, "Sluice: det/cls/rec x %d replicas (1 thread each), batch \u2264 %d, maxDelay %s ms;"
-                        + " baseline: %d threads, a page per thread; %d pages, %s s per point", o.replicas, o.maxBatch,
-                SvgPlot.number(o.maxDelayMs), o.baselineThreads, pages.size(), SvgPlot.number(o.durationS));
+        return String.format(Locale.ROOT, "Sluice: 3 models x %d replicas, batch \u2264 %d, %s ms; baseline: %d threads;"
+                        + " %d pages; %s s per point", o.replicas, o.maxBatch, SvgPlot.number(o.maxDelayMs),
+                o.baselineThreads, pages.size(), SvgPlot.number(o.durationS));
     }
 
     String latencyPlot(List<RecognizerBenchmark.Point> points, double capacity) {
@@ -654,11 +654,13 @@ public final class OcrBenchmark {
      * saturation throughput as a dashed horizontal line.
      */
     String throughputPlot(List<RecognizerBenchmark.Point> points, double baselineCapacity, double sluiceCapacity) {
-        double top = Math.max(baselineCapacity, sluiceCapacity) * 1.15;
+        // Room above the saturation lines for the legend.
+        double top = Math.max(baselineCapacity, sluiceCapacity) * 1.4;
+        double right = Math.max(baselineCapacity, sluiceCapacity) * 1.1;
         for (RecognizerBenchmark.Point p : points) {
-            top = Math.max(top, p.throughput() * 1.15);
+            top = Math.max(top, p.throughput() * 1.4);
+            right = Math.max(right, p.offered() * 1.1);
         }
-        double right = top;
         SvgPlot plot = new SvgPlot(LoadLatencyPlot.WIDTH, LoadLatencyPlot.HEIGHT, 60, 20, 60, 55,
                 "OCR end to end on CPU: throughput", subtitle());
         SvgPlot.Scale sx = plot.x(0, right);
