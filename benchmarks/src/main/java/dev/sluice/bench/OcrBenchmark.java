@@ -58,7 +58,7 @@ import java.util.function.Supplier;
  *
  * <p>Prints markdown tables on stdout (progress on stderr) and writes {@code ocr-cpu.csv}, {@code ocr-cpu.svg}
  * (p50/p99 against load) and {@code ocr-cpu-throughput.svg} to {@code --out} ({@code benchmarks/results}).
- * {@code --help} lists the options. Run from the repository root (the defaults take about 3.5 minutes):
+ * {@code --help} lists the options. Run from the repository root (the defaults take about 2.5 minutes on 2 cores):
  *
  * <pre>
  * mvn -q -B -o package -DskipTests -pl benchmarks -am
