@@ -61,6 +61,8 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
     private final TensorSignature signature;
+    /** Per input, the open dimensions past the batch, found once rather than per batch. */
+    private final Map<String, int[]> raggedDims;
     /** Off once a run with outputs written in place failed where a copying run succeeded. */
     private volatile boolean pinOutputs = true;
     /** Runs whose outputs were written in place (for tests). */
@@ -93,6 +95,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
             throw e;
         }
         this.session = opened;
+        this.raggedDims = raggedDims(signature);
         LOG.info("Replica {} loaded ONNX model {}: inputs {}, outputs {}", replica, b.describe(), signature.inputs(),
                 signature.outputs());
     }
@@ -261,7 +264,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                     column.add(request.get(spec.name()));
                 }
                 TensorBatch.Stacked s = TensorBatch.stack(column, builder.pads.getOrDefault(spec.name(), 0.0),
-                        raggedDims(spec));
+                        raggedDims.get(spec.name()));
                 stacked.put(spec.name(), s);
                 feed.put(spec.name(), OnnxTensor.createTensor(env, s.tensor().data(), s.tensor().shape(),
                         javaType(spec.type())));
@@ -443,8 +446,13 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         }
     }
 
-    private static int[] raggedDims(TensorSpec spec) {
-        return java.util.stream.IntStream.range(1, spec.rank()).filter(d -> spec.dim(d) < 0).toArray();
+    /** Each input's dimensions the model leaves open (past the batch): the ones a batch may pad. */
+    private static Map<String, int[]> raggedDims(TensorSignature signature) {
+        Map<String, int[]> dims = new HashMap<>();
+        for (TensorSpec spec : signature.inputs()) {
+            dims.put(spec.name(), java.util.stream.IntStream.range(1, spec.rank()).filter(d -> spec.dim(d) < 0).toArray());
+        }
+        return dims;
     }
 
     @Override

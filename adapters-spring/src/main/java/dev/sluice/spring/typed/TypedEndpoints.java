@@ -52,6 +52,8 @@ public final class TypedEndpoints {
 
     private final JsonMapper json;
     private final Map<String, Target> targets;
+    /** Each target's input type as Jackson reads it, resolved once. */
+    private final Map<String, JavaType> inputTypes;
     private final Sluice sluice;
     private final long maxRequestBytes;
     private final Duration requestTimeout;
@@ -64,6 +66,8 @@ public final class TypedEndpoints {
             Duration requestTimeout) {
         this.json = Objects.requireNonNull(json, "json");
         this.targets = Map.copyOf(targets);
+        this.inputTypes = new java.util.HashMap<>();
+        this.targets.forEach((name, t) -> inputTypes.put(name, json.getTypeFactory().constructType(t.inputType())));
         this.sluice = Objects.requireNonNull(sluice, "sluice");
         this.maxRequestBytes = maxRequestBytes;
         this.requestTimeout = requestTimeout;
@@ -94,8 +98,7 @@ public final class TypedEndpoints {
                 return done(Failures.error(400, "the request body is empty; '" + name + "' takes JSON for "
                         + typeName(target.inputType())));
             }
-            JavaType type = json.getTypeFactory().constructType(target.inputType());
-            input = json.readValue(bytes, type);
+            input = json.readValue(bytes, inputTypes.get(name));
             if (input == null) {
                 return done(Failures.error(400, "the request body is null; '" + name + "' takes " + typeName(target.inputType())));
             }
