@@ -371,7 +371,11 @@ public final class Pipeline<I, O> {
                 return this;
             }
 
-            /** Each attempt of this step may take at most {@code timeout}; a late one is cancelled and fails. */
+            /**
+             * Each attempt of this step may take at most {@code timeout}; a late one is cancelled and fails with
+             * {@link StepTimeoutException} (its work may have reached a model), which the step's retry policy
+             * may retry. A step without a timeout still ends when the request's deadline passes.
+             */
             public Step timeout(Duration timeout) {
                 Objects.requireNonNull(timeout, "timeout");
                 if (timeout.isNegative() || timeout.isZero()) {

@@ -148,7 +148,7 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         }
         long now = pipeline.ticker.read();
         if (deadline != Long.MAX_VALUE && deadline - now <= 0) {
-            failures = add(failures, deadlinePassed(node, number, "before the attempt could start"));
+            failures = add(failures, tooLateToStart(node, number));
             fail(k, failures);
             return;
         }
@@ -185,9 +185,8 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         Runnable timer = node.timeoutNanos == Long.MAX_VALUE ? null
                 : pipeline.scheduler.schedule(() -> {
                     attempt.endedByTimer = true;
-                    if (result.completeExceptionally(new DeadlineExceededException(pipeline.name + "/" + node.name,
-                            Duration.ofNanos(node.timeoutNanos), "by attempt " + number + " of step '" + node.name
-                                    + "' (the step's timeout)"))) {
+                    if (result.completeExceptionally(new StepTimeoutException(pipeline.name, node.name, number,
+                            Duration.ofNanos(node.timeoutNanos), StepTimeoutException.Limit.STEP_TIMEOUT))) {
                         attempt.cancel();
                     }
                 }, node.timeoutNanos);
@@ -239,7 +238,7 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         }
         Throwable cause = unwrap(error);
         failures = add(failures, cause);
-        boolean timedOut = cause instanceof DeadlineExceededException && attempt != null && attempt.endedByTimer;
+        boolean timedOut = cause instanceof StepTimeoutException && attempt != null && attempt.endedByTimer;
         boolean cancelled = cause instanceof CancellationException;
         boolean retry = number < node.retry.attempts() && node.retry.retries(cause) && stopped == null
                 && remainingNanos() > 0;
@@ -306,7 +305,10 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         }
     }
 
-    /** The request's deadline passed: the attempts still running fail with it, and nothing else starts. */
+    /**
+     * The request's deadline passed: the attempts still running fail with {@link StepTimeoutException} (a model
+     * may have seen their input), and nothing else starts.
+     */
     private void deadlinePassed() {
         for (int k = 1; k < states.length; k++) {
             Attempt a = states[k].current;
@@ -314,15 +316,18 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
                 continue;
             }
             a.endedByTimer = true;
-            if (a.result().completeExceptionally(deadlinePassed(pipeline.nodes.get(k), a.number, "while the attempt ran"))) {
+            StepTimeoutException e = new StepTimeoutException(pipeline.name, pipeline.nodes.get(k).name, a.number,
+                    deadlineGiven, StepTimeoutException.Limit.REQUEST_DEADLINE);
+            if (a.result().completeExceptionally(e)) {
                 a.cancel();
             }
         }
     }
 
-    private DeadlineExceededException deadlinePassed(Pipeline.Node node, int number, String when) {
+    /** For an attempt that could not start in time: no model saw its input, so the batcher's meaning holds. */
+    private DeadlineExceededException tooLateToStart(Pipeline.Node node, int number) {
         return new DeadlineExceededException(pipeline.name, deadlineGiven,
-                "at step '" + node.name + "', attempt " + number + ", " + when);
+                "at step '" + node.name + "', attempt " + number + ", before the attempt could start");
     }
 
     /** The step failed for good: the run stops, and the steps still running are cancelled. */

@@ -293,7 +293,7 @@ class PipelineTest {
     @Nested
     class TimeAndCancellation {
         @Test
-        void aStepTimeoutFailsTheAttemptAndCancelsItsWork() throws Exception {
+        void aStepTimeoutFailsTheRunningAttemptWithAStepTimeoutAndCancelsItsWork() throws Exception {
             ManualScheduler scheduler = new ManualScheduler();
             CompletableFuture<Integer> never = new CompletableFuture<>();
             Pipeline.Builder<Integer> b = Pipeline.<Integer>builder("p").scheduler(scheduler);
@@ -302,14 +302,18 @@ class PipelineTest {
             assertEquals(List.of(Duration.ofMillis(50).toNanos()), scheduler.delays());
             scheduler.runAll();
             PipelineStepException e = assertInstanceOf(PipelineStepException.class, failureOf(f));
-            assertInstanceOf(DeadlineExceededException.class, e.getCause());
-            assertTrue(e.getCause().getMessage().contains("the step's timeout"), e.getCause().getMessage());
+            StepTimeoutException timeout = assertInstanceOf(StepTimeoutException.class, e.getCause(),
+                    "not DeadlineExceededException: the attempt was running, its work may have reached a model");
+            assertEquals(StepTimeoutException.Limit.STEP_TIMEOUT, timeout.limit());
+            assertEquals(Duration.ofMillis(50), timeout.timeout());
+            assertEquals("pipeline 'p': attempt 1 of step 'slow' was still running when the step's timeout of 50 ms "
+                    + "passed; it was cancelled", timeout.getMessage());
             assertTrue(never.isCancelled(), "the attempt's own future was cancelled");
             assertEquals("timed out", e.trace().spansOf("slow").get(0).outcome());
         }
 
         @Test
-        void theRequestsDeadlineIsOneTimerThatEndsTheStepRunningWhenItPasses() throws Exception {
+        void theRequestsDeadlineIsOneTimerThatEndsTheStepRunningWhenItPassesWithAStepTimeout() throws Exception {
             ManualScheduler scheduler = new ManualScheduler();
             CompletableFuture<Integer> never = new CompletableFuture<>();
             // A clock that stands still: time passes only when the test runs the scheduler's timers.
@@ -322,9 +326,11 @@ class PipelineTest {
             scheduler.runAll();
             PipelineStepException e = assertInstanceOf(PipelineStepException.class, failureOf(f));
             assertEquals("stuck", e.step());
-            assertInstanceOf(DeadlineExceededException.class, e.getCause());
-            assertTrue(e.getCause().getMessage().contains("at step 'stuck', attempt 1, while the attempt ran"),
-                    e.getCause().getMessage());
+            StepTimeoutException timeout = assertInstanceOf(StepTimeoutException.class, e.getCause(),
+                    "not DeadlineExceededException: the attempt was running, its work may have reached a model");
+            assertEquals(StepTimeoutException.Limit.REQUEST_DEADLINE, timeout.limit());
+            assertEquals("stuck", timeout.step());
+            assertEquals(1, timeout.attempt());
             assertTrue(never.isCancelled());
             assertEquals(0, calls("after"));
             assertEquals(List.of("ok", "timed out", "not run"), e.trace().spans().stream().map(Trace.Span::outcome).toList());
@@ -344,6 +350,7 @@ class PipelineTest {
                     failureOf(b.build(next).submit(1, Duration.ofMillis(50))));
             assertEquals(List.of(), scheduler.delays(), "no timer");
             assertEquals("next", e.step(), "the step after the deadline did not start");
+            assertInstanceOf(DeadlineExceededException.class, e.getCause(), "no model saw what never started");
             assertTrue(e.getCause().getMessage().contains("before the attempt could start"), e.getCause().getMessage());
             assertEquals(0, calls("next"));
         }
