@@ -123,7 +123,7 @@ public final class Pipeline<I, O> {
         }
         if (inFlight.incrementAndGet() > maxInFlight) {
             inFlight.decrementAndGet();
-            return CompletableFuture.failedFuture(new OverloadedException(name, maxInFlight));
+            return CompletableFuture.failedFuture(new OverloadedException(name, OverloadedException.Limit.IN_FLIGHT, maxInFlight));
         }
         PipelineRun<I, O> run = new PipelineRun<>(this, deadline);
         run.start(input);

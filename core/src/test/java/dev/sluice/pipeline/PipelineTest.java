@@ -408,7 +408,9 @@ class PipelineTest {
             CompletableFuture<Result<Integer>> one = p.submit(1);
             CompletableFuture<Result<Integer>> two = p.submit(2);
             OverloadedException e = assertInstanceOf(OverloadedException.class, failureOf(p.submit(3)));
-            assertTrue(e.getMessage().contains("'bounded'"), e.getMessage());
+            assertEquals(OverloadedException.Limit.IN_FLIGHT, e.limit());
+            assertEquals("'bounded' is overloaded: it allows at most 2 requests in flight (maxInFlight) and has that "
+                    + "many; the request was not started", e.getMessage(), "names the limit hit, not a queue");
             hold.countDown();
             one.get(10, TimeUnit.SECONDS);
             two.get(10, TimeUnit.SECONDS);
