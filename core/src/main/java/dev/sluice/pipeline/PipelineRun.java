@@ -231,8 +231,8 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         long end = pipeline.ticker.read();
         long startedNanos = attemptStart - startedAt;
         if (error == null) {
-            span(attempt == null ? inlineSpan(node, number, startedNanos, end - attemptStart, "ok", null)
-                    : attempt.span(node.name, startedNanos, end - attemptStart, "ok", null));
+            span(attempt == null ? inlineSpan(node, number, startedNanos, end - attemptStart, Trace.Outcome.OK, null)
+                    : attempt.span(node.name, startedNanos, end - attemptStart, Trace.Outcome.OK, null));
             end(k, value, null);
             return;
         }
@@ -243,7 +243,8 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         boolean retry = number < node.retry.attempts() && node.retry.retries(cause) && stopped == null
                 && remainingNanos() > 0;
         boolean fallback = !retry && node.fallback != null && stopped == null && !cancelled;
-        String outcome = fallback ? "fallback" : timedOut ? "timed out" : cancelled ? "cancelled" : "failed";
+        Trace.Outcome outcome = fallback ? Trace.Outcome.FALLBACK : timedOut ? Trace.Outcome.TIMED_OUT
+                : cancelled ? Trace.Outcome.CANCELLED : Trace.Outcome.FAILED;
         span(attempt == null ? inlineSpan(node, number, startedNanos, end - attemptStart, outcome, cause)
                 : attempt.span(node.name, startedNanos, end - attemptStart, outcome, cause));
         if (retry) {
@@ -272,10 +273,10 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         fail(k, failures);
     }
 
-    private static Trace.Span inlineSpan(Pipeline.Node node, int number, long start, long duration, String outcome,
-            Throwable error) {
+    private static Trace.Span inlineSpan(Pipeline.Node node, int number, long start, long duration,
+            Trace.Outcome outcome, Throwable error) {
         return new Trace.Span(node.name, number, start, duration, outcome, error == null ? null : error.toString(),
-                -1, 0, null, 0, null);
+                -1, 0, List.of(), null, 0, null);
     }
 
     private static List<Throwable> add(List<Throwable> failures, Throwable t) {
@@ -412,12 +413,13 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         all.sort(Comparator.comparingLong(Trace.Span::startNanos));
         for (int k = 1; k < states.length; k++) {
             if (!states[k].started) {
-                all.add(new Trace.Span(pipeline.nodes.get(k).name, 0, 0, 0, "not run", null, -1, 0, null, 0,
+                all.add(new Trace.Span(pipeline.nodes.get(k).name, 0, 0, 0, Trace.Outcome.NOT_RUN, null, -1, 0, List.of(), null, 0,
                         "inputs " + Pipeline.describe(pipeline.nodes.get(k).deps, pipeline.nodes)));
             }
         }
-        String outcome = isCancelled() || stopped instanceof CancellationException ? "cancelled"
-                : stopped != null || outputs[pipeline.output].isCompletedExceptionally() ? "failed" : "ok";
+        Trace.Outcome outcome = isCancelled() || stopped instanceof CancellationException ? Trace.Outcome.CANCELLED
+                : stopped != null || outputs[pipeline.output].isCompletedExceptionally() ? Trace.Outcome.FAILED
+                : Trace.Outcome.OK;
         return new Trace(pipeline.name, startedAtWall, pipeline.ticker.read() - startedAt, outcome, all);
     }
 
