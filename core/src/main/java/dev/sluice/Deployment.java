@@ -68,9 +68,17 @@ public final class Deployment<I, O> {
         return settings.factory;
     }
 
-    /** Applies this deployment's batching settings to a builder (the runtime sets the name and clock). */
+    /** How the deployment's queue forms batches. */
+    public Batching batching() {
+        return settings.batching;
+    }
+
+    /**
+     * Applies this deployment's batching settings to a builder, with a policy instance of its own (the runtime
+     * sets the name, clock and its observers; one call per version of the deployment).
+     */
     void configureBatching(DynamicBatcher.Builder<I, O> builder) {
-        settings.batching.accept(builder);
+        settings.batching.applyTo(builder);
     }
 
     public int minReplicas() {
@@ -161,7 +169,7 @@ public final class Deployment<I, O> {
     private static final class Settings<I, O> implements Cloneable {
         final String name;
         ModelFactory<I, O> factory;
-        Consumer<DynamicBatcher.Builder<I, O>> batching = b -> {};
+        Batching batching = Batching.defaults();
         int minReplicas = 1;
         int maxReplicas = 1;
         int initialReplicas = -1;
@@ -197,7 +205,7 @@ public final class Deployment<I, O> {
     /**
      * Builds a {@link Deployment}. Every setter validates at once and names the field it rejects.
      * Defaults: one replica ({@code replicas(1, 1)}), one ongoing batch per replica, one CPU slot per
-     * replica, the batcher's own batching defaults, {@link AutoscalingPolicy#defaults()}, no health checks,
+     * replica, {@link Batching#defaults()}, {@link AutoscalingPolicy#defaults()}, no health checks,
      * no watchdog, not idempotent, three start attempts.
      */
     public static final class Builder<I, O> {
@@ -208,16 +216,23 @@ public final class Deployment<I, O> {
         }
 
         /**
-         * Batching settings, applied to the deployment's queue: {@code maxBatchSize}, {@code maxDelay},
-         * {@code queueCapacity}, {@code policy}, {@code isolateFailures}, {@code observer},
-         * {@code closeGracePeriod}. Concurrency is set here by {@link #maxOngoingBatchesPerReplica} and the
-         * replica count, so {@code maxConcurrentBatches} and {@code executor} are refused at deploy time.
+         * Changes the batching settings, starting from the current ones (the defaults, or the copied
+         * deployment's): {@code b -> b.maxBatchSize(32).maxDelay(Duration.ofMillis(2))}. See {@link Batching}
+         * for the settings; a bad value fails here, naming the field. How many batches run at once follows
+         * from {@link #maxOngoingBatchesPerReplica} and the replica count.
          *
-         * <p>Applied once per version of the deployment (at deploy, and again for each update, whose queue
-         * runs beside the old one while it drains), so create a stateful policy inside the lambda
-         * ({@code b -> b.policy(BatchPolicy.adaptive())}) rather than passing one instance to both.
+         * @throws IllegalArgumentException naming the field, if a value is out of range
          */
-        public Builder<I, O> batching(Consumer<DynamicBatcher.Builder<I, O>> batching) {
+        public Builder<I, O> batching(Consumer<Batching.Builder> batching) {
+            Objects.requireNonNull(batching, "batching");
+            Batching.Builder b = s.batching.toBuilder();
+            batching.accept(b);
+            s.batching = b.build();
+            return this;
+        }
+
+        /** Replaces the batching settings. */
+        public Builder<I, O> batching(Batching batching) {
             s.batching = Objects.requireNonNull(batching, "batching");
             return this;
         }

@@ -2,11 +2,16 @@ package dev.sluice;
 
 import static dev.sluice.Fixtures.cpus;
 import static dev.sluice.Fixtures.failureOf;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.batching.BatchPolicy;
 import dev.sluice.batching.InvalidInputException;
+import dev.sluice.batching.WorkerBatcher;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
@@ -20,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** A deployment's settings: what a copy keeps, what a hot swap keeps. */
@@ -62,7 +68,7 @@ class DeploymentSettingsTest {
 
         Deployment<Integer, Integer> copy = d.toBuilder(ctx -> batch -> batch).build();
 
-        InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidInputException.class,
+        InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> copy.validate(-1));
         assertEquals("'positive': must be positive", e.getMessage());
     }
@@ -85,6 +91,61 @@ class DeploymentSettingsTest {
                     && !Set.of("factory", "toBuilder", "toString").contains(m.getName())) {
                 assertEquals(m.invoke(d), m.invoke(copy), m.getName());
             }
+        }
+    }
+
+    @Test
+    void anOutOfRangeBatchingValueFailsWhileTheDeploymentIsBuiltNamingTheField() {
+        ModelFactory<Integer, Integer> f = ctx -> batch -> batch;
+        Map<String, Consumer<Batching.Builder>> bad = Map.of(
+                "maxBatchSize must be at least 1, was 0", b -> b.maxBatchSize(0),
+                "maxDelay must not be negative, was PT-0.001S", b -> b.maxDelay(Duration.ofMillis(-1)),
+                "queueCapacity must be at most 2^29, was 536870913", b -> b.queueCapacity((1 << 29) + 1),
+                "closeGracePeriod must not be negative, was PT-1S", b -> b.closeGracePeriod(Duration.ofSeconds(-1)));
+        bad.forEach((message, setting) -> {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Deployment.builder("d", f).batching(setting).build());
+            assertEquals(message, e.getMessage());
+        });
+    }
+
+    @Test
+    void everyBatchingValueTheSettingsAcceptTheBatcherAcceptsToo() {
+        for (Batching edge : List.of(
+                Batching.builder().maxBatchSize(1).maxDelay(Duration.ZERO).queueCapacity(1).closeGracePeriod(Duration.ZERO).build(),
+                Batching.builder().maxBatchSize(Integer.MAX_VALUE).maxDelay(Duration.ofDays(1)).queueCapacity(1 << 29)
+                        .closeGracePeriod(Duration.ofDays(365)).isolateFailures(false).build())) {
+            assertDoesNotThrow(() -> edge.applyTo(WorkerBatcher.builder()), edge.toString());
+        }
+    }
+
+    @Test
+    void batchingSetInStepsKeepsTheEarlierSteps() {
+        Deployment<Integer, Integer> d = Deployment.<Integer, Integer>builder("d", ctx -> batch -> batch)
+                .batching(b -> b.maxBatchSize(8)).batching(b -> b.queueCapacity(64)).build();
+
+        Deployment<Integer, Integer> copy = d.toBuilder().batching(b -> b.maxDelay(Duration.ZERO)).build();
+
+        assertEquals(List.of(8, 64, Duration.ZERO), List.of(copy.batching().maxBatchSize(), copy.batching().queueCapacity(),
+                copy.batching().maxDelay()));
+    }
+
+    @Test
+    void eachVersionOfADeploymentGetsAPolicyInstanceOfItsOwn() throws Exception {
+        List<BatchPolicy> made = new CopyOnWriteArrayList<>();
+        try (Sluice sluice = Sluice.builder().resources(cpus(2)).build()) {
+            DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("d",
+                    ctx -> batch -> batch).batching(b -> b.policy(() -> {
+                        BatchPolicy p = BatchPolicy.adaptive();
+                        made.add(p);
+                        return p;
+                    })).build());
+
+            h.update(ctx -> batch -> batch).get(10, TimeUnit.SECONDS);
+
+            assertEquals(2, made.size(), "one per version");
+            assertNotSame(made.get(0), made.get(1));
+            assertEquals(3, h.submit(3).get(10, TimeUnit.SECONDS));
         }
     }
 }
