@@ -27,40 +27,11 @@ import java.util.function.Consumer;
  * @param <O> output type
  */
 public final class Deployment<I, O> {
-    private final String name;
-    private final ModelFactory<I, O> factory;
-    private final Consumer<DynamicBatcher.Builder<I, O>> batching;
-    private final int minReplicas;
-    private final int maxReplicas;
-    private final int initialReplicas;
-    private final int maxOngoingBatchesPerReplica;
-    private final ReplicaResources resources;
-    private final AutoscalingPolicy autoscaling;
-    private final Duration healthCheckPeriod;
-    private final Duration healthCheckTimeout;
-    private final Duration watchdog;
-    private final boolean idempotent;
-    private final int startAttempts;
-    private final Consumer<? super I> validator;
-    private final TensorSignature signature;
+    /** Every setting, in a private copy that nothing else can change. */
+    private final Settings<I, O> settings;
 
     private Deployment(Builder<I, O> b) {
-        this.name = b.name;
-        this.factory = b.factory;
-        this.batching = b.batching;
-        this.minReplicas = b.minReplicas;
-        this.maxReplicas = b.maxReplicas;
-        this.initialReplicas = b.initialReplicas; // -1: the default, computed from min and max
-        this.maxOngoingBatchesPerReplica = b.maxOngoingBatchesPerReplica;
-        this.resources = b.resources;
-        this.autoscaling = b.autoscaling;
-        this.healthCheckPeriod = b.healthCheckPeriod;
-        this.healthCheckTimeout = b.healthCheckTimeout;
-        this.watchdog = b.watchdog;
-        this.idempotent = b.idempotent;
-        this.startAttempts = b.startAttempts;
-        this.validator = b.validator;
-        this.signature = b.signature;
+        this.settings = b.s.copy(b.s.factory);
     }
 
     /**
@@ -69,92 +40,95 @@ public final class Deployment<I, O> {
      * @throws IllegalArgumentException if the name is blank
      */
     public static <I, O> Builder<I, O> builder(String name, ModelFactory<I, O> factory) {
-        return new Builder<>(name, factory);
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank");
+        }
+        return new Builder<>(new Settings<>(name, Objects.requireNonNull(factory, "factory")));
     }
 
     /** A builder holding this deployment's settings, for a changed copy (e.g. for {@code update}). */
     public Builder<I, O> toBuilder() {
-        return toBuilder(factory);
+        return toBuilder(settings.factory);
     }
 
-    /** A builder holding this deployment's settings with another model factory. */
+    /**
+     * A builder holding every setting of this deployment (validator and signature included) with another
+     * model factory.
+     */
     public Builder<I, O> toBuilder(ModelFactory<I, O> factory) {
-        Builder<I, O> b = new Builder<>(name, factory);
-        b.batching = batching;
-        b.minReplicas = minReplicas;
-        b.maxReplicas = maxReplicas;
-        b.initialReplicas = initialReplicas;
-        b.maxOngoingBatchesPerReplica = maxOngoingBatchesPerReplica;
-        b.resources = resources;
-        b.autoscaling = autoscaling;
-        b.healthCheckPeriod = healthCheckPeriod;
-        b.healthCheckTimeout = healthCheckTimeout;
-        b.watchdog = watchdog;
-        b.idempotent = idempotent;
-        b.startAttempts = startAttempts;
-        return b;
+        return new Builder<>(settings.copy(Objects.requireNonNull(factory, "factory")));
     }
 
     public String name() {
-        return name;
+        return settings.name;
     }
 
     public ModelFactory<I, O> factory() {
-        return factory;
+        return settings.factory;
     }
 
-    /** Applies this deployment's batching settings to a builder (the runtime sets the name and clock). */
+    /** How the deployment's queue forms batches. */
+    public Batching batching() {
+        return settings.batching;
+    }
+
+    /**
+     * Applies this deployment's batching settings to a builder, with a policy instance of its own (the runtime
+     * sets the name, clock and its observers; one call per version of the deployment).
+     */
     void configureBatching(DynamicBatcher.Builder<I, O> builder) {
-        batching.accept(builder);
+        settings.batching.applyTo(builder);
     }
 
     public int minReplicas() {
-        return minReplicas;
+        return settings.minReplicas;
     }
 
     public int maxReplicas() {
-        return maxReplicas;
+        return settings.maxReplicas;
     }
 
     /** Replicas started at deploy time: the builder's value, or {@code max(min, 1)} capped at max. */
     public int initialReplicas() {
-        return initialReplicas >= 0 ? initialReplicas : Math.max(minReplicas, Math.min(1, maxReplicas));
+        int initial = settings.initialReplicas; // -1: the default, computed from min and max
+        return initial >= 0 ? initial : Math.max(settings.minReplicas, Math.min(1, settings.maxReplicas));
     }
 
     public int maxOngoingBatchesPerReplica() {
-        return maxOngoingBatchesPerReplica;
+        return settings.maxOngoingBatchesPerReplica;
     }
 
     public ReplicaResources resources() {
-        return resources;
+        return settings.resources;
     }
 
     public AutoscalingPolicy autoscaling() {
-        return autoscaling;
+        return settings.autoscaling;
     }
 
     /** Period of {@link Model#isHealthy()} checks; {@link Duration#ZERO} when they are off. */
     public Duration healthCheckPeriod() {
-        return healthCheckPeriod;
+        return settings.healthCheckPeriod;
     }
 
     public Duration healthCheckTimeout() {
-        return healthCheckTimeout;
+        return settings.healthCheckTimeout;
     }
 
     /** How long one batch may run before its replica counts as hung; {@link Duration#ZERO} when off. */
     public Duration watchdog() {
-        return watchdog;
+        return settings.watchdog;
     }
 
     /** Whether the in-flight requests of a lost replica may run again on another. */
     public boolean idempotent() {
-        return idempotent;
+        return settings.idempotent;
     }
 
     /** How many times in a row a replica's model factory may fail before the runtime stops starting replicas. */
     public int startAttempts() {
-        return startAttempts;
+        return settings.startAttempts;
     }
 
     /**
@@ -163,6 +137,7 @@ public final class Deployment<I, O> {
      * @throws InvalidInputException saying what was wrong with it
      */
     public void validate(I input) {
+        Consumer<? super I> validator = settings.validator;
         if (validator == null) {
             return;
         }
@@ -171,66 +146,94 @@ public final class Deployment<I, O> {
         } catch (InvalidInputException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new InvalidInputException("'" + name + "': " + e.getMessage(), e);
+            throw new InvalidInputException("'" + settings.name + "': " + e.getMessage(), e);
         }
     }
 
     /** The tensor inputs and outputs this deployment declares, for a tensor deployment that declares them. */
     public Optional<TensorSignature> signature() {
-        return Optional.ofNullable(signature);
+        return Optional.ofNullable(settings.signature);
     }
 
     @Override
     public String toString() {
-        return "Deployment[" + name + ", replicas " + minReplicas + ".." + maxReplicas + ", "
-                + maxOngoingBatchesPerReplica + " ongoing batch(es) per replica, " + resources + "]";
+        return "Deployment[" + settings.name + ", replicas " + settings.minReplicas + ".." + settings.maxReplicas + ", "
+                + settings.maxOngoingBatchesPerReplica + " ongoing batch(es) per replica, " + settings.resources + "]";
+    }
+
+    /**
+     * Every setting of a deployment, held in one object so that a copy ({@link #toBuilder}) takes them all,
+     * including any added later. Each field holds an immutable value (or a function the user supplied), so a
+     * shallow copy is a full one.
+     */
+    private static final class Settings<I, O> implements Cloneable {
+        final String name;
+        ModelFactory<I, O> factory;
+        Batching batching = Batching.defaults();
+        int minReplicas = 1;
+        int maxReplicas = 1;
+        int initialReplicas = -1;
+        int maxOngoingBatchesPerReplica = 1;
+        ReplicaResources resources = ReplicaResources.defaults();
+        AutoscalingPolicy autoscaling = AutoscalingPolicy.defaults();
+        Duration healthCheckPeriod = Duration.ZERO;
+        Duration healthCheckTimeout = Duration.ofSeconds(5);
+        Duration watchdog = Duration.ZERO;
+        boolean idempotent;
+        int startAttempts = 3;
+        Consumer<? super I> validator;
+        TensorSignature signature;
+
+        Settings(String name, ModelFactory<I, O> factory) {
+            this.name = name;
+            this.factory = factory;
+        }
+
+        @SuppressWarnings("unchecked")
+        Settings<I, O> copy(ModelFactory<I, O> withFactory) {
+            Settings<I, O> c;
+            try {
+                c = (Settings<I, O>) super.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+            c.factory = withFactory;
+            return c;
+        }
     }
 
     /**
      * Builds a {@link Deployment}. Every setter validates at once and names the field it rejects.
      * Defaults: one replica ({@code replicas(1, 1)}), one ongoing batch per replica, one CPU slot per
-     * replica, the batcher's own batching defaults, {@link AutoscalingPolicy#defaults()}, no health checks,
+     * replica, {@link Batching#defaults()}, {@link AutoscalingPolicy#defaults()}, no health checks,
      * no watchdog, not idempotent, three start attempts.
      */
     public static final class Builder<I, O> {
-        private final String name;
-        private final ModelFactory<I, O> factory;
-        private Consumer<DynamicBatcher.Builder<I, O>> batching = b -> {};
-        private int minReplicas = 1;
-        private int maxReplicas = 1;
-        private int initialReplicas = -1;
-        private int maxOngoingBatchesPerReplica = 1;
-        private ReplicaResources resources = ReplicaResources.defaults();
-        private AutoscalingPolicy autoscaling = AutoscalingPolicy.defaults();
-        private Duration healthCheckPeriod = Duration.ZERO;
-        private Duration healthCheckTimeout = Duration.ofSeconds(5);
-        private Duration watchdog = Duration.ZERO;
-        private boolean idempotent;
-        private int startAttempts = 3;
-        private Consumer<? super I> validator;
-        private TensorSignature signature;
+        private final Settings<I, O> s;
 
-        private Builder(String name, ModelFactory<I, O> factory) {
-            Objects.requireNonNull(name, "name");
-            if (name.isBlank()) {
-                throw new IllegalArgumentException("name must not be blank");
-            }
-            this.name = name;
-            this.factory = Objects.requireNonNull(factory, "factory");
+        private Builder(Settings<I, O> settings) {
+            this.s = settings;
         }
 
         /**
-         * Batching settings, applied to the deployment's queue: {@code maxBatchSize}, {@code maxDelay},
-         * {@code queueCapacity}, {@code policy}, {@code isolateFailures}, {@code observer},
-         * {@code closeGracePeriod}. Concurrency is set here by {@link #maxOngoingBatchesPerReplica} and the
-         * replica count, so {@code maxConcurrentBatches} and {@code executor} are refused at deploy time.
+         * Changes the batching settings, starting from the current ones (the defaults, or the copied
+         * deployment's): {@code b -> b.maxBatchSize(32).maxDelay(Duration.ofMillis(2))}. See {@link Batching}
+         * for the settings; a bad value fails here, naming the field. How many batches run at once follows
+         * from {@link #maxOngoingBatchesPerReplica} and the replica count.
          *
-         * <p>Applied once per version of the deployment (at deploy, and again for each update, whose queue
-         * runs beside the old one while it drains), so create a stateful policy inside the lambda
-         * ({@code b -> b.policy(BatchPolicy.adaptive())}) rather than passing one instance to both.
+         * @throws IllegalArgumentException naming the field, if a value is out of range
          */
-        public Builder<I, O> batching(Consumer<DynamicBatcher.Builder<I, O>> batching) {
-            this.batching = Objects.requireNonNull(batching, "batching");
+        public Builder<I, O> batching(Consumer<Batching.Builder> batching) {
+            Objects.requireNonNull(batching, "batching");
+            Batching.Builder b = s.batching.toBuilder();
+            batching.accept(b);
+            s.batching = b.build();
+            return this;
+        }
+
+        /** Replaces the batching settings. */
+        public Builder<I, O> batching(Batching batching) {
+            s.batching = Objects.requireNonNull(batching, "batching");
             return this;
         }
 
@@ -253,8 +256,8 @@ public final class Deployment<I, O> {
             if (max > 10_000) {
                 throw new IllegalArgumentException("max replicas must be at most 10000, was " + max);
             }
-            this.minReplicas = min;
-            this.maxReplicas = max;
+            s.minReplicas = min;
+            s.maxReplicas = max;
             return this;
         }
 
@@ -271,7 +274,7 @@ public final class Deployment<I, O> {
             if (initial < 0) {
                 throw new IllegalArgumentException("initialReplicas must not be negative, was " + initial);
             }
-            this.initialReplicas = initial;
+            s.initialReplicas = initial;
             return this;
         }
 
@@ -284,7 +287,7 @@ public final class Deployment<I, O> {
             if (n < 1 || n > 64) {
                 throw new IllegalArgumentException("maxOngoingBatchesPerReplica must be between 1 and 64, was " + n);
             }
-            this.maxOngoingBatchesPerReplica = n;
+            s.maxOngoingBatchesPerReplica = n;
             return this;
         }
 
@@ -293,17 +296,17 @@ public final class Deployment<I, O> {
             Objects.requireNonNull(resources, "resources");
             ReplicaResources.Builder b = ReplicaResources.builder();
             resources.accept(b);
-            this.resources = b.build();
+            s.resources = b.build();
             return this;
         }
 
         public Builder<I, O> resources(ReplicaResources resources) {
-            this.resources = Objects.requireNonNull(resources, "resources");
+            s.resources = Objects.requireNonNull(resources, "resources");
             return this;
         }
 
         public Builder<I, O> autoscaling(AutoscalingPolicy autoscaling) {
-            this.autoscaling = Objects.requireNonNull(autoscaling, "autoscaling");
+            s.autoscaling = Objects.requireNonNull(autoscaling, "autoscaling");
             return this;
         }
 
@@ -314,8 +317,8 @@ public final class Deployment<I, O> {
         public Builder<I, O> healthCheck(Duration period, Duration timeout) {
             requirePositive(period, "healthCheck period");
             requirePositive(timeout, "healthCheck timeout");
-            this.healthCheckPeriod = period;
-            this.healthCheckTimeout = timeout;
+            s.healthCheckPeriod = period;
+            s.healthCheckTimeout = timeout;
             return this;
         }
 
@@ -325,7 +328,7 @@ public final class Deployment<I, O> {
          */
         public Builder<I, O> watchdog(Duration limit) {
             requirePositive(limit, "watchdog");
-            this.watchdog = limit;
+            s.watchdog = limit;
             return this;
         }
 
@@ -334,7 +337,7 @@ public final class Deployment<I, O> {
          * health check) it is then retried once on another replica instead of failing. Default false.
          */
         public Builder<I, O> idempotent(boolean idempotent) {
-            this.idempotent = idempotent;
+            s.idempotent = idempotent;
             return this;
         }
 
@@ -346,7 +349,7 @@ public final class Deployment<I, O> {
             if (attempts < 1 || attempts > 100) {
                 throw new IllegalArgumentException("startAttempts must be between 1 and 100, was " + attempts);
             }
-            this.startAttempts = attempts;
+            s.startAttempts = attempts;
             return this;
         }
 
@@ -356,7 +359,7 @@ public final class Deployment<I, O> {
          * never reaches a batch, so it cannot fail batch neighbours. Replaces a signature's check.
          */
         public Builder<I, O> validator(Consumer<? super I> validator) {
-            this.validator = Objects.requireNonNull(validator, "validator");
+            s.validator = Objects.requireNonNull(validator, "validator");
             return this;
         }
 
@@ -367,23 +370,24 @@ public final class Deployment<I, O> {
          */
         @SuppressWarnings("unchecked")
         public Builder<I, O> signature(TensorSignature signature) {
-            TensorSignature s = Objects.requireNonNull(signature, "signature");
-            this.signature = s;
-            this.validator = input -> {
+            TensorSignature sig = Objects.requireNonNull(signature, "signature");
+            String name = s.name;
+            s.signature = sig;
+            s.validator = input -> {
                 if (!(input instanceof Map<?, ?> request)) {
                     throw new InvalidInputException("'" + name + "' takes a map from input name to Tensor, got "
                             + input.getClass().getName());
                 }
-                s.validate((Map<String, Tensor>) request);
+                sig.validate((Map<String, Tensor>) request);
             };
             return this;
         }
 
         /** @throws IllegalArgumentException if initialReplicas lies outside [min, max] */
         public Deployment<I, O> build() {
-            if (initialReplicas >= 0 && (initialReplicas < minReplicas || initialReplicas > maxReplicas)) {
-                throw new IllegalArgumentException("initialReplicas (" + initialReplicas + ") must lie between min ("
-                        + minReplicas + ") and max (" + maxReplicas + ") replicas");
+            if (s.initialReplicas >= 0 && (s.initialReplicas < s.minReplicas || s.initialReplicas > s.maxReplicas)) {
+                throw new IllegalArgumentException("initialReplicas (" + s.initialReplicas + ") must lie between min ("
+                        + s.minReplicas + ") and max (" + s.maxReplicas + ") replicas");
             }
             return new Deployment<>(this);
         }

@@ -41,20 +41,33 @@ public interface DeploymentHandle<I, O> {
     /**
      * Swaps in a new model: starts replicas from {@code factory}, moves new requests to them once they
      * run, lets the old replicas finish what they were given, then closes them. No request is lost or fails
-     * because of the swap. The returned future completes when new requests go to the new replicas, or
-     * fails (and the old replicas keep serving) if the new ones cannot start.
+     * because of the swap. Every other setting is kept, validator and tensor signature included
+     * ({@code update(deployment().toBuilder(factory).build())}). The returned future completes when new
+     * requests go to the new replicas.
      *
      * <p>New replicas start beside the old ones as far as the resources allow. Traffic moves once every new
      * replica runs, or once the ones that could be placed run and the others wait for resources the old
      * ones hold; those start when the old replicas have drained and stopped, and new requests wait in the
      * queue until then (if none could be placed, until the first one starts).
+     *
+     * <p>Failures, in which case the old replicas keep serving: the returned future fails with
+     * {@link ModelException} if the new model factory fails {@code startAttempts} times in a row (the cause is
+     * its last exception); with {@link IllegalStateException} at once if another update of this deployment
+     * has not yet taken over (one update at a time: wait for its future); with {@link ShutdownException} at
+     * once if the runtime is closed or closing, or later if it closes before the update takes over.
+     *
+     * @throws NullPointerException if {@code factory} is null
      */
     CompletableFuture<Void> update(ModelFactory<I, O> factory);
 
     /**
-     * Like {@link #update(ModelFactory)}, with new settings as well (batching, replicas, resources, ...).
+     * Like {@link #update(ModelFactory)}, with new settings as well (batching, replicas, resources, ...); the
+     * returned future fails in the same cases.
      *
-     * @throws IllegalArgumentException if {@code deployment} has another name
+     * @throws IllegalArgumentException if {@code deployment} has another name, or asks per replica for what
+     *     the runtime can never give (more CPU slots than it has, a GPU share when it has no GPU, more GPUs than
+     *     it has, more GPU memory than its largest GPU); nothing changes then
+     * @throws NullPointerException if {@code deployment} is null
      */
     CompletableFuture<Void> update(Deployment<I, O> deployment);
 

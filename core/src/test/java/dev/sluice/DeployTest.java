@@ -180,16 +180,6 @@ class DeployTest {
     }
 
     @Test
-    void batchingSettingsThatDoNotApplyAreRefusedAndNothingIsCreated() throws Exception {
-        ModelFactory<Integer, Integer> f = ctx -> new Fixtures.GatedModel(ctx.replicaId());
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> sluice.deploy(
-                Deployment.builder("d", f).batching(b -> b.maxConcurrentBatches(4)).build()));
-        assertTrue(e.getMessage().contains("maxConcurrentBatches"), e.getMessage());
-        assertTrue(sluice.deployment("d").isEmpty());
-        assertEquals(2, sluice.deploy(Deployment.builder("d", f).build()).submit(1).get(10, TimeUnit.SECONDS));
-    }
-
-    @Test
     void theHandleIsFoundByName() {
         DeploymentHandle<Integer, Integer> h = sluice.deploy(
                 Deployment.<Integer, Integer>builder("d", ctx -> new Fixtures.GatedModel(ctx.replicaId())).build());

@@ -1,7 +1,7 @@
 package dev.sluice.spring;
 
+import dev.sluice.Batching;
 import dev.sluice.Deployment;
-import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.onnx.OnnxModel;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
@@ -44,9 +43,8 @@ final class PropertyModels {
             throw new InvalidConfigurationPropertyValueException(prefix + "path", m.getPath(),
                     "ONNX Runtime cannot load " + file + " as a model: " + e.getMessage());
         }
-        Consumer<DynamicBatcher.Builder<Map<String, Tensor>, Map<String, Tensor>>> batching = batching(prefix, m);
         Deployment.Builder<Map<String, Tensor>, Map<String, Tensor>> d = Deployment.builder(name, onnx.factory());
-        d.signature(signature).batching(batching);
+        d.signature(signature).batching(batching(prefix, m));
         set(prefix + "min-replicas", m.getMinReplicas() + ".." + m.getMaxReplicas(),
                 () -> d.replicas(m.getMinReplicas(), m.getMaxReplicas()));
         set(prefix + "cpus", m.getCpus(), () -> d.resources(r -> r.cpus(m.getCpus())));
@@ -75,31 +73,19 @@ final class PropertyModels {
         return file;
     }
 
-    /** Checks the batching settings now (the deployment applies them only when deployed). */
-    private static Consumer<DynamicBatcher.Builder<Map<String, Tensor>, Map<String, Tensor>>> batching(String prefix,
-            SluiceProperties.Model m) {
-        Consumer<DynamicBatcher.Builder<Map<String, Tensor>, Map<String, Tensor>>> apply = b -> {
-            if (m.getMaxBatchSize() != null) {
-                b.maxBatchSize(m.getMaxBatchSize());
-            }
-            if (m.getMaxDelay() != null) {
-                b.maxDelay(m.getMaxDelay());
-            }
-            if (m.getQueueCapacity() != null) {
-                b.queueCapacity(m.getQueueCapacity());
-            }
-        };
-        DynamicBatcher.Builder<Map<String, Tensor>, Map<String, Tensor>> probe = DynamicBatcher.builder(in -> in);
+    /** The batching settings the properties give; each setter checks its value, named by its property. */
+    private static Batching batching(String prefix, SluiceProperties.Model m) {
+        Batching.Builder b = Batching.builder();
         if (m.getMaxBatchSize() != null) {
-            set(prefix + "max-batch-size", m.getMaxBatchSize(), () -> probe.maxBatchSize(m.getMaxBatchSize()));
+            set(prefix + "max-batch-size", m.getMaxBatchSize(), () -> b.maxBatchSize(m.getMaxBatchSize()));
         }
         if (m.getMaxDelay() != null) {
-            set(prefix + "max-delay", m.getMaxDelay(), () -> probe.maxDelay(m.getMaxDelay()));
+            set(prefix + "max-delay", m.getMaxDelay(), () -> b.maxDelay(m.getMaxDelay()));
         }
         if (m.getQueueCapacity() != null) {
-            set(prefix + "queue-capacity", m.getQueueCapacity(), () -> probe.queueCapacity(m.getQueueCapacity()));
+            set(prefix + "queue-capacity", m.getQueueCapacity(), () -> b.queueCapacity(m.getQueueCapacity()));
         }
-        return apply;
+        return b.build();
     }
 
     private static void set(String property, Object value, Runnable setter) {

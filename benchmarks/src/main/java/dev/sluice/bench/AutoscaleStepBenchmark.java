@@ -234,7 +234,7 @@ public final class AutoscaleStepBenchmark {
                             ctx -> new ReplicaModel<>(cost))
                     .batching(b -> b.maxBatchSize(o.maxBatch)
                             .maxDelay(Duration.ofNanos(OpenLoopDriver.micros(o.maxDelayMs * 1000)))
-                            .queueCapacity(o.queueCapacity).policy(OpenLoopDriver.policy(o.policy)))
+                            .queueCapacity(o.queueCapacity).policy(() -> OpenLoopDriver.policy(o.policy)))
                     .replicas(1, o.maxReplicas)
                     .autoscaling(o.autoscaling())
                     .build());

@@ -1,10 +1,10 @@
 package dev.sluice.bench;
 
+import dev.sluice.Batching;
 import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
 import dev.sluice.Resources;
 import dev.sluice.Sluice;
-import dev.sluice.batching.DynamicBatcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +13,6 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.HdrHistogram.Histogram;
@@ -146,11 +145,11 @@ public final class DispatchBenchmark {
             return models;
         }
 
-        /** The batching settings of both dispatches; each call of the consumer makes its own policy instance. */
-        Consumer<DynamicBatcher.Builder<Integer, Integer>> batching() {
+        /** The batching settings of both dispatches; each batcher they are applied to gets its own policy instance. */
+        Batching batching() {
             Duration maxDelay = Duration.ofNanos(OpenLoopDriver.micros(maxDelayMs * 1000));
-            return b -> b.maxBatchSize(maxBatch).maxDelay(maxDelay).queueCapacity(queueCapacity)
-                    .policy(OpenLoopDriver.policy(policy));
+            return Batching.builder().maxBatchSize(maxBatch).maxDelay(maxDelay).queueCapacity(queueCapacity)
+                    .policy(() -> OpenLoopDriver.policy(policy)).build();
         }
 
         double offeredRate() {

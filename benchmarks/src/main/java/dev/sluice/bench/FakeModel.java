@@ -2,16 +2,17 @@ package dev.sluice.bench;
 
 import dev.sluice.batching.BatchFunction;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A stand-in model whose batch takes {@code fixedNanos + perItemNanos * n} and returns its inputs.
  *
- * <p>It sleeps with {@link #sleepUntil}: {@code LockSupport.parkNanos} for all but the last
- * {@code spinNanos}, then spins on {@code System.nanoTime()}. {@code parkNanos} alone oversleeps by the
- * kernel's timer slack plus the wakeup latency (tens of microseconds, measured by
+ * <p>It spends its time with core's {@link dev.sluice.testing.FakeModel#sleepUntil}: {@code LockSupport.parkNanos}
+ * for all but the last {@code spinNanos}, then spins on {@code System.nanoTime()}. {@code parkNanos} alone
+ * oversleeps by the kernel's timer slack plus the wakeup latency (tens of microseconds, measured by
  * {@code OpenLoopDriver --sleep-test}); the spin makes the batch time exact at a small CPU cost
- * ({@code spinNanos} per batch). With {@code spinNanos = 0} it is a plain {@code parkNanos} sleep.
+ * ({@code spinNanos} per batch). With {@code spinNanos = 0} it is a plain {@code parkNanos} sleep. A plain
+ * {@link BatchFunction} with cost arithmetic for the benchmarks; core's {@code FakeModel} is the {@code Model}
+ * for tests.
  */
 public final class FakeModel<T> implements BatchFunction<T, T> {
     private final long fixedNanos;
@@ -50,19 +51,8 @@ public final class FakeModel<T> implements BatchFunction<T, T> {
 
     @Override
     public List<T> apply(List<T> batch) {
-        sleepUntil(System.nanoTime() + batchNanos(batch.size()), spinNanos);
+        dev.sluice.testing.FakeModel.sleepUntil(System.nanoTime() + batchNanos(batch.size()), spinNanos);
         return batch;
     }
 
-    /** Returns at {@code deadline} (System.nanoTime) or just after; parks until {@code spinNanos} before it. */
-    public static void sleepUntil(long deadline, long spinNanos) {
-        long left;
-        while ((left = deadline - System.nanoTime()) > 0) {
-            if (left > spinNanos) {
-                LockSupport.parkNanos(left - spinNanos);
-            } else {
-                Thread.onSpinWait();
-            }
-        }
-    }
 }

@@ -716,7 +716,7 @@ public final class OpenLoopDriver {
                     } else if (method.equals("Thread.sleep")) {
                         Thread.sleep(us / 1000);
                     } else {
-                        FakeModel.sleepUntil(t0 + target, spinNanos);
+                        dev.sluice.testing.FakeModel.sleepUntil(t0 + target, spinNanos);
                     }
                     long late = System.nanoTime() - t0 - target;
                     if (i >= 20) {

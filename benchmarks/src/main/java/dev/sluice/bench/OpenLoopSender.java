@@ -73,7 +73,7 @@ final class OpenLoopSender {
                     return;
                 }
                 long intended = startNanoTime + offset;
-                FakeModel.sleepUntil(intended, spinNanos);
+                dev.sluice.testing.FakeModel.sleepUntil(intended, spinNanos);
                 recording.sent(intended, Math.max(0, System.nanoTime() - intended));
                 outstanding.incrementAndGet();
                 submit.get().whenComplete((v, e) -> {

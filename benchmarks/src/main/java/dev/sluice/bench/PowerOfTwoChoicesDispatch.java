@@ -1,12 +1,12 @@
 package dev.sluice.bench;
 
+import dev.sluice.Batching;
 import dev.sluice.batching.BatchFunction;
 import dev.sluice.batching.DynamicBatcher;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.function.Consumer;
 
 /**
  * Push-based dispatch, what {@link DispatchBenchmark} sets against Sluice's one shared queue: each replica
@@ -30,14 +30,12 @@ final class PowerOfTwoChoicesDispatch<I, O> implements AutoCloseable {
      * @param seed seed of the random picks
      */
     PowerOfTwoChoicesDispatch(List<? extends BatchFunction<I, O>> replicas,
-            Consumer<DynamicBatcher.Builder<I, O>> batching, String name, long seed) {
+            Batching batching, String name, long seed) {
         if (replicas.isEmpty()) {
             throw new IllegalArgumentException("replicas must not be empty");
         }
         for (int i = 0; i < replicas.size(); i++) {
-            DynamicBatcher.Builder<I, O> b = DynamicBatcher.builder(replicas.get(i));
-            batching.accept(b);
-            batchers.add(b.name(name + "-" + (i + 1)).build());
+            batchers.add(batching.applyTo(DynamicBatcher.builder(replicas.get(i))).name(name + "-" + (i + 1)).build());
         }
         this.outstanding = new AtomicIntegerArray(replicas.size());
         this.chooser = new PowerOfTwoChoices(replicas.size(), seed);

@@ -1,11 +1,11 @@
 package dev.sluice.bench;
 
+import dev.sluice.Batching;
 import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
 import dev.sluice.ModelContext;
 import dev.sluice.Resources;
 import dev.sluice.Sluice;
-import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.onnx.OnnxModel;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
@@ -28,7 +28,6 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
@@ -386,10 +385,9 @@ public final class RecognizerBenchmark {
         System.out.flush();
     }
 
-    private Consumer<DynamicBatcher.Builder<Map<String, Tensor>, Map<String, Tensor>>> batching(
-            OpenLoopDriver.BatchStats stats) {
-        return b -> b.maxBatchSize(o.maxBatch).maxDelay(o.maxDelay()).queueCapacity(o.queueCapacity)
-                .policy(OpenLoopDriver.policy(o.policy)).observer(stats);
+    private Batching batching(OpenLoopDriver.BatchStats stats) {
+        return Batching.builder().maxBatchSize(o.maxBatch).maxDelay(o.maxDelay()).queueCapacity(o.queueCapacity)
+                .policy(() -> OpenLoopDriver.policy(o.policy)).observer(stats).build();
     }
 
     /**

@@ -47,6 +47,6 @@ class PipelineOverheadBenchmarkTest {
         Trace trace = bench.lastTrace;
         assertNotNull(trace);
         assertEquals(10, trace.spans().size());
-        assertEquals(List.of("ok"), trace.spans().stream().map(Trace.Span::outcome).distinct().toList());
+        assertEquals(List.of(Trace.Outcome.OK), trace.spans().stream().map(Trace.Span::outcome).distinct().toList());
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.Batching;
 import dev.sluice.batching.BatchFunction;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ class PowerOfTwoChoicesDispatchTest {
             replicas.add(batch -> batch);
         }
         try (PowerOfTwoChoicesDispatch<Integer, Integer> d = new PowerOfTwoChoicesDispatch<>(replicas,
-                b -> b.maxBatchSize(8), "test", 1)) {
+                Batching.builder().maxBatchSize(8).build(), "test", 1)) {
             List<CompletableFuture<Integer>> fs = new ArrayList<>();
             for (int i = 0; i < 2_000; i++) {
                 fs.add(d.submit(i));
@@ -48,7 +49,7 @@ class PowerOfTwoChoicesDispatchTest {
         for (int i = 1; i < 4; i++) {
             replicas.add(batch -> batch);
         }
-        try (PowerOfTwoChoicesDispatch<Integer, Integer> d = new PowerOfTwoChoicesDispatch<>(replicas, b -> { }, "stuck", 2)) {
+        try (PowerOfTwoChoicesDispatch<Integer, Integer> d = new PowerOfTwoChoicesDispatch<>(replicas, Batching.defaults(), "stuck", 2)) {
             List<CompletableFuture<Integer>> stuck = new ArrayList<>();
             for (int i = 0; i < 500; i++) {
                 CompletableFuture<Integer> f = d.submit(i);
@@ -84,7 +85,7 @@ class PowerOfTwoChoicesDispatchTest {
             });
         }
         try (PowerOfTwoChoicesDispatch<Integer, Integer> d = new PowerOfTwoChoicesDispatch<>(replicas,
-                b -> b.maxBatchSize(3).maxDelay(Duration.ZERO), "settings", 3)) {
+                Batching.builder().maxBatchSize(3).maxDelay(Duration.ZERO).build(), "settings", 3)) {
             List<CompletableFuture<Integer>> fs = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 fs.add(d.submit(i));

@@ -32,6 +32,8 @@ final class Attempt {
     private boolean cancelled;
     private long queueWait = -1;
     private int batchSize;
+    /** For a fan-out: the size of the batch each element joined (0: it reached no model), made on first use. */
+    private int[] elementBatchSizes;
     private TreeSet<String> replicas;
     private int elements;
     private String note;
@@ -105,8 +107,17 @@ final class Attempt {
         copy.forEach(f -> f.cancel(false));
     }
 
-    /** Records what the batcher did with a finished deployment request. */
+    /** Records what the batcher did with a finished deployment request, the attempt's only one. */
     void dispatched(CompletableFuture<?> f) {
+        dispatched(-1, f);
+    }
+
+    /**
+     * Records what the batcher did with a finished deployment request.
+     *
+     * @param element the element of a fan-out it carried (set {@link #elements} first), or -1 for a single call
+     */
+    void dispatched(int element, CompletableFuture<?> f) {
         Dispatch d = DynamicBatcher.dispatchOf(f);
         if (d == null) {
             return;
@@ -114,6 +125,12 @@ final class Attempt {
         synchronized (this) {
             queueWait = Math.max(queueWait, d.queueWaitNanos());
             batchSize = Math.max(batchSize, d.batchSize());
+            if (element >= 0) {
+                if (elementBatchSizes == null) {
+                    elementBatchSizes = new int[elements];
+                }
+                elementBatchSizes[element] = d.batchSize();
+            }
             if (d.worker() != null) {
                 if (replicas == null) {
                     replicas = new TreeSet<>();
@@ -131,8 +148,22 @@ final class Attempt {
         note = text;
     }
 
-    synchronized Trace.Span span(String step, long start, long duration, String outcome, Throwable error) {
+    synchronized Trace.Span span(String step, long start, long duration, Trace.Outcome outcome, Throwable error) {
         return new Trace.Span(step, number, start, duration, outcome, error == null ? null : error.toString(),
-                queueWait, batchSize, replicas == null ? null : String.join(",", replicas), elements, note);
+                queueWait, batchSize, batchSizes(), replicas == null ? null : String.join(",", replicas), elements, note);
+    }
+
+    /** The batch sizes the requests of this attempt joined: one for a call, one per element that reached a model for a fan-out. */
+    private List<Integer> batchSizes() {
+        if (elementBatchSizes == null) {
+            return batchSize > 0 ? List.of(batchSize) : List.of();
+        }
+        List<Integer> sizes = new ArrayList<>(elementBatchSizes.length);
+        for (int size : elementBatchSizes) {
+            if (size > 0) {
+                sizes.add(size);
+            }
+        }
+        return sizes;
     }
 }

@@ -1,9 +1,11 @@
 package dev.sluice.pipeline;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -22,6 +24,8 @@ import java.util.function.Consumer;
  * current when the exporter ran, or as roots.
  */
 public final class OpenTelemetryTraces {
+    private static final AttributeKey<List<Long>> BATCH_SIZES = AttributeKey.longArrayKey("sluice.batch_sizes");
+
     private OpenTelemetryTraces() {}
 
     /** A trace listener that turns every trace into spans of {@code tracer}. */
@@ -36,10 +40,10 @@ public final class OpenTelemetryTraces {
         Span root = tracer.spanBuilder("pipeline " + trace.pipeline())
                 .setStartTimestamp(start, TimeUnit.NANOSECONDS)
                 .setAttribute("sluice.pipeline", trace.pipeline())
-                .setAttribute("sluice.outcome", trace.outcome())
+                .setAttribute("sluice.outcome", trace.outcome().name())
                 .startSpan();
-        if (!trace.outcome().equals("ok")) {
-            root.setStatus(StatusCode.ERROR, trace.outcome());
+        if (trace.outcome() != Trace.Outcome.OK) {
+            root.setStatus(StatusCode.ERROR, trace.outcome().label());
         }
         Context parent = Context.current().with(root);
         for (Trace.Span s : trace.spans()) {
@@ -48,7 +52,7 @@ public final class OpenTelemetryTraces {
                     .setStartTimestamp(start + s.startNanos(), TimeUnit.NANOSECONDS)
                     .setAttribute("sluice.step", s.step())
                     .setAttribute("sluice.attempt", s.attempt())
-                    .setAttribute("sluice.outcome", s.outcome())
+                    .setAttribute("sluice.outcome", s.outcome().name())
                     .startSpan();
             if (s.queueWaitNanos() >= 0) {
                 child.setAttribute("sluice.queue_wait_ns", s.queueWaitNanos());
@@ -61,6 +65,9 @@ public final class OpenTelemetryTraces {
             }
             if (s.elements() > 0) {
                 child.setAttribute("sluice.elements", s.elements());
+            }
+            if (s.elements() > 0 && !s.batchSizes().isEmpty()) {
+                child.setAttribute(BATCH_SIZES, s.batchSizes().stream().map(Integer::longValue).toList());
             }
             if (s.note() != null) {
                 child.setAttribute("sluice.note", s.note());

@@ -123,7 +123,7 @@ public final class Pipeline<I, O> {
         }
         if (inFlight.incrementAndGet() > maxInFlight) {
             inFlight.decrementAndGet();
-            return CompletableFuture.failedFuture(new OverloadedException(name, maxInFlight));
+            return CompletableFuture.failedFuture(new OverloadedException(name, OverloadedException.Limit.IN_FLIGHT, maxInFlight));
         }
         PipelineRun<I, O> run = new PipelineRun<>(this, deadline);
         run.start(input);
@@ -371,7 +371,11 @@ public final class Pipeline<I, O> {
                 return this;
             }
 
-            /** Each attempt of this step may take at most {@code timeout}; a late one is cancelled and fails. */
+            /**
+             * Each attempt of this step may take at most {@code timeout}; a late one is cancelled and fails with
+             * {@link StepTimeoutException} (its work may have reached a model), which the step's retry policy
+             * may retry. A step without a timeout still ends when the request's deadline passes.
+             */
             public Step timeout(Duration timeout) {
                 Objects.requireNonNull(timeout, "timeout");
                 if (timeout.isNegative() || timeout.isZero()) {

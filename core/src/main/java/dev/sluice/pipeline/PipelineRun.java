@@ -148,7 +148,7 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         }
         long now = pipeline.ticker.read();
         if (deadline != Long.MAX_VALUE && deadline - now <= 0) {
-            failures = add(failures, deadlinePassed(node, number, "before the attempt could start"));
+            failures = add(failures, tooLateToStart(node, number));
             fail(k, failures);
             return;
         }
@@ -185,9 +185,8 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         Runnable timer = node.timeoutNanos == Long.MAX_VALUE ? null
                 : pipeline.scheduler.schedule(() -> {
                     attempt.endedByTimer = true;
-                    if (result.completeExceptionally(new DeadlineExceededException(pipeline.name + "/" + node.name,
-                            Duration.ofNanos(node.timeoutNanos), "by attempt " + number + " of step '" + node.name
-                                    + "' (the step's timeout)"))) {
+                    if (result.completeExceptionally(new StepTimeoutException(pipeline.name, node.name, number,
+                            Duration.ofNanos(node.timeoutNanos), StepTimeoutException.Limit.STEP_TIMEOUT))) {
                         attempt.cancel();
                     }
                 }, node.timeoutNanos);
@@ -232,19 +231,20 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         long end = pipeline.ticker.read();
         long startedNanos = attemptStart - startedAt;
         if (error == null) {
-            span(attempt == null ? inlineSpan(node, number, startedNanos, end - attemptStart, "ok", null)
-                    : attempt.span(node.name, startedNanos, end - attemptStart, "ok", null));
+            span(attempt == null ? inlineSpan(node, number, startedNanos, end - attemptStart, Trace.Outcome.OK, null)
+                    : attempt.span(node.name, startedNanos, end - attemptStart, Trace.Outcome.OK, null));
             end(k, value, null);
             return;
         }
         Throwable cause = unwrap(error);
         failures = add(failures, cause);
-        boolean timedOut = cause instanceof DeadlineExceededException && attempt != null && attempt.endedByTimer;
+        boolean timedOut = cause instanceof StepTimeoutException && attempt != null && attempt.endedByTimer;
         boolean cancelled = cause instanceof CancellationException;
         boolean retry = number < node.retry.attempts() && node.retry.retries(cause) && stopped == null
                 && remainingNanos() > 0;
         boolean fallback = !retry && node.fallback != null && stopped == null && !cancelled;
-        String outcome = fallback ? "fallback" : timedOut ? "timed out" : cancelled ? "cancelled" : "failed";
+        Trace.Outcome outcome = fallback ? Trace.Outcome.FALLBACK : timedOut ? Trace.Outcome.TIMED_OUT
+                : cancelled ? Trace.Outcome.CANCELLED : Trace.Outcome.FAILED;
         span(attempt == null ? inlineSpan(node, number, startedNanos, end - attemptStart, outcome, cause)
                 : attempt.span(node.name, startedNanos, end - attemptStart, outcome, cause));
         if (retry) {
@@ -273,10 +273,10 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         fail(k, failures);
     }
 
-    private static Trace.Span inlineSpan(Pipeline.Node node, int number, long start, long duration, String outcome,
-            Throwable error) {
+    private static Trace.Span inlineSpan(Pipeline.Node node, int number, long start, long duration,
+            Trace.Outcome outcome, Throwable error) {
         return new Trace.Span(node.name, number, start, duration, outcome, error == null ? null : error.toString(),
-                -1, 0, null, 0, null);
+                -1, 0, List.of(), null, 0, null);
     }
 
     private static List<Throwable> add(List<Throwable> failures, Throwable t) {
@@ -306,7 +306,10 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         }
     }
 
-    /** The request's deadline passed: the attempts still running fail with it, and nothing else starts. */
+    /**
+     * The request's deadline passed: the attempts still running fail with {@link StepTimeoutException} (a model
+     * may have seen their input), and nothing else starts.
+     */
     private void deadlinePassed() {
         for (int k = 1; k < states.length; k++) {
             Attempt a = states[k].current;
@@ -314,15 +317,18 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
                 continue;
             }
             a.endedByTimer = true;
-            if (a.result().completeExceptionally(deadlinePassed(pipeline.nodes.get(k), a.number, "while the attempt ran"))) {
+            StepTimeoutException e = new StepTimeoutException(pipeline.name, pipeline.nodes.get(k).name, a.number,
+                    deadlineGiven, StepTimeoutException.Limit.REQUEST_DEADLINE);
+            if (a.result().completeExceptionally(e)) {
                 a.cancel();
             }
         }
     }
 
-    private DeadlineExceededException deadlinePassed(Pipeline.Node node, int number, String when) {
+    /** For an attempt that could not start in time: no model saw its input, so the batcher's meaning holds. */
+    private DeadlineExceededException tooLateToStart(Pipeline.Node node, int number) {
         return new DeadlineExceededException(pipeline.name, deadlineGiven,
-                "at step '" + node.name + "', attempt " + number + ", " + when);
+                "at step '" + node.name + "', attempt " + number + ", before the attempt could start");
     }
 
     /** The step failed for good: the run stops, and the steps still running are cancelled. */
@@ -407,12 +413,13 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         all.sort(Comparator.comparingLong(Trace.Span::startNanos));
         for (int k = 1; k < states.length; k++) {
             if (!states[k].started) {
-                all.add(new Trace.Span(pipeline.nodes.get(k).name, 0, 0, 0, "not run", null, -1, 0, null, 0,
+                all.add(new Trace.Span(pipeline.nodes.get(k).name, 0, 0, 0, Trace.Outcome.NOT_RUN, null, -1, 0, List.of(), null, 0,
                         "inputs " + Pipeline.describe(pipeline.nodes.get(k).deps, pipeline.nodes)));
             }
         }
-        String outcome = isCancelled() || stopped instanceof CancellationException ? "cancelled"
-                : stopped != null || outputs[pipeline.output].isCompletedExceptionally() ? "failed" : "ok";
+        Trace.Outcome outcome = isCancelled() || stopped instanceof CancellationException ? Trace.Outcome.CANCELLED
+                : stopped != null || outputs[pipeline.output].isCompletedExceptionally() ? Trace.Outcome.FAILED
+                : Trace.Outcome.OK;
         return new Trace(pipeline.name, startedAtWall, pipeline.ticker.read() - startedAt, outcome, all);
     }
 

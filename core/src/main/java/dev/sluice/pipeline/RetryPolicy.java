@@ -45,9 +45,9 @@ public final class RetryPolicy {
 
     /**
      * Up to {@code attempts} attempts in all, the first retry after 10 ms, doubling up to 1 s, with 20%
-     * jitter.
+     * jitter. At most 100 attempts: a step that needs more is waiting for something, not retrying.
      *
-     * @throws IllegalArgumentException if {@code attempts < 1}
+     * @throws IllegalArgumentException if {@code attempts} is below 1 or above 100
      */
     public static RetryPolicy attempts(int attempts) {
         if (attempts < 1 || attempts > 100) {

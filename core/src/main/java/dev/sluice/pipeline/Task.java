@@ -87,7 +87,7 @@ public final class Task<A, O> {
                 CompletableFuture<O> f = submit(deployment, inputs.get(i), attempt);
                 sent.add(f);
                 f.whenComplete((v, e) -> {
-                    attempt.dispatched(f);
+                    attempt.dispatched(i, f);
                     if (e != null) {
                         if (all.completeExceptionally(e)) {
                             sent.forEach(other -> other.cancel(false));

@@ -15,14 +15,45 @@ import java.util.Objects;
  * @param pipeline the pipeline's name
  * @param startedAt when the request was submitted, by the wall clock (for exporting the spans elsewhere)
  * @param durationNanos from submit to the result
- * @param outcome {@code ok}, {@code failed} or {@code cancelled}
- * @param spans every step attempt, and the steps that never ran (outcome {@code not run})
+ * @param outcome {@link Outcome#OK OK}, {@link Outcome#FAILED FAILED} or {@link Outcome#CANCELLED CANCELLED}
+ * @param spans every step attempt, and the steps that never ran (outcome {@link Outcome#NOT_RUN NOT_RUN})
  */
-public record Trace(String pipeline, Instant startedAt, long durationNanos, String outcome, List<Span> spans) {
+public record Trace(String pipeline, Instant startedAt, long durationNanos, Outcome outcome, List<Span> spans) {
     public Trace {
         Objects.requireNonNull(pipeline, "pipeline");
         Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(outcome, "outcome");
         spans = List.copyOf(spans);
+    }
+
+    /**
+     * How a request or one step attempt ended. {@link #toJson()} writes the constant's name; the text timeline
+     * writes its {@link #label()}.
+     */
+    public enum Outcome {
+        /** Succeeded. */
+        OK("ok"),
+        /** Failed (a request: some step failed for good). */
+        FAILED("failed"),
+        /** A step attempt that its step's timeout or the request's deadline ended while it ran. */
+        TIMED_OUT("timed out"),
+        /** Cancelled: the caller cancelled the request, or another step's failure stopped it. */
+        CANCELLED("cancelled"),
+        /** A step attempt that failed for good, after which the step's fallback value was used. */
+        FALLBACK("fallback"),
+        /** A step that never started: an input failed or the request stopped first. */
+        NOT_RUN("not run");
+
+        private final String label;
+
+        Outcome(String label) {
+            this.label = label;
+        }
+
+        /** Lower-case words, for people: {@code ok}, {@code timed out}, {@code not run}, ... */
+        public String label() {
+            return label;
+        }
     }
 
     /**
@@ -32,17 +63,25 @@ public record Trace(String pipeline, Instant startedAt, long durationNanos, Stri
      * @param attempt 1 for the first attempt; 0 for a step that never ran
      * @param startNanos from the request's start
      * @param durationNanos the attempt's duration (0 for a step that never ran)
-     * @param outcome {@code ok}, {@code failed}, {@code timed out}, {@code cancelled}, {@code fallback} (failed,
-     *     and its fallback was used), or {@code not run}
+     * @param outcome how the attempt ended; {@link Outcome#NOT_RUN NOT_RUN} for a step that never ran
      * @param error the failure, as {@code Class: message}, or null
-     * @param queueWaitNanos for a deployment call: how long it queued (the longest of a fan-out's), else -1
+     * @param queueWaitNanos for a deployment call: how long it queued (a fan-out's longest), else -1
      * @param batchSize for a deployment call: the size of the batch it joined (a fan-out's largest), else 0
+     * @param batchSizes for a deployment call: the size of the batch it joined; for a fan-out, the size of the
+     *     batch each element sent by this attempt joined, in element order, leaving out elements that reached
+     *     no model (expired, cancelled, refused, or done by an earlier attempt); else empty
      * @param replicas for a deployment call: the replica(s) that ran it, else null
-     * @param elements for a fan-out: how many elements it sent, else 0
+     * @param elements for a fan-out: how many elements its input list has, else 0
      * @param note for a routing step: which branch ran and why; else null
      */
-    public record Span(String step, int attempt, long startNanos, long durationNanos, String outcome, String error,
-            long queueWaitNanos, int batchSize, String replicas, int elements, String note) {}
+    public record Span(String step, int attempt, long startNanos, long durationNanos, Outcome outcome, String error,
+            long queueWaitNanos, int batchSize, List<Integer> batchSizes, String replicas, int elements, String note) {
+        public Span {
+            Objects.requireNonNull(step, "step");
+            Objects.requireNonNull(outcome, "outcome");
+            batchSizes = batchSizes == null ? List.of() : List.copyOf(batchSizes);
+        }
+    }
 
     /** The spans of one step, in attempt order. */
     public List<Span> spansOf(String step) {
@@ -57,24 +96,29 @@ public record Trace(String pipeline, Instant startedAt, long durationNanos, Stri
             width = Math.max(width, s.step().length() + (s.attempt() > 1 ? 3 + digits(s.attempt()) : 0));
         }
         StringBuilder b = new StringBuilder();
-        b.append(pipeline).append(' ').append(ms(durationNanos)).append(' ').append(outcome);
+        b.append(pipeline).append(' ').append(ms(durationNanos)).append(' ').append(outcome.label());
         for (Span s : spans) {
             String name = s.attempt() > 1 ? s.step() + " #" + s.attempt() : s.step();
             b.append('\n').append("  ").append(name).append(" ".repeat(width - name.length() + 1));
             if (s.attempt() == 0) { // never ran: no times to show
-                b.append(String.format(Locale.ROOT, " %-9s %-10s %s", "", "", s.outcome()));
+                b.append(String.format(Locale.ROOT, " %-9s %-10s %s", "", "", s.outcome().label()));
             } else {
-                b.append(String.format(Locale.ROOT, "+%-9s %-10s %s", ms(s.startNanos()), ms(s.durationNanos()), s.outcome()));
+                b.append(String.format(Locale.ROOT, "+%-9s %-10s %s", ms(s.startNanos()), ms(s.durationNanos()),
+                        s.outcome().label()));
             }
             StringBuilder detail = new StringBuilder();
             if (s.elements() > 0) {
                 detail.append("x").append(s.elements());
             }
+            boolean fanOut = s.elements() > 0;
             if (s.queueWaitNanos() >= 0) {
-                detail.append(detail.length() > 0 ? ", " : "").append("queue ").append(ms(s.queueWaitNanos()));
+                detail.append(detail.length() > 0 ? ", " : "").append(fanOut ? "longest queue " : "queue ")
+                        .append(ms(s.queueWaitNanos()));
             }
-            if (s.batchSize() > 0) {
-                detail.append(", batch ").append(s.batchSize());
+            if (fanOut && !s.batchSizes().isEmpty()) {
+                detail.append(detail.length() > 0 ? ", " : "").append("batch sizes per element ").append(s.batchSizes());
+            } else if (s.batchSize() > 0) {
+                detail.append(detail.length() > 0 ? ", " : "").append("batch ").append(s.batchSize());
             }
             if (s.replicas() != null) {
                 detail.append(", ").append(s.replicas());
@@ -97,17 +141,18 @@ public record Trace(String pipeline, Instant startedAt, long durationNanos, Stri
         StringBuilder b = new StringBuilder("{\"pipeline\":").append(quote(pipeline))
                 .append(",\"startedAt\":").append(quote(startedAt.toString()))
                 .append(",\"durationNanos\":").append(durationNanos)
-                .append(",\"outcome\":").append(quote(outcome)).append(",\"spans\":[");
+                .append(",\"outcome\":").append(quote(outcome.name())).append(",\"spans\":[");
         for (int i = 0; i < spans.size(); i++) {
             Span s = spans.get(i);
             b.append(i == 0 ? "" : ",").append("{\"step\":").append(quote(s.step()))
                     .append(",\"attempt\":").append(s.attempt())
                     .append(",\"startNanos\":").append(s.startNanos())
                     .append(",\"durationNanos\":").append(s.durationNanos())
-                    .append(",\"outcome\":").append(quote(s.outcome()))
+                    .append(",\"outcome\":").append(quote(s.outcome().name()))
                     .append(",\"error\":").append(quote(s.error()))
                     .append(",\"queueWaitNanos\":").append(s.queueWaitNanos())
                     .append(",\"batchSize\":").append(s.batchSize())
+                    .append(",\"batchSizes\":").append(s.batchSizes().toString().replace(" ", ""))
                     .append(",\"replicas\":").append(quote(s.replicas()))
                     .append(",\"elements\":").append(s.elements())
                     .append(",\"note\":").append(quote(s.note())).append('}');

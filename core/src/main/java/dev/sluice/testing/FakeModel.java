@@ -109,19 +109,35 @@ public final class FakeModel<I, O> implements Model<I, O> {
     }
 
     private void spend(long nanos) {
-        if (nanos <= 0) {
-            return;
+        if (nanos > 0) {
+            sleepUntil(System.nanoTime() + nanos, wait == Wait.SPIN ? Long.MAX_VALUE : 0);
         }
-        long end = System.nanoTime() + nanos;
+    }
+
+    /**
+     * Spends time as a model does, until {@code deadline} (a {@link System#nanoTime()} value) or just after:
+     * parks the thread until {@code spinNanos} before the deadline, then busy-waits. {@code parkNanos} alone
+     * wakes late by the kernel's timer slack and wake-up latency (tens to hundreds of microseconds); spinning
+     * the last stretch makes the time exact at the cost of a core for that long. {@code spinNanos = 0} only
+     * parks; {@link Long#MAX_VALUE} only spins. The one implementation behind {@link Wait} and the benchmarks'
+     * fake models.
+     *
+     * <p>Returns early, with the thread's interrupt flag still set, if the thread is or gets interrupted (so
+     * a runtime shutting down can stop a fake batch).
+     *
+     * @throws IllegalArgumentException if {@code spinNanos} is negative
+     */
+    public static void sleepUntil(long deadline, long spinNanos) {
+        if (spinNanos < 0) {
+            throw new IllegalArgumentException("spinNanos must not be negative, was " + spinNanos);
+        }
+        Thread self = Thread.currentThread();
         long left;
-        while ((left = end - System.nanoTime()) > 0) {
-            if (wait == Wait.SPIN) {
-                Thread.onSpinWait();
+        while ((left = deadline - System.nanoTime()) > 0 && !self.isInterrupted()) {
+            if (left > spinNanos) {
+                LockSupport.parkNanos(left - spinNanos);
             } else {
-                LockSupport.parkNanos(left);
-                if (Thread.currentThread().isInterrupted()) {
-                    return;
-                }
+                Thread.onSpinWait();
             }
         }
     }

@@ -39,7 +39,7 @@ class OpenTelemetryTracesTest {
             List<SpanData> spans = exporter.getFinishedSpanItems();
             assertEquals(4, spans.size(), spans.toString());
             SpanData root = spans.stream().filter(s -> s.getName().equals("pipeline otel")).findFirst().orElseThrow();
-            assertEquals("ok", root.getAttributes().get(AttributeKey.stringKey("sluice.outcome")));
+            assertEquals("OK", root.getAttributes().get(AttributeKey.stringKey("sluice.outcome")));
             Map<String, List<SpanData>> byStep = spans.stream().filter(s -> s != root)
                     .collect(Collectors.groupingBy(SpanData::getName));
             assertEquals(2, byStep.get("flaky").size());

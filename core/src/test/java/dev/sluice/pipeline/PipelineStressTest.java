@@ -95,13 +95,13 @@ class PipelineStressTest {
                     try {
                         Result<Integer> r = mine.get(i).get(30, TimeUnit.SECONDS);
                         assertEquals(x * x + x * x + (x + 1) * (x + 1) + (x + 2) * (x + 2), r.value());
-                        assertEquals("ok", r.trace().outcome());
+                        assertEquals(Trace.Outcome.OK, r.trace().outcome());
                         ok++;
                     } catch (CancellationException e) {
                         cancelled++;
                     } catch (ExecutionException e) {
                         if (e.getCause() instanceof PipelineStepException s) {
-                            assertTrue(s.trace() != null && s.trace().outcome().equals("failed"), "failures carry their trace");
+                            assertTrue(s.trace() != null && s.trace().outcome() == Trace.Outcome.FAILED, "failures carry their trace");
                             failed++;
                         } else if (e.getCause() instanceof OverloadedException) {
                             overloaded++;

@@ -216,7 +216,7 @@ class PipelineTest {
             assertEquals(1, calls("other"));
             assertEquals(3, calls("shaky"));
             List<Trace.Span> spans = r.trace().spansOf("shaky");
-            assertEquals(List.of("failed", "failed", "ok"), spans.stream().map(Trace.Span::outcome).toList());
+            assertEquals(List.of(Trace.Outcome.FAILED, Trace.Outcome.FAILED, Trace.Outcome.OK), spans.stream().map(Trace.Span::outcome).toList());
             assertTrue(spans.get(0).error().contains("flake 1"), spans.get(0).error());
         }
 
@@ -236,8 +236,8 @@ class PipelineTest {
             assertEquals(0, calls("after"));
             Trace t = e.trace();
             assertNotNull(t, "the failure carries its trace");
-            assertEquals("failed", t.outcome());
-            assertEquals("not run", t.spansOf("after").get(0).outcome());
+            assertEquals(Trace.Outcome.FAILED, t.outcome());
+            assertEquals(Trace.Outcome.NOT_RUN, t.spansOf("after").get(0).outcome());
             assertTrue(t.toString().contains("bad #2"), t.toString());
         }
 
@@ -263,7 +263,7 @@ class PipelineTest {
             Result<String> r = b.build(out).submit(1).get(10, TimeUnit.SECONDS);
             assertEquals("name=unknown", r.value());
             Trace.Span s = r.trace().spansOf("lookup").get(0);
-            assertEquals("fallback", s.outcome());
+            assertEquals(Trace.Outcome.FALLBACK, s.outcome());
             assertTrue(s.error().contains("db down"), s.error());
         }
 
@@ -293,7 +293,7 @@ class PipelineTest {
     @Nested
     class TimeAndCancellation {
         @Test
-        void aStepTimeoutFailsTheAttemptAndCancelsItsWork() throws Exception {
+        void aStepTimeoutFailsTheRunningAttemptWithAStepTimeoutAndCancelsItsWork() throws Exception {
             ManualScheduler scheduler = new ManualScheduler();
             CompletableFuture<Integer> never = new CompletableFuture<>();
             Pipeline.Builder<Integer> b = Pipeline.<Integer>builder("p").scheduler(scheduler);
@@ -302,14 +302,18 @@ class PipelineTest {
             assertEquals(List.of(Duration.ofMillis(50).toNanos()), scheduler.delays());
             scheduler.runAll();
             PipelineStepException e = assertInstanceOf(PipelineStepException.class, failureOf(f));
-            assertInstanceOf(DeadlineExceededException.class, e.getCause());
-            assertTrue(e.getCause().getMessage().contains("the step's timeout"), e.getCause().getMessage());
+            StepTimeoutException timeout = assertInstanceOf(StepTimeoutException.class, e.getCause(),
+                    "not DeadlineExceededException: the attempt was running, its work may have reached a model");
+            assertEquals(StepTimeoutException.Limit.STEP_TIMEOUT, timeout.limit());
+            assertEquals(Duration.ofMillis(50), timeout.timeout());
+            assertEquals("pipeline 'p': attempt 1 of step 'slow' was still running when the step's timeout of 50 ms "
+                    + "passed; it was cancelled", timeout.getMessage());
             assertTrue(never.isCancelled(), "the attempt's own future was cancelled");
-            assertEquals("timed out", e.trace().spansOf("slow").get(0).outcome());
+            assertEquals(Trace.Outcome.TIMED_OUT, e.trace().spansOf("slow").get(0).outcome());
         }
 
         @Test
-        void theRequestsDeadlineIsOneTimerThatEndsTheStepRunningWhenItPasses() throws Exception {
+        void theRequestsDeadlineIsOneTimerThatEndsTheStepRunningWhenItPassesWithAStepTimeout() throws Exception {
             ManualScheduler scheduler = new ManualScheduler();
             CompletableFuture<Integer> never = new CompletableFuture<>();
             // A clock that stands still: time passes only when the test runs the scheduler's timers.
@@ -322,12 +326,14 @@ class PipelineTest {
             scheduler.runAll();
             PipelineStepException e = assertInstanceOf(PipelineStepException.class, failureOf(f));
             assertEquals("stuck", e.step());
-            assertInstanceOf(DeadlineExceededException.class, e.getCause());
-            assertTrue(e.getCause().getMessage().contains("at step 'stuck', attempt 1, while the attempt ran"),
-                    e.getCause().getMessage());
+            StepTimeoutException timeout = assertInstanceOf(StepTimeoutException.class, e.getCause(),
+                    "not DeadlineExceededException: the attempt was running, its work may have reached a model");
+            assertEquals(StepTimeoutException.Limit.REQUEST_DEADLINE, timeout.limit());
+            assertEquals("stuck", timeout.step());
+            assertEquals(1, timeout.attempt());
             assertTrue(never.isCancelled());
             assertEquals(0, calls("after"));
-            assertEquals(List.of("ok", "timed out", "not run"), e.trace().spans().stream().map(Trace.Span::outcome).toList());
+            assertEquals(List.of(Trace.Outcome.OK, Trace.Outcome.TIMED_OUT, Trace.Outcome.NOT_RUN), e.trace().spans().stream().map(Trace.Span::outcome).toList());
         }
 
         @Test
@@ -344,6 +350,7 @@ class PipelineTest {
                     failureOf(b.build(next).submit(1, Duration.ofMillis(50))));
             assertEquals(List.of(), scheduler.delays(), "no timer");
             assertEquals("next", e.step(), "the step after the deadline did not start");
+            assertInstanceOf(DeadlineExceededException.class, e.getCause(), "no model saw what never started");
             assertTrue(e.getCause().getMessage().contains("before the attempt could start"), e.getCause().getMessage());
             assertEquals(0, calls("next"));
         }
@@ -352,7 +359,9 @@ class PipelineTest {
         void theDeadlineTravelsToTheBatcherSoAnExpiredElementNeverReachesTheModel() throws Exception {
             Doubler model = new Doubler("doubler", 1, Duration.ZERO);
             model.gate = new CountDownLatch(1);
-            Pipeline.Builder<Integer> b = Pipeline.builder("p");
+            // The pipeline's own deadline timer never runs here: only the batcher, given what was left of the
+            // deadline, can end the late request.
+            Pipeline.Builder<Integer> b = Pipeline.<Integer>builder("p").scheduler(new ManualScheduler());
             Pipeline<Integer, Integer> p = b.build(b.step("double").call(model.handle, b.input()));
             CompletableFuture<Result<Integer>> first = p.submit(1);
             assertTrue(model.started.await(10, TimeUnit.SECONDS));
@@ -399,7 +408,9 @@ class PipelineTest {
             CompletableFuture<Result<Integer>> one = p.submit(1);
             CompletableFuture<Result<Integer>> two = p.submit(2);
             OverloadedException e = assertInstanceOf(OverloadedException.class, failureOf(p.submit(3)));
-            assertTrue(e.getMessage().contains("'bounded'"), e.getMessage());
+            assertEquals(OverloadedException.Limit.IN_FLIGHT, e.limit());
+            assertEquals("'bounded' is overloaded: it allows at most 2 requests in flight (maxInFlight) and has that "
+                    + "many; the request was not started", e.getMessage(), "names the limit hit, not a queue");
             hold.countDown();
             one.get(10, TimeUnit.SECONDS);
             two.get(10, TimeUnit.SECONDS);
@@ -431,6 +442,27 @@ class PipelineTest {
         }
 
         @Test
+        void aFanOutsTraceGivesTheBatchSizeEachElementJoinedAndTheLongestQueueWait() throws Exception {
+            Doubler model = new Doubler("doubler", 2, Duration.ZERO);
+            model.gate = new CountDownLatch(1);
+            CompletableFuture<Integer> ahead = model.handle.submit(100);
+            assertTrue(model.started.await(10, TimeUnit.SECONDS));
+            Pipeline.Builder<List<Integer>> b = Pipeline.builder("fan");
+            Pipeline<List<Integer>, List<Integer>> p = b.build(b.step("each").each(model.handle, b.input()));
+            // All three queue behind the running batch, then run as [1, 2] and [3].
+            CompletableFuture<Result<List<Integer>>> f = p.submit(List.of(1, 2, 3));
+            model.gate.countDown();
+            Trace trace = f.get(10, TimeUnit.SECONDS).trace();
+            assertEquals(200, ahead.get(10, TimeUnit.SECONDS));
+
+            Trace.Span each = trace.spansOf("each").get(0);
+            assertEquals(List.of(2, 2, 1), each.batchSizes());
+            assertTrue(trace.toString().matches("(?s).*\\n  each .* ok  x3, longest queue \\d+\\.\\d ms, "
+                    + "batch sizes per element \\[2, 2, 1\\], doubler#1.*"), trace.toString());
+            assertTrue(trace.toJson().contains("\"batchSize\":2,\"batchSizes\":[2,2,1],"), trace.toJson());
+        }
+
+        @Test
         void aRetriedFanOutResubmitsOnlyTheElementsThatFailed() throws Exception {
             AtomicInteger failuresLeft = new AtomicInteger(1);
             List<Integer> seen = Collections.synchronizedList(new ArrayList<>());
@@ -450,7 +482,7 @@ class PipelineTest {
             for (int x : List.of(1, 2, 4)) {
                 assertEquals(1, seen.stream().filter(y -> y == x).count(), x + " ran once: " + seen);
             }
-            assertEquals(List.of("failed", "ok"), r.trace().spansOf("each").stream().map(Trace.Span::outcome).toList());
+            assertEquals(List.of(Trace.Outcome.FAILED, Trace.Outcome.OK), r.trace().spansOf("each").stream().map(Trace.Span::outcome).toList());
             String error = r.trace().spansOf("each").get(0).error();
             assertTrue(error.startsWith(ModelException.class.getName()) && error.contains("transient failure on 3"), error);
         }
@@ -516,7 +548,7 @@ class PipelineTest {
             Result<String> r = b.build(text).submit(21).get(10, TimeUnit.SECONDS);
             assertEquals("n=42", r.value());
             Trace t = r.trace();
-            assertEquals("ok", t.outcome());
+            assertEquals(Trace.Outcome.OK, t.outcome());
             assertEquals(List.of("detect", "format"), t.spans().stream().map(Trace.Span::step).toList());
             String timeline = t.toString();
             assertTrue(timeline.startsWith("ocr "), timeline);

@@ -19,6 +19,24 @@ import org.junit.jupiter.api.Test;
 class FakeModelTest {
 
     @Test
+    void sleepUntilNeverReturnsBeforeItsDeadlineWhetherItParksOrSpins() {
+        for (long spin : new long[] {0, 100_000, Long.MAX_VALUE}) {
+            long deadline = System.nanoTime() + 1_000_000;
+            FakeModel.sleepUntil(deadline, spin);
+            assertTrue(System.nanoTime() - deadline >= 0, "spin " + spin);
+        }
+    }
+
+    @Test
+    void sleepUntilReturnsAtOnceForAnInterruptedThreadAndKeepsTheFlag() {
+        for (long spin : new long[] {0, Long.MAX_VALUE}) {
+            Thread.currentThread().interrupt();
+            FakeModel.sleepUntil(System.nanoTime() + TimeUnit.HOURS.toNanos(1), spin);
+            assertTrue(Thread.interrupted(), "the flag is kept (and cleared here), spin " + spin);
+        }
+    }
+
+    @Test
     void computesOneOutputPerInputInOrderAndRecordsEveryBatch() throws Exception {
         FakeModel<String, Integer> model = FakeModel.builder(String::length).build();
         assertEquals(List.of(1, 3), model.predict(List.of("a", "abc")));

@@ -136,7 +136,7 @@ class DjlModelTest {
             DeploymentHandle<float[], float[]> h = sluice.deploy(Deployment.<float[], float[]>builder("rec-djl",
                             DjlModel.builder(rec, float[].class, float[].class, new Lines()).engine("OnnxRuntime").factory())
                     .batching(b -> b.maxBatchSize(8).maxDelay(Duration.ofMillis(200))
-                            .policy(dev.sluice.batching.BatchPolicy.fixed()))
+                            .policy(dev.sluice.batching.BatchPolicy::fixed))
                     .build());
             h.awaitReady(Duration.ofSeconds(60));
             List<CompletableFuture<float[]>> fs = new ArrayList<>();

@@ -101,7 +101,7 @@ class OnnxModelTest {
                     Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", OnnxModel.builder(REC)
                                     .follow(recOut, 1, recIn, 3, w -> Math.max(1, (w + 3) / 8)).factory())
                             .batching(b -> b.maxBatchSize(16).maxDelay(Duration.ofMillis(200))
-                                    .policy(dev.sluice.batching.BatchPolicy.fixed()))
+                                    .policy(dev.sluice.batching.BatchPolicy::fixed))
                             .build());
             h.awaitReady(Duration.ofSeconds(60));
             List<CompletableFuture<Map<String, Tensor>>> fs = new ArrayList<>();
@@ -137,7 +137,7 @@ class OnnxModelTest {
             DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> h = sluice.deploy(
                     Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", OnnxModel.builder(REC).factory())
                             .batching(b -> b.maxBatchSize(8).maxDelay(Duration.ofMillis(100))
-                                    .policy(dev.sluice.batching.BatchPolicy.fixed()))
+                                    .policy(dev.sluice.batching.BatchPolicy::fixed))
                             .build());
             h.awaitReady(Duration.ofSeconds(60));
             Random rnd = new Random(3);

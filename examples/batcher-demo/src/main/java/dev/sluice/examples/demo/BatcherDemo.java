@@ -5,6 +5,7 @@ import dev.sluice.batching.BatchPolicy;
 import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.batching.ModelException;
 import dev.sluice.batching.OverloadedException;
+import dev.sluice.testing.FakeModel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +19,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs the dynamic batcher against a fake model that behaves like a GPU (a batch of 32 costs little more
@@ -174,11 +174,7 @@ public final class BatcherDemo {
     }
 
     private static void sleepNanos(long nanos) {
-        long end = System.nanoTime() + nanos;
-        long left;
-        while ((left = end - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(left);
-        }
+        FakeModel.sleepUntil(System.nanoTime() + nanos, 0);
     }
 
     private BatcherDemo() {}

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.pipeline.PipelineStepException;
 import dev.sluice.pipeline.Result;
+import dev.sluice.pipeline.Trace;
 import java.awt.Font;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -54,7 +55,7 @@ class OcrBadInputTest {
         InvalidInputException invalid = assertInstanceOf(InvalidInputException.class, e.getCause());
         PipelineStepException step = assertInstanceOf(PipelineStepException.class, invalid.getSuppressed()[0]);
         assertEquals("decode", step.step(), "refused before the detector saw it");
-        assertEquals("not run", step.trace().spansOf("detect").get(0).outcome());
+        assertEquals(Trace.Outcome.NOT_RUN, step.trace().spansOf("detect").get(0).outcome());
         return invalid;
     }
 

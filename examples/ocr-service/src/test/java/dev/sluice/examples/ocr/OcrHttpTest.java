@@ -42,7 +42,7 @@ class OcrHttpTest extends OcrHttp {
         JsonNode answer = JSON.readTree(traced.body());
         assertEquals(OcrSelfCheck.SAMPLE, texts(answer));
         assertEquals("ocr", answer.at("/trace/pipeline").asString());
-        assertEquals("ok", answer.at("/trace/outcome").asString());
+        assertEquals("OK", answer.at("/trace/outcome").asString());
         assertTrue(answer.at("/trace/spans").toString().contains("\"step\":\"recognize\""), answer.toString());
 
         // curl --data-binary declares a form body by default: the image must not be read as form fields.

@@ -1,0 +1,222 @@
+package dev.sluice;
+
+import dev.sluice.batching.BatchObserver;
+import dev.sluice.batching.BatchPolicy;
+import dev.sluice.batching.DynamicBatcher;
+import dev.sluice.batching.ModelException;
+import dev.sluice.batching.OverloadedException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * How a deployment forms batches: the settings of its queue. Immutable and valid once built: every setter of
+ * its {@link Builder} checks its value at once and names the field it rejects, so a bad setting fails while
+ * the {@link Deployment} is built, never at {@code deploy}.
+ *
+ * <p>Only what applies to a deployment can be expressed: how many batches run at once, and on which threads,
+ * follow from the replicas ({@link Deployment.Builder#replicas}, {@link Deployment.Builder#maxOngoingBatchesPerReplica}).
+ * The policy is given as a supplier, called once for each batcher the settings are applied to, so that a
+ * deployment's versions never share a policy's state (during an update the old version's queue drains beside
+ * the new one's).
+ *
+ * <pre>{@code
+ * Batching b = Batching.builder().maxBatchSize(32).maxDelay(Duration.ofMillis(2)).policy(BatchPolicy::adaptive).build();
+ * }</pre>
+ *
+ * <p>Defaults (those of {@link DynamicBatcher}): {@code maxBatchSize} 32, {@code maxDelay} 2 ms,
+ * {@code queueCapacity} 4096, policy {@link BatchPolicy#eager()}, failures isolated, no observer,
+ * {@code closeGracePeriod} 30 s.
+ */
+public final class Batching {
+    private static final Batching DEFAULTS = new Builder().build();
+
+    private final int maxBatchSize;
+    private final Duration maxDelay;
+    private final int queueCapacity;
+    private final Supplier<? extends BatchPolicy> policy;
+    private final boolean isolateFailures;
+    private final BatchObserver observer;
+    private final Duration closeGracePeriod;
+
+    private Batching(Builder b) {
+        this.maxBatchSize = b.maxBatchSize;
+        this.maxDelay = b.maxDelay;
+        this.queueCapacity = b.queueCapacity;
+        this.policy = b.policy;
+        this.isolateFailures = b.isolateFailures;
+        this.observer = b.observer;
+        this.closeGracePeriod = b.closeGracePeriod;
+    }
+
+    /** The defaults listed above. */
+    public static Batching defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these settings, for a changed copy. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxBatchSize = maxBatchSize;
+        b.maxDelay = maxDelay;
+        b.queueCapacity = queueCapacity;
+        b.policy = policy;
+        b.isolateFailures = isolateFailures;
+        b.observer = observer;
+        b.closeGracePeriod = closeGracePeriod;
+        return b;
+    }
+
+    /** Most inputs per call of the model. */
+    public int maxBatchSize() {
+        return maxBatchSize;
+    }
+
+    /** Longest a request waits for company once a replica is free to take it. */
+    public Duration maxDelay() {
+        return maxDelay;
+    }
+
+    /** Most requests waiting for a replica; beyond it, submissions fail with {@link OverloadedException}. */
+    public int queueCapacity() {
+        return queueCapacity;
+    }
+
+    /** Makes the policy of one batcher; called once per batcher these settings are applied to. */
+    public Supplier<? extends BatchPolicy> policy() {
+        return policy;
+    }
+
+    /** Whether a failed batch is split and retried so that only the inputs that fail alone fail. */
+    public boolean isolateFailures() {
+        return isolateFailures;
+    }
+
+    /** The deployment's own observer, told beside the runtime's; {@link BatchObserver#none()} when none. */
+    public BatchObserver observer() {
+        return observer;
+    }
+
+    /** How long closing the deployment's queue waits for admitted work. */
+    public Duration closeGracePeriod() {
+        return closeGracePeriod;
+    }
+
+    /**
+     * Sets every one of these settings on {@code builder}, with a policy fresh from {@link #policy()} and the
+     * observer added beside any it has, and returns it (for a plain {@link DynamicBatcher} that should batch
+     * as a deployment does).
+     *
+     * @throws NullPointerException if the policy supplier returns null
+     */
+    public <I, O> DynamicBatcher.Builder<I, O> applyTo(DynamicBatcher.Builder<I, O> builder) {
+        BatchPolicy p = Objects.requireNonNull(policy.get(), "the batching policy supplier returned null");
+        builder.maxBatchSize(maxBatchSize).maxDelay(maxDelay).queueCapacity(queueCapacity).policy(p)
+                .isolateFailures(isolateFailures).closeGracePeriod(closeGracePeriod);
+        if (observer != BatchObserver.none()) {
+            builder.addObserver(observer);
+        }
+        return builder;
+    }
+
+    @Override
+    public String toString() {
+        return "Batching[maxBatchSize " + maxBatchSize + ", maxDelay " + maxDelay + ", queueCapacity " + queueCapacity
+                + (isolateFailures ? "" : ", failures not isolated") + ", closeGracePeriod " + closeGracePeriod + "]";
+    }
+
+    /** Builds {@link Batching}. Setters check their value at once and throw {@link IllegalArgumentException} naming the field. */
+    public static final class Builder {
+        private int maxBatchSize = 32;
+        private Duration maxDelay = Duration.ofMillis(2);
+        private int queueCapacity = 4096;
+        private Supplier<? extends BatchPolicy> policy = BatchPolicy::eager;
+        private boolean isolateFailures = true;
+        private BatchObserver observer = BatchObserver.none();
+        private Duration closeGracePeriod = Duration.ofSeconds(30);
+
+        private Builder() {}
+
+        /** Most inputs per call of the model, at least 1. Default 32. */
+        public Builder maxBatchSize(int maxBatchSize) {
+            if (maxBatchSize < 1) {
+                throw new IllegalArgumentException("maxBatchSize must be at least 1, was " + maxBatchSize);
+            }
+            this.maxBatchSize = maxBatchSize;
+            return this;
+        }
+
+        /**
+         * Longest a request waits for company once a replica is free to take it, from zero (never wait) to one
+         * day. Default 2 ms. It does not bound the wait for a free replica.
+         */
+        public Builder maxDelay(Duration maxDelay) {
+            Objects.requireNonNull(maxDelay, "maxDelay");
+            if (maxDelay.isNegative()) {
+                throw new IllegalArgumentException("maxDelay must not be negative, was " + maxDelay);
+            }
+            if (maxDelay.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("maxDelay must be at most one day, was " + maxDelay);
+            }
+            this.maxDelay = maxDelay;
+            return this;
+        }
+
+        /** Most requests waiting for a replica, from 1 to 2^29; beyond it submissions fail. Default 4096. */
+        public Builder queueCapacity(int queueCapacity) {
+            if (queueCapacity < 1) {
+                throw new IllegalArgumentException("queueCapacity must be at least 1, was " + queueCapacity);
+            }
+            if (queueCapacity > (1 << 29)) {
+                throw new IllegalArgumentException("queueCapacity must be at most 2^29, was " + queueCapacity);
+            }
+            this.queueCapacity = queueCapacity;
+            return this;
+        }
+
+        /**
+         * Makes each batcher's policy, e.g. {@code BatchPolicy::adaptive}: called once per version of the
+         * deployment, and it must return a new instance each time (a policy instance belongs to one batcher).
+         * Default {@code BatchPolicy::eager}.
+         */
+        public Builder policy(Supplier<? extends BatchPolicy> policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * When on (the default), a batch whose model call throws is split in halves and retried, down to single
+         * inputs, so that only the inputs that fail alone fail with {@link ModelException}. When off, every input
+         * of the batch fails with it.
+         */
+        public Builder isolateFailures(boolean isolateFailures) {
+            this.isolateFailures = isolateFailures;
+            return this;
+        }
+
+        /** The deployment's own observer of batches, rejections, expiries and cancellations (beside the runtime's). */
+        public Builder observer(BatchObserver observer) {
+            this.observer = Objects.requireNonNull(observer, "observer");
+            return this;
+        }
+
+        /** How long closing the deployment's queue waits for admitted work, not negative. Default 30 s. */
+        public Builder closeGracePeriod(Duration closeGracePeriod) {
+            Objects.requireNonNull(closeGracePeriod, "closeGracePeriod");
+            if (closeGracePeriod.isNegative()) {
+                throw new IllegalArgumentException("closeGracePeriod must not be negative, was " + closeGracePeriod);
+            }
+            this.closeGracePeriod = closeGracePeriod;
+            return this;
+        }
+
+        public Batching build() {
+            return new Batching(this);
+        }
+    }
+}
