@@ -82,6 +82,13 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
      * As {@link #close()}, waiting at most {@code grace}: whatever is still queued or running then fails
      * with {@link ShutdownException}, and the batcher's own worker threads are interrupted. Returns when
      * the batcher's threads have ended (a function that ignores interruption may keep its thread alive).
+     * A grace too long to count in nanoseconds (about 292 years) waits without bound.
+     *
+     * <p>The argument is checked before anything changes: a refused call leaves the batcher open and
+     * serving, so a later close still ends every future.
+     *
+     * @throws NullPointerException if {@code grace} is null
+     * @throws IllegalArgumentException if {@code grace} is negative
      */
     void close(Duration grace);
 

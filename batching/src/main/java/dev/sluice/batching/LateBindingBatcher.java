@@ -232,14 +232,17 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     }
 
     private static long saturatedAdd(long now, Duration timeout) {
-        long nanos;
-        try {
-            nanos = timeout.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return Long.MAX_VALUE;
-        }
-        long sum = now + nanos;
+        long sum = now + saturatedNanos(timeout);
         return sum < now ? Long.MAX_VALUE : sum;
+    }
+
+    /** The duration in nanoseconds, {@link Long#MAX_VALUE} for one too long to count (about 292 years). */
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
     }
 
     private void wakeFormer() {
@@ -1035,6 +1038,9 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative, was " + grace);
         }
+        // Converted before anything changes: a grace too long for a long of nanoseconds waits unbounded
+        // instead of throwing half-way through the close.
+        long graceNanos = saturatedNanos(grace);
         closing = true;
         LockSupport.unpark(former);
         if (RUNNING_ON.get() == this || Thread.currentThread() == former) {
@@ -1046,7 +1052,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         boolean interrupted = false;
         boolean finished;
         try {
-            finished = terminated.await(grace.toNanos(), TimeUnit.NANOSECONDS);
+            finished = terminated.await(graceNanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             interrupted = true;
             finished = false;
@@ -1055,7 +1061,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             forced = true;
             LockSupport.unpark(former);
             ShutdownException error = new ShutdownException("'" + name + "' was closed: the grace period of "
-                    + grace.toMillis() + " ms ran out while its batch was running");
+                    + TimeUnit.NANOSECONDS.toMillis(graceNanos) + " ms ran out while its batch was running");
             for (Batch<I, O> work : running) {
                 for (PendingRequest<I, O> r : work.requests) {
                     r.completeExceptionally(error);

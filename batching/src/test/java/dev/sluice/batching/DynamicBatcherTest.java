@@ -588,6 +588,39 @@ class DynamicBatcherTest {
         }
 
         @Test
+        void aNegativeGraceIsRefusedBeforeAnythingChangesAndALaterCloseStillEndsEveryFuture() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.name("negative"));
+            CompletableFuture<Integer> running = occupyWorker(b);
+            CompletableFuture<Integer> queued = b.submit(1);
+
+            assertThrows(IllegalArgumentException.class, () -> b.close(Duration.ofSeconds(-1)));
+            assertThrows(NullPointerException.class, () -> b.close(null));
+
+            assertFalse(b.isClosed(), "a refused close leaves the batcher open");
+            CompletableFuture<Integer> later = b.submit(2);
+            fn.release();
+            b.close();
+            assertEquals(-2, running.get(10, TimeUnit.SECONDS));
+            assertEquals(2, queued.get(10, TimeUnit.SECONDS));
+            assertEquals(4, later.get(10, TimeUnit.SECONDS));
+            assertNoThreadsNamed("sluice-negative-");
+        }
+
+        @Test
+        void aGraceTooLongToCountInNanosecondsWaitsForTheDrainAndReturns() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.name("forever"));
+            CompletableFuture<Integer> running = occupyWorker(b);
+            CompletableFuture<Integer> queued = b.submit(1);
+            fn.release();
+
+            b.close(Duration.ofSeconds(Long.MAX_VALUE));
+
+            assertEquals(-2, running.getNow(null), "finished before close returned");
+            assertEquals(2, queued.getNow(null), "finished before close returned");
+            assertNoThreadsNamed("sluice-forever-");
+        }
+
+        @Test
         void closeIsIdempotent() {
             DynamicBatcher<Integer, Integer> b = batcher(c -> {});
             b.close();
