@@ -16,8 +16,9 @@ import java.util.concurrent.Executor;
  * <p>Every future returned by {@code submit} completes exactly once: with the function's output for that
  * input, or with {@link OverloadedException} (queue full), {@link DeadlineExceededException} (deadline
  * passed before dispatch), {@link ModelException} (the function failed for it),
- * {@link InvalidInputException} (the function rejected that input), {@link ShutdownException} (closed),
- * or as cancelled by its caller. A request cancelled or expired before dispatch never reaches the function.
+ * {@link InvalidInputException} (a null input, or the function rejected that input),
+ * {@link ShutdownException} (closed), or as cancelled by its caller. {@code submit} never throws for bad
+ * input. A request cancelled or expired before dispatch never reaches the function.
  *
  * <p>Threading: all methods are thread-safe; {@code submit} never blocks. Futures complete on the
  * batcher's threads (workers for results and model failures, the batch former for expiries), so
@@ -37,9 +38,9 @@ import java.util.concurrent.Executor;
 public interface DynamicBatcher<I, O> extends AutoCloseable {
 
     /**
-     * Queues one input. Never blocks: a full queue or a closed batcher fails the returned future at once.
-     *
-     * @throws NullPointerException if {@code input} is null
+     * Queues one input. Never blocks and never throws for bad input: a null input
+     * ({@link InvalidInputException}), a full queue or a closed batcher fails the returned future at once.
+     * A null input is not an admission decision, so observers are not told of it.
      */
     CompletableFuture<O> submit(I input);
 
@@ -47,9 +48,10 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
      * Queues one input that must be handed to the function within {@code timeout}; if it is not, its future
      * fails with {@link DeadlineExceededException} when the deadline passes (also while every worker is busy)
      * and the function never sees it. The deadline bounds the wait before the function first sees the input,
-     * not the function's run time, nor the retries of failure isolation once it has seen it.
+     * not the function's run time, nor the retries of failure isolation once it has seen it. A null
+     * input fails the returned future with {@link InvalidInputException}, as in {@link #submit(Object)}.
      *
-     * @throws NullPointerException if {@code input} or {@code timeout} is null
+     * @throws NullPointerException if {@code timeout} is null (a programming error, not bad input)
      */
     CompletableFuture<O> submit(I input, Duration timeout);
 

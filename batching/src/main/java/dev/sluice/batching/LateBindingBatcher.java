@@ -172,7 +172,8 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
 
     private CompletableFuture<O> enqueue(I input, Duration timeout) {
         if (input == null) {
-            throw new NullPointerException("input");
+            // Bad input fails its future, as every other refusal does (and as the runtime's submit does).
+            return CompletableFuture.failedFuture(new InvalidInputException("'" + name + "': input must not be null"));
         }
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             return rejected(BatchObserver.Rejection.ALREADY_EXPIRED,

@@ -101,10 +101,23 @@ class DynamicBatcherTest {
         }
 
         @Test
-        void nullInputIsRefusedWithNullPointerException() {
+        void aNullInputFailsItsFutureWithInvalidInputInsteadOfThrowing() {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.name("nulls"));
+            CompletableFuture<Integer> f = b.submit(null);
+            CompletableFuture<Integer> timed = b.submit(null, Duration.ofSeconds(1));
+
+            assertTrue(f.isDone() && timed.isDone(), "refused before submit returns");
+            InvalidInputException e = assertInstanceOf(InvalidInputException.class, failureOf(f));
+            assertTrue(e.getMessage().contains("'nulls'"), e.getMessage());
+            assertInstanceOf(InvalidInputException.class, failureOf(timed));
+            assertTrue(fn.batches.isEmpty(), "a null input never reaches the function");
+        }
+
+        @Test
+        void aNullTimeoutIsAProgrammingErrorAndThrows() {
             DynamicBatcher<Integer, Integer> b = batcher(c -> {});
-            NullPointerException e = assertThrows(NullPointerException.class, () -> b.submit(null));
-            assertEquals("input", e.getMessage());
+            NullPointerException e = assertThrows(NullPointerException.class, () -> b.submit(1, null));
+            assertEquals("timeout", e.getMessage());
         }
     }
 
