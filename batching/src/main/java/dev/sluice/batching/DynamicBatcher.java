@@ -20,10 +20,11 @@ import java.util.concurrent.Executor;
  * {@link ShutdownException} (closed), or as cancelled by its caller. {@code submit} never throws for bad
  * input. A request cancelled or expired before dispatch never reaches the function.
  *
- * <p>Threading: all methods are thread-safe; {@code submit} never blocks. Futures complete on the
- * batcher's threads (workers for results and model failures, the batch former for expiries), so
- * dependent stages added with non-async methods run there: keep them short, or use the {@code *Async}
- * variants.
+ * <p>Threading: all methods are thread-safe; {@code submit} never blocks. A refused request's future has
+ * failed before {@code submit} returns; the others complete on the batcher's threads (the threads that run
+ * batches for results and model failures; the batch former, or a worker forming its next batch, for
+ * expiries), so dependent stages added with non-async methods run there: keep them short, or use the
+ * {@code *Async} variants. {@link BatchObserver} says which thread makes each observer call.
  *
  * <pre>{@code
  * DynamicBatcher<float[], float[]> b = DynamicBatcher.builder((List<float[]> in) -> model.run(in))
@@ -94,7 +95,6 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
      */
     void close(Duration grace);
 
-    /** Starts a builder for a batcher that feeds {@code function}. */
     /**
      * What the batcher did with the request behind {@code future}: how long it waited in the queue, the size
      * of the batch it first reached the function in, and the worker (replica) that ran it. Read it once the
@@ -107,6 +107,11 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         return future instanceof PendingRequest<?, ?> r ? r.dispatch() : null;
     }
 
+    /**
+     * Starts a builder for a batcher that feeds {@code function}.
+     *
+     * @throws NullPointerException if {@code function} is null
+     */
     static <I, O> Builder<I, O> builder(BatchFunction<I, O> function) {
         return new Builder<>(Objects.requireNonNull(function, "function"));
     }
