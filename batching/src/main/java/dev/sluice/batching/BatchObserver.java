@@ -9,7 +9,7 @@ package dev.sluice.batching;
  * be a caller's). Which thread makes each call:
  * <ul>
  *   <li>{@link #onBatch}: the thread that ran the function call (one of the batcher's worker threads, a
- *       thread of the executor given to the builder, or a {@link WorkerBatcher} worker's executor), right
+ *       thread of the executor given to the builder, or, in the Sluice runtime, a replica's thread), right
  *       after the call returned or threw and before the call's futures complete.</li>
  *   <li>{@link #onRejected}: the submitting thread, inside {@code submit}.</li>
  *   <li>{@link #onExpired}: the batch former thread, or a worker thread that meets the expired request

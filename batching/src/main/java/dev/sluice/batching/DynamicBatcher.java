@@ -1,5 +1,7 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.BatcherAccess;
+import dev.sluice.batching.internal.WorkerBatcher;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -122,6 +124,15 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
      * a {@link BatchPolicy} instance must not be shared between them.
      */
     final class Builder<I, O> {
+        static {
+            BatcherAccess.open(new BatcherAccess.Door() {
+                @Override
+                public <I, O> Builder<I, O> workerBuilder() {
+                    return new Builder<>(null);
+                }
+            });
+        }
+
         final BatchFunction<I, O> function;
         String name = "batcher";
         int maxBatchSize = 32;
@@ -267,7 +278,7 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
          * Builds and starts a batcher that runs {@code function} on its own workers (its former thread starts
          * now; worker threads on first use).
          *
-         * @throws IllegalStateException if this builder came from {@link WorkerBatcher#builder()}
+         * @throws IllegalStateException if this builder came from the runtime's worker batcher builder
          */
         public DynamicBatcher<I, O> build() {
             if (function == null) {
@@ -277,7 +288,9 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         }
 
         /**
-         * Builds a batcher with no workers of its own; batches run on the workers added to it.
+         * Builds a batcher with no workers of its own; batches run on the workers added to it. Not API: for
+         * the Sluice runtime, from a builder of {@link WorkerBatcher#builder()}; it may change or go without
+         * notice.
          *
          * @throws IllegalStateException if this builder was given a function, an executor or
          *     maxConcurrentBatches, which only apply to a batcher with its own workers

@@ -1,5 +1,7 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.WorkerBatcher;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
