@@ -31,7 +31,7 @@ final class Lane<I, O> implements WorkerBatcher.Worker {
     /** Completes when it reaches RETIRED. */
     final CompletableFuture<Void> retired = new CompletableFuture<>();
     /** The batch it runs or last ran. */
-    volatile LateBindingBatcher.Batch<I, O> current;
+    volatile Batch<I, O> current;
 
     Lane(LateBindingBatcher<I, O> owner, String name, BatchFunction<I, O> function, Executor executor) {
         this.owner = owner;
