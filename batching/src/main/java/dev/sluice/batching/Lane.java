@@ -22,7 +22,7 @@ final class Lane<I, O> implements WorkerBatcher.Worker {
     /** How an abandoned worker's unfinished requests end. */
     record Abandonment(boolean requeue, RuntimeException error) {}
 
-    private final LateBindingBatcher<I, O> owner;
+    private final WorkerLifecycle<I, O> owner;
     final String name;
     final BatchFunction<I, O> function;
     final Executor executor;
@@ -33,7 +33,7 @@ final class Lane<I, O> implements WorkerBatcher.Worker {
     /** The batch it runs or last ran. */
     volatile Batch<I, O> current;
 
-    Lane(LateBindingBatcher<I, O> owner, String name, BatchFunction<I, O> function, Executor executor) {
+    Lane(WorkerLifecycle<I, O> owner, String name, BatchFunction<I, O> function, Executor executor) {
         this.owner = owner;
         this.name = name;
         this.function = function;
@@ -58,6 +58,7 @@ final class Lane<I, O> implements WorkerBatcher.Worker {
 
     @Override
     public int abandon(boolean requeue, RuntimeException error) {
+        java.util.Objects.requireNonNull(error, "error");
         return owner.abandon(this, requeue, error);
     }
 

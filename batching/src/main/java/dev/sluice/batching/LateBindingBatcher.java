@@ -5,9 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -47,16 +45,10 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     private final int capacity;
     /** Built by {@link Builder#buildWithWorkers()}: workers are added and removed from outside. */
     private final boolean workerMode;
-    /** Whether every worker's executor runs tasks on another thread, so a submitter may hand a batch off. */
-    private final boolean handOffOnArrival;
     private final GuardedObserver observer;
     private final BatchPolicy policy;
     private final Ticker ticker;
-    /**
-     * Set when the ticker is a {@link ManualTicker}: its time moves only when a test moves it, and each move
-     * wakes the former, so the former waits for time without a timeout. Any other ticker is taken to move
-     * at about the speed of real time, and the former sleeps the difference.
-     */
+    /** Set for a {@link ManualTicker}, whose moves wake the former; any other ticker runs at about real speed. */
     private final ManualTicker.Registration manualTicker;
     private final Duration closeGracePeriod;
     private final ExecutorService ownExecutor;
@@ -64,10 +56,11 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     /** Requests admitted and still QUEUED (plus, transiently, producers between admission and publish). */
     private final AtomicInteger queued = new AtomicInteger();
     private final Workers<I, O> workers = new Workers<>();
-    private final Set<Batch<I, O>> running = ConcurrentHashMap.newKeySet();
     private final RequestQueue<I, O> queue;
+    private final Admission<I, O> admission;
+    private final WorkerLifecycle<I, O> lifecycle;
     private final BatchRunner<I, O> runner;
-    private final PolicyView view;
+    private final WaitForCompany waitForCompany;
     private final PublishParkFence fence = new PublishParkFence();
     /** Set by {@link #failWaiting}; the former fails what waits with it and clears it. */
     private volatile RuntimeException failWaiting;
@@ -78,7 +71,6 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
      * takes it for a moment to form a batch without a hand-off.
      */
     private final AtomicBoolean formerRole = new AtomicBoolean();
-    private volatile boolean closing;
     private volatile boolean forced;
     private final Thread former;
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -95,7 +87,9 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         this.closeGracePeriod = b.closeGracePeriod;
         this.queue = new RequestQueue<>(name, capacity, maxBatchSize, queued, workers, observer, ticker);
         this.runner = new BatchRunner<>(name, b.isolateFailures, observer, policy, ticker);
-        this.view = new PolicyView(maxBatchSize, maxDelayNanos, workers, queue.arrivals());
+        this.waitForCompany = new WaitForCompany(name, policy, queued, maxBatchSize, maxDelayNanos, workers,
+                queue.arrivals());
+        this.lifecycle = new WorkerLifecycle<>(workers, queue, () -> forced, this::unparkFormer, this::wakeFormer);
         Executor executor = b.executor;
         if (workerMode || executor != null) {
             this.ownExecutor = null;
@@ -105,10 +99,11 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             this.ownExecutor = pool;
             executor = pool;
         }
-        this.handOffOnArrival = workerMode || ownExecutor != null;
+        this.admission = new Admission<>(this, name, capacity, maxBatchSize, queued, queue, fence, workers, observer,
+                ticker, workerMode || ownExecutor != null);
         if (!workerMode) {
             for (int i = 0; i < b.maxConcurrentBatches; i++) {
-                workers.add(new Lane<>(this, null, b.function, executor));
+                workers.add(new Lane<>(lifecycle, null, b.function, executor));
             }
         }
         this.former = BatcherThreads.named("sluice-" + name + "-former").newThread(this::runFormer);
@@ -120,7 +115,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
 
     @Override
     public CompletableFuture<O> submit(I input) {
-        return enqueue(input, null);
+        return admission.submit(input, null);
     }
 
     @Override
@@ -128,78 +123,19 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         if (timeout == null) {
             throw new NullPointerException("timeout");
         }
-        return enqueue(input, timeout);
+        return admission.submit(input, timeout);
     }
 
-    private CompletableFuture<O> enqueue(I input, Duration timeout) {
-        if (input == null) {
-            // Bad input fails its future, as every other refusal does (and as the runtime's submit does).
-            return CompletableFuture.failedFuture(new InvalidInputException("'" + name + "': input must not be null"));
-        }
-        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            return rejected(BatchObserver.Rejection.ALREADY_EXPIRED,
-                    new DeadlineExceededException(name, timeout, "before it was submitted (timeout was not positive)"));
-        }
-        if (closing) {
-            return rejected(BatchObserver.Rejection.SHUTDOWN, closedError());
-        }
-        int depth = queued.incrementAndGet();
-        if (depth > capacity) {
-            releaseAdmission();
-            return rejected(BatchObserver.Rejection.OVERLOADED, new OverloadedException(name, capacity));
-        }
-        // Re-checked after admission: close() waits for `queued` to reach zero, so a producer that passed
-        // this check is always drained.
-        if (closing) {
-            releaseAdmission();
-            return rejected(BatchObserver.Rejection.SHUTDOWN, closedError());
-        }
-        long now = ticker.read();
-        long deadline = timeout == null ? Long.MAX_VALUE : saturatedAdd(now, timeout);
-        PendingRequest<I, O> request = new PendingRequest<>(this, input, now, deadline, timeout);
-        if (!queue.publish(request)) {
-            releaseAdmission();
-            return rejected(BatchObserver.Rejection.OVERLOADED, new OverloadedException(name, capacity));
-        }
-        int state = fence.stateAfterPublish();
-        if (state == PublishParkFence.AWAIT_ARRIVAL && handOffOnArrival && workers.free() > 0 && dispatchOnArrival()) {
-            return request;
-        }
-        if (state != PublishParkFence.RUNNING && (state == PublishParkFence.AWAIT_ARRIVAL
-                || (state == PublishParkFence.AWAIT_FULL_BATCH && depth >= maxBatchSize)
-                || deadline < fence.wakeAt())) {
-            LockSupport.unpark(former);
-        }
-        return request;
-    }
-
-    private CompletableFuture<O> rejected(BatchObserver.Rejection reason, RuntimeException error) {
-        observer.rejected(reason);
-        return CompletableFuture.failedFuture(error);
-    }
-
-    private ShutdownException closedError() {
-        return ShutdownException.refusal("'" + name + "' is closed and accepts no new requests");
-    }
-
-    private static long saturatedAdd(long now, Duration timeout) {
-        long sum = now + saturatedNanos(timeout);
-        return sum < now ? Long.MAX_VALUE : sum;
-    }
-
-    /** The duration in nanoseconds, {@link Long#MAX_VALUE} for one too long to count (about 292 years). */
-    private static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException tooLong) {
-            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
-        }
-    }
-
-    private void wakeFormer() {
+    /** Wakes the former if it is parked. */
+    void wakeFormer() {
         if (fence.parked()) {
             LockSupport.unpark(former);
         }
+    }
+
+    /** Wakes the former whatever it waits for. */
+    void unparkFormer() {
+        LockSupport.unpark(former);
     }
 
     /**
@@ -211,11 +147,11 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
      *
      * @return whether this thread took the role (and woke the former if anything was left for it)
      */
-    private boolean dispatchOnArrival() {
+    boolean dispatchOnArrival() {
         if (!formerRole.compareAndSet(false, true)) {
             return false;
         }
-        boolean formerNeeded = closing;
+        boolean formerNeeded = admission.isClosed();
         try {
             queue.drain();
             long now = ticker.read();
@@ -224,7 +160,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             formerNeeded |= expiriesDue;
             PendingRequest<I, O> oldest;
             while (!expiriesDue && workers.free() > 0 && (oldest = queue.firstLive()) != null) {
-                if (waitForCompany(now, oldest, closing, runningBatches()) > 0) {
+                if (waitForCompany.nanos(now, oldest.enqueuedAt, admission.isClosed(), runningBatches()) > 0) {
                     formerNeeded = true; // a policy wait: timing it is the former's job
                     break;
                 }
@@ -245,19 +181,8 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
 
     /** Called by {@link PendingRequest#cancel} when the cancel won the request before dispatch. */
     void cancelledBeforeDispatch(PendingRequest<I, O> request) {
-        releaseAdmission();
+        admission.release();
         observer.cancelled(ticker.read() - request.enqueuedAt);
-    }
-
-    /**
-     * Gives back one admission from outside the former role (a refused producer, a cancel). A closing
-     * former waits for {@code queued} to reach zero, so every such release must be able to wake it.
-     */
-    private void releaseAdmission() {
-        queued.decrementAndGet();
-        if (closing) {
-            wakeFormer();
-        }
     }
 
     // ---------------------------------------------------------------- the batch former (one thread)
@@ -268,9 +193,9 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             formerLoop();
         } catch (Throwable t) {
             LOG.error("Batch former of '{}' failed; failing its queued requests", name, t);
-            closing = true;
+            admission.close();
             forced = true;
-            shutDownQueued("its batch former failed: " + t);
+            queue.shutDown("its batch former failed: " + t);
         } finally {
             formerRole.set(false);
             if (manualTicker != null) {
@@ -289,7 +214,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             long now = ticker.read();
             queue.expireDue(now);
             if (forced) {
-                shutDownQueued("the close grace period ran out before it was dispatched");
+                queue.shutDown("the close grace period ran out before it was dispatched");
                 return;
             }
             RuntimeException failure = failWaiting;
@@ -300,10 +225,10 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             long wakeAt = Long.MAX_VALUE;
             int awaiting = PublishParkFence.AWAIT_ARRIVAL;
             int observedFree = workers.free();
-            boolean observedClosing = closing;
+            boolean observedClosing = admission.isClosed();
             PendingRequest<I, O> oldest;
             while (observedFree > 0 && (oldest = queue.firstLive()) != null) {
-                long wait = waitForCompany(now, oldest, observedClosing, Math.max(0, workers.live() - observedFree));
+                long wait = waitForCompany.nanos(now, oldest.enqueuedAt, observedClosing, Math.max(0, workers.live() - observedFree));
                 if (wait > 0) {
                     wakeAt = now + wait;
                     // A policy that waits for the whole of maxDelay only cares about a full batch; any other
@@ -334,27 +259,6 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         }
     }
 
-    /**
-     * How long a free worker should wait for more requests before taking what waits (former role): 0 when
-     * closing or a full batch waits, otherwise the policy's answer capped at what is left of maxDelay for the
-     * oldest request. A policy that throws is logged and treated as "dispatch now".
-     */
-    private long waitForCompany(long now, PendingRequest<I, O> oldest, boolean closingNow, int otherRunning) {
-        int depth = Math.max(1, queued.get());
-        if (closingNow || depth >= maxBatchSize) {
-            return 0;
-        }
-        long oldestWait = now - oldest.enqueuedAt;
-        long wait;
-        try {
-            wait = policy.nanosToWait(view.set(depth, oldestWait, otherRunning));
-        } catch (RuntimeException e) {
-            LOG.warn("Batch policy {} of '{}' failed; dispatching at once", policy, name, e);
-            return 0;
-        }
-        return Math.min(wait, maxDelayNanos - oldestWait);
-    }
-
     private void park(int awaiting, long wakeAt, int observedFree, boolean observedClosing) {
         fence.announce(awaiting, wakeAt);
         try {
@@ -362,7 +266,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             boolean arrivalsMatter = awaiting == PublishParkFence.AWAIT_ARRIVAL ? arrived > 0
                     : awaiting == PublishParkFence.AWAIT_FULL_BATCH && queued.get() >= maxBatchSize;
             if (arrivalsMatter || queue.earliestDeadline() < wakeAt || workers.free() != observedFree
-                    || closing != observedClosing || forced || failWaiting != null) {
+                    || admission.isClosed() != observedClosing || forced || failWaiting != null) {
                 return;
             }
             long now = ticker.read();
@@ -395,13 +299,13 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             return clean;
         }
         Batch<I, O> work = new Batch<>(batch, worker);
-        if (!assign(worker, work)) {
+        if (!lifecycle.assign(worker, work)) {
             return clean;
         }
         try {
             worker.executor.execute(() -> runBatches(work));
         } catch (RejectedExecutionException e) {
-            running.remove(work);
+            lifecycle.ended(work);
             RuntimeException error = forced
                     ? new ShutdownException("'" + name + "' was closed before this request's batch could start")
                     : new ModelException(name, worker.name, "the executor rejected the batch", e);
@@ -410,7 +314,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             // gone, retired) before the callers hear of it.
             if (workerMode) {
                 worker.abandonment.compareAndSet(null, new Lane.Abandonment(false, error));
-                retireNow(worker);
+                lifecycle.retireNow(worker);
             } else {
                 workers.release(worker);
             }
@@ -419,18 +323,6 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             }
         }
         return clean;
-    }
-
-    /**
-     * Makes {@code work} the worker's running batch. False if the worker was abandoned meanwhile: the batch
-     * is then abandoned with it (its requests requeued or failed) and must not run.
-     */
-    private boolean assign(Lane<I, O> worker, Batch<I, O> work) {
-        if (AssignAbandonHandshake.assign(worker, work, running)) {
-            return true;
-        }
-        abandonBatch(work);
-        return false;
     }
 
     // ---------------------------------------------------------------- workers
@@ -448,7 +340,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
                 try {
                     runner.run(work);
                 } finally {
-                    running.remove(work);
+                    lifecycle.ended(work);
                 }
                 work = forced ? null : claimNextBatch(worker);
             }
@@ -476,7 +368,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
                 return null;
             }
             // This worker is still busy, so the others running are one fewer than the busy count.
-            if (waitForCompany(now, oldest, closing, Math.max(0, runningBatches() - 1)) > 0) {
+            if (waitForCompany.nanos(now, oldest.enqueuedAt, admission.isClosed(), Math.max(0, runningBatches() - 1)) > 0) {
                 return null;
             }
             List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(1, queued.get())));
@@ -485,7 +377,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
                 return null;
             }
             Batch<I, O> work = new Batch<>(batch, worker);
-            return assign(worker, work) ? work : null;
+            return lifecycle.assign(worker, work) ? work : null;
         } finally {
             // The parked former sleeps until its own deadline estimate: wake it if this drain brought an earlier one.
             boolean earlier = queue.earliestDeadline() < fence.wakeAt();
@@ -510,9 +402,8 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         if (terminated.getCount() == 0) {
             throw new IllegalStateException("'" + name + "' is closed");
         }
-        Lane<I, O> worker = new Lane<>(this, workerName, function, executor);
-        workers.add(worker);
-        wakeFormer();
+        Lane<I, O> worker = new Lane<>(lifecycle, workerName, function, executor);
+        lifecycle.add(worker);
         return worker;
     }
 
@@ -525,59 +416,6 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     public void failWaiting(RuntimeException error) {
         failWaiting = Objects.requireNonNull(error, "error");
         LockSupport.unpark(former);
-    }
-
-    CompletableFuture<Void> retire(Lane<I, O> worker) {
-        if (workers.retire(worker)) {
-            wakeFormer();
-        }
-        return worker.retired.copy();
-    }
-
-    int abandon(Lane<I, O> worker, boolean requeue, RuntimeException error) {
-        Objects.requireNonNull(error, "error");
-        if (!worker.abandonment.compareAndSet(null, new Lane.Abandonment(requeue, error))) {
-            return 0;
-        }
-        return retireNow(worker);
-    }
-
-    /** Retires a worker at once; its running batch, if any, is abandoned as its abandonment says. */
-    private int retireNow(Lane<I, O> worker) {
-        int before = workers.retireNow(worker);
-        int back = 0;
-        if (before == Lane.BUSY || before == Lane.RETIRING) {
-            Batch<I, O> work = AssignAbandonHandshake.batchOfAbandoned(worker);
-            // Requeue before the worker stops counting: a closing former must see the requests before it
-            // sees no batch running.
-            back = work == null ? 0 : abandonBatch(work);
-            workers.gone(worker);
-        }
-        LockSupport.unpark(former);
-        return back;
-    }
-
-    /** Puts back or fails the requests of an abandoned worker's batch that it had not completed. Idempotent. */
-    private int abandonBatch(Batch<I, O> work) {
-        if (!work.markAbandoned()) {
-            return 0;
-        }
-        running.remove(work);
-        Lane.Abandonment how = work.worker.abandonment.get();
-        int back = 0;
-        for (PendingRequest<I, O> r : work.requests) {
-            if (!r.isClaimed()) {
-                continue; // completed by the worker before it was abandoned
-            }
-            if (how.requeue() && r.retryCause == null && !forced) {
-                queue.requeue(r, how.error());
-                back++;
-            } else {
-                r.settle();
-                r.completeExceptionally(how.error());
-            }
-        }
-        return back;
     }
 
     // ---------------------------------------------------------------- status
@@ -604,7 +442,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
 
     @Override
     public boolean isClosed() {
-        return closing;
+        return admission.isClosed();
     }
 
     @Override
@@ -631,8 +469,8 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         }
         // Converted before anything changes: a grace too long for a long of nanoseconds waits unbounded
         // instead of throwing half-way through the close.
-        long graceNanos = saturatedNanos(grace);
-        closing = true;
+        long graceNanos = Admission.saturatedNanos(grace);
+        admission.close();
         LockSupport.unpark(former);
         if (BatcherThreads.isRunningOn(this) || Thread.currentThread() == former) {
             // Called from our own thread (a dependent stage of one of our futures, or the function itself):
@@ -653,11 +491,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             LockSupport.unpark(former);
             ShutdownException error = new ShutdownException("'" + name + "' was closed: the grace period of "
                     + TimeUnit.NANOSECONDS.toMillis(graceNanos) + " ms ran out while its batch was running");
-            for (Batch<I, O> work : running) {
-                for (PendingRequest<I, O> r : work.requests) {
-                    r.completeExceptionally(error);
-                }
-            }
+            lifecycle.failRunning(error);
             if (ownExecutor != null) {
                 ownExecutor.shutdownNow();
             }
@@ -672,13 +506,6 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Former: fails everything queued; ends once producers between admission and publish have published. */
-    private void shutDownQueued(String why) {
-        while (!queue.shutDownWaiting(why)) {
-            LockSupport.parkNanos(10_000); // producers never block, so this is a few microseconds at most
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The requests waiting for dispatch, as the holder of the former role sees them: taken from the ring in
@@ -228,19 +229,23 @@ final class RequestQueue<I, O> {
     }
 
     /**
-     * Drains and fails everything waiting with {@link ShutdownException}.
-     *
-     * @return whether no admitted request is left (false while a producer has yet to publish)
+     * Fails everything queued with {@link ShutdownException}, {@code why} in its message; returns once
+     * producers between admission and publish have published (they never block: microseconds at most).
      */
-    boolean shutDownWaiting(String why) {
-        drain();
-        PendingRequest<I, O> r;
-        while ((r = waiting.pollFirst()) != null) {
-            if (r.transition(PendingRequest.SHUT_DOWN)) {
-                queued.decrementAndGet();
-                r.completeExceptionally(new ShutdownException("'" + name + "' was closed: " + why));
+    void shutDown(String why) {
+        while (true) {
+            drain();
+            PendingRequest<I, O> r;
+            while ((r = waiting.pollFirst()) != null) {
+                if (r.transition(PendingRequest.SHUT_DOWN)) {
+                    queued.decrementAndGet();
+                    r.completeExceptionally(new ShutdownException("'" + name + "' was closed: " + why));
+                }
             }
+            if (queued.get() <= 0) {
+                return;
+            }
+            LockSupport.parkNanos(10_000);
         }
-        return queued.get() <= 0;
     }
 }
