@@ -1,12 +1,12 @@
 package dev.sluice;
 
-import dev.sluice.batching.BatchCostModel;
 import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.ModelException;
 import dev.sluice.batching.ShutdownException;
-import dev.sluice.batching.WorkerBatcher;
+import dev.sluice.batching.internal.BatchCostModel;
+import dev.sluice.batching.internal.WorkerBatcher;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;

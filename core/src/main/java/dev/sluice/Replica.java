@@ -1,8 +1,8 @@
 package dev.sluice;
 
-import dev.sluice.batching.BatchCostModel;
 import dev.sluice.batching.Ticker;
-import dev.sluice.batching.WorkerBatcher;
+import dev.sluice.batching.internal.BatchCostModel;
+import dev.sluice.batching.internal.WorkerBatcher;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

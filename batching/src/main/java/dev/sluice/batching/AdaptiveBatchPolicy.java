@@ -1,5 +1,7 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.BatchCostModel;
+
 /**
  * Waits for company only while it is expected to pay.
  *

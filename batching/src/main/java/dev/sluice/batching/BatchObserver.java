@@ -4,10 +4,23 @@ package dev.sluice.batching;
  * Told of everything a batcher does, for metrics and logs. Every method has an empty default, so an
  * observer implements only what it needs.
  *
- * <p>Threading: methods are called on the batcher's own threads (the batch former and the workers) and
- * on submitting threads (for rejections), possibly at the same time; implementations must be
- * thread-safe and fast, and must not block. An exception thrown by an observer is logged and ignored:
- * it never affects a request.
+ * <p>Threading: the methods are called on several threads, possibly at the same time, so implementations
+ * must be thread-safe and fast, and must not block (each call holds up the thread that makes it, which may
+ * be a caller's). Which thread makes each call:
+ * <ul>
+ *   <li>{@link #onBatch}: the thread that ran the function call (one of the batcher's worker threads, a
+ *       thread of the executor given to the builder, or, in the Sluice runtime, a replica's thread), right
+ *       after the call returned or threw and before the call's futures complete.</li>
+ *   <li>{@link #onRejected}: the submitting thread, inside {@code submit}.</li>
+ *   <li>{@link #onExpired}: the batch former thread, or a worker thread that meets the expired request
+ *       while forming its next batch or starting its batch; never a submitting thread.</li>
+ *   <li>{@link #onCancelled}: for a future cancelled with {@code cancel}, the cancelling thread, inside
+ *       {@code cancel}; for a future its caller completed while queued ({@code complete},
+ *       {@code orTimeout}...), whichever thread next forms a batch: the batch former, a worker that has
+ *       just finished a batch, or a submitting thread that found the batcher idle.</li>
+ * </ul>
+ *
+ * <p>An exception thrown by an observer is logged and ignored: it never affects a request.
  */
 public interface BatchObserver {
 

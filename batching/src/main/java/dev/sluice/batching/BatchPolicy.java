@@ -41,8 +41,17 @@ public interface BatchPolicy {
     }
 
     /**
-     * Learn the batch cost {@code a + b*n} online and wait only while the expected gain outweighs the
-     * expected cost; never past {@code maxDelay}. See {@code AdaptiveBatchPolicy} for the rule.
+     * Learn the batch cost {@code c(n) = a + b*n} online and wait only while the expected gain outweighs
+     * the expected cost; never past {@code maxDelay}.
+     *
+     * <p>The rule: {@code a} and {@code b} are fitted by least squares over the measured times of the
+     * batches run (recent ones weigh most). With {@code k} requests waiting, {@code d} the smoothed time
+     * between arrivals and {@code m = c(k) / (d * maxConcurrentBatches)} the requests expected to arrive
+     * while a batch runs, it waits one inter-arrival time {@code d} when
+     * {@code a - d > (k + m + 1) * d + (k + m) * b} (the newcomer saves about a batch's fixed cost, everyone
+     * queued pays the wait), and otherwise dispatches at once. Until about eight batches have run, or while
+     * the sizes seen cannot tell {@code a} from {@code b}, it dispatches at once, as {@link #eager()} does.
+     * With one batch at a time it never waits: there, every wait delays everyone queued behind the batch.
      */
     static BatchPolicy adaptive() {
         return new AdaptiveBatchPolicy();

@@ -1,5 +1,7 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.BatcherAccess;
+import dev.sluice.batching.internal.WorkerBatcher;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -16,13 +18,15 @@ import java.util.concurrent.Executor;
  * <p>Every future returned by {@code submit} completes exactly once: with the function's output for that
  * input, or with {@link OverloadedException} (queue full), {@link DeadlineExceededException} (deadline
  * passed before dispatch), {@link ModelException} (the function failed for it),
- * {@link InvalidInputException} (the function rejected that input), {@link ShutdownException} (closed),
- * or as cancelled by its caller. A request cancelled or expired before dispatch never reaches the function.
+ * {@link InvalidInputException} (a null input, or the function rejected that input),
+ * {@link ShutdownException} (closed), or as cancelled by its caller. {@code submit} never throws for bad
+ * input. A request cancelled or expired before dispatch never reaches the function.
  *
- * <p>Threading: all methods are thread-safe; {@code submit} never blocks. Futures complete on the
- * batcher's threads (workers for results and model failures, the batch former for expiries), so
- * dependent stages added with non-async methods run there: keep them short, or use the {@code *Async}
- * variants.
+ * <p>Threading: all methods are thread-safe; {@code submit} never blocks. A refused request's future has
+ * failed before {@code submit} returns; the others complete on the batcher's threads (the threads that run
+ * batches for results and model failures; the batch former, or a worker forming its next batch, for
+ * expiries), so dependent stages added with non-async methods run there: keep them short, or use the
+ * {@code *Async} variants. {@link BatchObserver} says which thread makes each observer call.
  *
  * <pre>{@code
  * DynamicBatcher<float[], float[]> b = DynamicBatcher.builder((List<float[]> in) -> model.run(in))
@@ -37,9 +41,9 @@ import java.util.concurrent.Executor;
 public interface DynamicBatcher<I, O> extends AutoCloseable {
 
     /**
-     * Queues one input. Never blocks: a full queue or a closed batcher fails the returned future at once.
-     *
-     * @throws NullPointerException if {@code input} is null
+     * Queues one input. Never blocks and never throws for bad input: a null input
+     * ({@link InvalidInputException}), a full queue or a closed batcher fails the returned future at once.
+     * A null input is not an admission decision, so observers are not told of it.
      */
     CompletableFuture<O> submit(I input);
 
@@ -47,9 +51,10 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
      * Queues one input that must be handed to the function within {@code timeout}; if it is not, its future
      * fails with {@link DeadlineExceededException} when the deadline passes (also while every worker is busy)
      * and the function never sees it. The deadline bounds the wait before the function first sees the input,
-     * not the function's run time, nor the retries of failure isolation once it has seen it.
+     * not the function's run time, nor the retries of failure isolation once it has seen it. A null
+     * input fails the returned future with {@link InvalidInputException}, as in {@link #submit(Object)}.
      *
-     * @throws NullPointerException if {@code input} or {@code timeout} is null
+     * @throws NullPointerException if {@code timeout} is null (a programming error, not bad input)
      */
     CompletableFuture<O> submit(I input, Duration timeout);
 
@@ -82,10 +87,16 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
      * As {@link #close()}, waiting at most {@code grace}: whatever is still queued or running then fails
      * with {@link ShutdownException}, and the batcher's own worker threads are interrupted. Returns when
      * the batcher's threads have ended (a function that ignores interruption may keep its thread alive).
+     * A grace too long to count in nanoseconds (about 292 years) waits without bound.
+     *
+     * <p>The argument is checked before anything changes: a refused call leaves the batcher open and
+     * serving, so a later close still ends every future.
+     *
+     * @throws NullPointerException if {@code grace} is null
+     * @throws IllegalArgumentException if {@code grace} is negative
      */
     void close(Duration grace);
 
-    /** Starts a builder for a batcher that feeds {@code function}. */
     /**
      * What the batcher did with the request behind {@code future}: how long it waited in the queue, the size
      * of the batch it first reached the function in, and the worker (replica) that ran it. Read it once the
@@ -98,6 +109,11 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         return future instanceof PendingRequest<?, ?> r ? r.dispatch() : null;
     }
 
+    /**
+     * Starts a builder for a batcher that feeds {@code function}.
+     *
+     * @throws NullPointerException if {@code function} is null
+     */
     static <I, O> Builder<I, O> builder(BatchFunction<I, O> function) {
         return new Builder<>(Objects.requireNonNull(function, "function"));
     }
@@ -108,6 +124,15 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
      * a {@link BatchPolicy} instance must not be shared between them.
      */
     final class Builder<I, O> {
+        static {
+            BatcherAccess.open(new BatcherAccess.Door() {
+                @Override
+                public <I, O> Builder<I, O> workerBuilder() {
+                    return new Builder<>(null);
+                }
+            });
+        }
+
         final BatchFunction<I, O> function;
         String name = "batcher";
         int maxBatchSize = 32;
@@ -229,8 +254,10 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         }
 
         /**
-         * Clock for every timing decision. For tests: with a ticker other than {@link Ticker#system()}, the
-         * batch former re-reads it at least every millisecond of real time while anything is pending.
+         * Clock for every timing decision. Default {@link Ticker#system()}. For tests, a {@link ManualTicker}:
+         * each move wakes the batcher, which then decides with the new time (so a test moves time instead of
+         * sleeping). Any other ticker is taken to run at about the speed of real time: the batcher sleeps
+         * until the reading it waits for is due in real time, and reads the ticker again when it wakes.
          */
         public Builder<I, O> ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -251,7 +278,7 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
          * Builds and starts a batcher that runs {@code function} on its own workers (its former thread starts
          * now; worker threads on first use).
          *
-         * @throws IllegalStateException if this builder came from {@link WorkerBatcher#builder()}
+         * @throws IllegalStateException if this builder came from the runtime's worker batcher builder
          */
         public DynamicBatcher<I, O> build() {
             if (function == null) {
@@ -261,7 +288,9 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         }
 
         /**
-         * Builds a batcher with no workers of its own; batches run on the workers added to it.
+         * Builds a batcher with no workers of its own; batches run on the workers added to it. Not API: for
+         * the Sluice runtime, from a builder of {@link WorkerBatcher#builder()}; it may change or go without
+         * notice.
          *
          * @throws IllegalStateException if this builder was given a function, an executor or
          *     maxConcurrentBatches, which only apply to a batcher with its own workers

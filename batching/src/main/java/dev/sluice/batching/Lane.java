@@ -1,5 +1,7 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.WorkerBatcher;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,7 +22,7 @@ final class Lane<I, O> implements WorkerBatcher.Worker {
     /** How an abandoned worker's unfinished requests end. */
     record Abandonment(boolean requeue, RuntimeException error) {}
 
-    private final LateBindingBatcher<I, O> owner;
+    private final WorkerLifecycle<I, O> owner;
     final String name;
     final BatchFunction<I, O> function;
     final Executor executor;
@@ -29,9 +31,9 @@ final class Lane<I, O> implements WorkerBatcher.Worker {
     /** Completes when it reaches RETIRED. */
     final CompletableFuture<Void> retired = new CompletableFuture<>();
     /** The batch it runs or last ran. */
-    volatile LateBindingBatcher.Batch<I, O> current;
+    volatile Batch<I, O> current;
 
-    Lane(LateBindingBatcher<I, O> owner, String name, BatchFunction<I, O> function, Executor executor) {
+    Lane(WorkerLifecycle<I, O> owner, String name, BatchFunction<I, O> function, Executor executor) {
         this.owner = owner;
         this.name = name;
         this.function = function;
@@ -56,6 +58,7 @@ final class Lane<I, O> implements WorkerBatcher.Worker {
 
     @Override
     public int abandon(boolean requeue, RuntimeException error) {
+        java.util.Objects.requireNonNull(error, "error");
         return owner.abandon(this, requeue, error);
     }
 

@@ -50,7 +50,7 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
     /** The function call it is in now (set before each call, retries included), told when its caller gives it up. */
     volatile BatchCall call;
     /** The batch in which the function first saw it; written by that worker before the future completes. */
-    LateBindingBatcher.Batch<I, O> batch;
+    Batch<I, O> batch;
 
     PendingRequest(LateBindingBatcher<I, O> owner, I input, long enqueuedAt, long deadline, Duration timeout) {
         this.owner = owner;
@@ -90,7 +90,7 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
 
     /** What happened to it in the batcher, or null while it has not reached the function. */
     Dispatch dispatch() {
-        LateBindingBatcher.Batch<I, O> b = batch;
+        Batch<I, O> b = batch;
         return b == null ? null : new Dispatch(Math.max(0, b.startedAt - enqueuedAt), b.size, b.worker.name);
     }
 

@@ -71,7 +71,7 @@ class BuilderTest {
     @Test
     void ringIsAPowerOfTwoAboveTheCapacity() {
         for (int capacity : List.of(1, 2, 3, 4, 5, 1000, 4096, 4097)) {
-            int size = LateBindingBatcher.ringSize(capacity);
+            int size = RequestRing.sizeFor(capacity);
             assertEquals(1, Integer.bitCount(size), "power of two for " + capacity);
             assertTrue(size >= 2 * capacity, size + " for " + capacity);
         }

@@ -101,10 +101,23 @@ class DynamicBatcherTest {
         }
 
         @Test
-        void nullInputIsRefusedWithNullPointerException() {
+        void aNullInputFailsItsFutureWithInvalidInputInsteadOfThrowing() {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.name("nulls"));
+            CompletableFuture<Integer> f = b.submit(null);
+            CompletableFuture<Integer> timed = b.submit(null, Duration.ofSeconds(1));
+
+            assertTrue(f.isDone() && timed.isDone(), "refused before submit returns");
+            InvalidInputException e = assertInstanceOf(InvalidInputException.class, failureOf(f));
+            assertTrue(e.getMessage().contains("'nulls'"), e.getMessage());
+            assertInstanceOf(InvalidInputException.class, failureOf(timed));
+            assertTrue(fn.batches.isEmpty(), "a null input never reaches the function");
+        }
+
+        @Test
+        void aNullTimeoutIsAProgrammingErrorAndThrows() {
             DynamicBatcher<Integer, Integer> b = batcher(c -> {});
-            NullPointerException e = assertThrows(NullPointerException.class, () -> b.submit(null));
-            assertEquals("input", e.getMessage());
+            NullPointerException e = assertThrows(NullPointerException.class, () -> b.submit(1, null));
+            assertEquals("timeout", e.getMessage());
         }
     }
 
@@ -157,13 +170,20 @@ class DynamicBatcherTest {
             DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(ticker).policy(BatchPolicy.fixed())
                     .maxBatchSize(4).maxDelay(Duration.ofMillis(5)));
             CompletableFuture<Integer> f = b.submit(7);
-            ticker.advance(Duration.ofMillis(4));
-            Thread.sleep(20); // the former re-reads the manual ticker every millisecond
+            ticker.advance(Duration.ofMillis(4)); // wakes the former, which must decide to wait on
+            awaitFormerParkedWithoutTimeout("test");
             assertFalse(f.isDone(), "waits while maxDelay has not passed on the batcher's clock");
             assertTrue(fn.batches.isEmpty());
             ticker.advance(Duration.ofMillis(1));
             assertEquals(14, f.get(10, TimeUnit.SECONDS));
             assertEquals(List.of(1), fn.sizes());
+        }
+
+        @Test
+        void aWaitOnAManualTickerParksTheFormerWithoutATimeoutInsteadOfPolling() throws Exception {
+            batcher(c -> c.name("still").ticker(ticker).policy(BatchPolicy.fixed())
+                    .maxBatchSize(4).maxDelay(Duration.ofHours(1))).submit(1);
+            awaitFormerParkedWithoutTimeout("still");
         }
 
         @Test
@@ -588,6 +608,39 @@ class DynamicBatcherTest {
         }
 
         @Test
+        void aNegativeGraceIsRefusedBeforeAnythingChangesAndALaterCloseStillEndsEveryFuture() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.name("negative"));
+            CompletableFuture<Integer> running = occupyWorker(b);
+            CompletableFuture<Integer> queued = b.submit(1);
+
+            assertThrows(IllegalArgumentException.class, () -> b.close(Duration.ofSeconds(-1)));
+            assertThrows(NullPointerException.class, () -> b.close(null));
+
+            assertFalse(b.isClosed(), "a refused close leaves the batcher open");
+            CompletableFuture<Integer> later = b.submit(2);
+            fn.release();
+            b.close();
+            assertEquals(-2, running.get(10, TimeUnit.SECONDS));
+            assertEquals(2, queued.get(10, TimeUnit.SECONDS));
+            assertEquals(4, later.get(10, TimeUnit.SECONDS));
+            assertNoThreadsNamed("sluice-negative-");
+        }
+
+        @Test
+        void aGraceTooLongToCountInNanosecondsWaitsForTheDrainAndReturns() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.name("forever"));
+            CompletableFuture<Integer> running = occupyWorker(b);
+            CompletableFuture<Integer> queued = b.submit(1);
+            fn.release();
+
+            b.close(Duration.ofSeconds(Long.MAX_VALUE));
+
+            assertEquals(-2, running.getNow(null), "finished before close returned");
+            assertEquals(2, queued.getNow(null), "finished before close returned");
+            assertNoThreadsNamed("sluice-forever-");
+        }
+
+        @Test
         void closeIsIdempotent() {
             DynamicBatcher<Integer, Integer> b = batcher(c -> {});
             b.close();
@@ -739,14 +792,19 @@ class DynamicBatcherTest {
         void anIdleBatcherParksItsFormerWithoutATimeout() throws Exception {
             DynamicBatcher<Integer, Integer> b = batcher(c -> c.name("idle"));
             assertEquals(2, b.submit(1).get(10, TimeUnit.SECONDS));
-            Thread former = threadsNamed("sluice-idle-former").get(0);
-            Thread.State state = null;
-            for (int i = 0; i < 200 && state != Thread.State.WAITING; i++) {
-                Thread.sleep(5);
-                state = former.getState();
-            }
-            assertEquals(Thread.State.WAITING, state, "parked until work arrives, not polling");
+            awaitFormerParkedWithoutTimeout("idle");
         }
+    }
+
+    /** Waits (up to a second) for the batcher's former to park with no timeout; fails if it never does. */
+    static void awaitFormerParkedWithoutTimeout(String batcher) throws InterruptedException {
+        Thread former = threadsNamed("sluice-" + batcher + "-former").get(0);
+        Thread.State state = null;
+        for (int i = 0; i < 200 && state != Thread.State.WAITING; i++) {
+            Thread.sleep(5); // polls a thread's state: there is nothing to wait on
+            state = former.getState();
+        }
+        assertEquals(Thread.State.WAITING, state, "parked until something happens, not polling");
     }
 
     static List<Thread> threadsNamed(String prefix) {

@@ -18,6 +18,13 @@ final class RecordingFunction implements BatchFunction<Integer, Integer> {
     final AtomicInteger maxRunning = new AtomicInteger();
     private final Semaphore started = new Semaphore(0);
     private volatile CountDownLatch gate = new CountDownLatch(0);
+    private volatile Integer poison;
+
+    /** Makes every call whose batch holds {@code input} throw {@link IllegalStateException}. */
+    RecordingFunction poison(int input) {
+        poison = input;
+        return this;
+    }
 
     /** Makes calls from now on block until {@link #release()}; forgets calls that started before. */
     RecordingFunction hold() {
@@ -57,6 +64,10 @@ final class RecordingFunction implements BatchFunction<Integer, Integer> {
         started.release();
         try {
             gate.await();
+            Integer bad = poison;
+            if (bad != null && batch.contains(bad)) {
+                throw new IllegalStateException("poisoned by " + bad);
+            }
             List<Integer> out = new ArrayList<>(batch.size());
             for (Integer x : batch) {
                 out.add(x * 2);

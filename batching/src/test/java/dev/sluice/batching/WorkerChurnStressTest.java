@@ -3,6 +3,7 @@ package dev.sluice.batching;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.batching.internal.WorkerBatcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.sluice.batching;
+package dev.sluice.batching.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

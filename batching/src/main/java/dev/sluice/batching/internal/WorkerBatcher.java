@@ -1,5 +1,8 @@
-package dev.sluice.batching;
+package dev.sluice.batching.internal;
 
+import dev.sluice.batching.BatchFunction;
+import dev.sluice.batching.DynamicBatcher;
+import dev.sluice.batching.ModelException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -10,10 +13,14 @@ import java.util.concurrent.Executor;
  * that worker runs it (late binding), so a slow worker never holds requests another could serve. With no
  * workers, requests wait in the queue (until their deadline, if they have one) for the first one added.
  *
- * <p>Built with {@link #builder()}; the builder's {@code maxConcurrentBatches} and {@code executor} do not
- * apply (each worker runs one batch at a time on its own executor).
+ * <p>Built with {@link #builder()} and {@link DynamicBatcher.Builder#buildWithWorkers()}; the builder's
+ * {@code maxConcurrentBatches} and {@code executor} do not apply (each worker runs one batch at a time on
+ * its own executor).
  *
  * <p>Threading: all methods are thread-safe.
+ *
+ * <p>Not API: public only so that the Sluice runtime (another module) can run its replicas on it; it may
+ * change or go without notice. See {@link dev.sluice.batching.internal}.
  *
  * @param <I> input type
  * @param <O> output type
@@ -22,7 +29,7 @@ public interface WorkerBatcher<I, O> extends DynamicBatcher<I, O> {
 
     /** A builder for a batcher whose batches run on workers added later. */
     static <I, O> DynamicBatcher.Builder<I, O> builder() {
-        return new DynamicBatcher.Builder<>(null);
+        return BatcherAccess.door().workerBuilder();
     }
 
     /**

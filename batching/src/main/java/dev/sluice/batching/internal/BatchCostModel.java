@@ -1,4 +1,4 @@
-package dev.sluice.batching;
+package dev.sluice.batching.internal;
 
 /**
  * The cost of one batch as a function of its size, {@code c(n) = a + b*n}, fitted online by least squares
@@ -9,6 +9,9 @@ package dev.sluice.batching;
  *
  * <p>Used by the adaptive batch policy to decide whether waiting pays, and by the Sluice runtime to tell
  * how much work a load needs at full batches. Thread-safe.
+ *
+ * <p>Not API: public only so that the Sluice runtime (another module) can use it; it may change or go
+ * without notice. See {@link dev.sluice.batching.internal}.
  */
 public final class BatchCostModel {
     /** Weight kept by old observations at each new one: about the last 1/(1-DECAY) batches count. */
@@ -17,7 +20,7 @@ public final class BatchCostModel {
     public static final int MIN_SAMPLES = 8;
 
     /** The fit {@code a + b*n}; each -1 before enough batches. */
-    record Fit(double a, double b) {}
+    public record Fit(double a, double b) {}
 
     private static final Fit UNKNOWN = new Fit(-1, -1);
 
@@ -63,8 +66,8 @@ public final class BatchCostModel {
         return f.a() < 0 ? -1 : f.a() / maxBatchSize + f.b();
     }
 
-    /** Both parameters, from one fit. */
-    Fit fit() {
+    /** Both parameters, from one fit (read without locking or allocating). */
+    public Fit fit() {
         return fit;
     }
 

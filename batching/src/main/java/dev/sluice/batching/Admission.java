@@ -1,0 +1,137 @@
+package dev.sluice.batching;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The submitting side of a batcher: decides at once whether a request is admitted, publishes it to the
+ * queue, and wakes the former only when the arrival matters to what it waits for (or, when the batcher is
+ * idle, lets the submitting thread hand the batch to a worker itself).
+ *
+ * <p>Admission is bounded and never blocks: an atomic counter of queued requests, checked against the
+ * capacity, so the capacity is exact. A refused request's future fails before {@code submit} returns: a
+ * null input ({@link InvalidInputException}), a timeout that is not positive
+ * ({@link DeadlineExceededException}), a closed batcher ({@link ShutdownException}) or a full queue
+ * ({@link OverloadedException}); the observer is told of the last three.
+ *
+ * <p>Threading: any thread; the closed flag is written by {@link #close} and read by everyone.
+ */
+final class Admission<I, O> {
+    private final LateBindingBatcher<I, O> owner;
+    private final String name;
+    private final int capacity;
+    private final int maxBatchSize;
+    /** Requests admitted and still QUEUED (plus, transiently, producers between admission and publish). */
+    private final AtomicInteger queued;
+    private final RequestQueue<I, O> queue;
+    private final PublishParkFence fence;
+    private final Workers<I, O> workers;
+    private final GuardedObserver observer;
+    private final Ticker ticker;
+    /** Whether every worker's executor runs tasks on another thread, so a submitter may hand a batch off. */
+    private final boolean handOffOnArrival;
+    private volatile boolean closing;
+
+    Admission(LateBindingBatcher<I, O> owner, String name, int capacity, int maxBatchSize, AtomicInteger queued,
+            RequestQueue<I, O> queue, PublishParkFence fence, Workers<I, O> workers, GuardedObserver observer,
+            Ticker ticker, boolean handOffOnArrival) {
+        this.owner = owner;
+        this.name = name;
+        this.capacity = capacity;
+        this.maxBatchSize = maxBatchSize;
+        this.queued = queued;
+        this.queue = queue;
+        this.fence = fence;
+        this.workers = workers;
+        this.observer = observer;
+        this.ticker = ticker;
+        this.handOffOnArrival = handOffOnArrival;
+    }
+
+    /** Admits one request ({@code timeout} null for none), or refuses it with a failed future. Never blocks. */
+    CompletableFuture<O> submit(I input, Duration timeout) {
+        if (input == null) {
+            // Bad input fails its future, as every other refusal does (and as the runtime's submit does).
+            return CompletableFuture.failedFuture(new InvalidInputException("'" + name + "': input must not be null"));
+        }
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            return rejected(BatchObserver.Rejection.ALREADY_EXPIRED,
+                    new DeadlineExceededException(name, timeout, "before it was submitted (timeout was not positive)"));
+        }
+        if (closing) {
+            return rejected(BatchObserver.Rejection.SHUTDOWN, closedError());
+        }
+        int depth = queued.incrementAndGet();
+        if (depth > capacity) {
+            release();
+            return rejected(BatchObserver.Rejection.OVERLOADED, new OverloadedException(name, capacity));
+        }
+        // Re-checked after admission: close() waits for `queued` to reach zero, so a producer that passed
+        // this check is always drained.
+        if (closing) {
+            release();
+            return rejected(BatchObserver.Rejection.SHUTDOWN, closedError());
+        }
+        long now = ticker.read();
+        long deadline = timeout == null ? Long.MAX_VALUE : saturatedAdd(now, timeout);
+        PendingRequest<I, O> request = new PendingRequest<>(owner, input, now, deadline, timeout);
+        if (!queue.publish(request)) {
+            release();
+            return rejected(BatchObserver.Rejection.OVERLOADED, new OverloadedException(name, capacity));
+        }
+        int state = fence.stateAfterPublish();
+        if (state == PublishParkFence.AWAIT_ARRIVAL && handOffOnArrival && workers.free() > 0 && owner.dispatchOnArrival()) {
+            return request;
+        }
+        if (state != PublishParkFence.RUNNING && (state == PublishParkFence.AWAIT_ARRIVAL
+                || (state == PublishParkFence.AWAIT_FULL_BATCH && depth >= maxBatchSize)
+                || deadline < fence.wakeAt())) {
+            owner.unparkFormer();
+        }
+        return request;
+    }
+
+    /**
+     * Gives back one admission from outside the former role (a refused producer, a cancel). A closing
+     * former waits for {@code queued} to reach zero, so every such release must be able to wake it.
+     */
+    void release() {
+        queued.decrementAndGet();
+        if (closing) {
+            owner.wakeFormer();
+        }
+    }
+
+    /** From now on every submission is refused with {@link ShutdownException}. */
+    void close() {
+        closing = true;
+    }
+
+    boolean isClosed() {
+        return closing;
+    }
+
+    private CompletableFuture<O> rejected(BatchObserver.Rejection reason, RuntimeException error) {
+        observer.rejected(reason);
+        return CompletableFuture.failedFuture(error);
+    }
+
+    private ShutdownException closedError() {
+        return ShutdownException.refusal("'" + name + "' is closed and accepts no new requests");
+    }
+
+    private static long saturatedAdd(long now, Duration timeout) {
+        long sum = now + saturatedNanos(timeout);
+        return sum < now ? Long.MAX_VALUE : sum;
+    }
+
+    /** The duration in nanoseconds, {@link Long#MAX_VALUE} for one too long to count (about 292 years). */
+    static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+}

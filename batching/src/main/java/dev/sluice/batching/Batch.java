@@ -1,0 +1,54 @@
+package dev.sluice.batching;
+
+import java.util.List;
+
+/**
+ * A claimed batch and the worker it was given to. Its requests are completed either by that worker, which
+ * first {@linkplain #settle settles} them, or, if the worker is abandoned, by whoever
+ * {@linkplain #markAbandoned abandons} it (requeued or failed); the batch's lock makes that choice once, so
+ * a request is never completed by both.
+ */
+final class Batch<I, O> {
+    final List<PendingRequest<I, O>> requests;
+    final Lane<I, O> worker;
+    /** Set once, under the batch's lock, by {@link #markAbandoned}; read unlocked only as an early exit. */
+    volatile boolean abandoned;
+    /** When the function first got it, and how many inputs it had then (before any failure isolation). */
+    long startedAt;
+    int size;
+
+    Batch(List<PendingRequest<I, O>> requests, Lane<I, O> worker) {
+        this.requests = requests;
+        this.worker = worker;
+    }
+
+    /**
+     * Marks {@code completing} (this batch's requests, or some of them) as settled, about to be completed by
+     * the worker; unless the batch was abandoned: then its requests belong to the queue again, or are already
+     * failed, and the worker must not touch them.
+     *
+     * @return false if abandoned
+     */
+    boolean settle(List<PendingRequest<I, O>> completing) {
+        synchronized (this) {
+            if (abandoned) {
+                return false;
+            }
+            for (PendingRequest<I, O> r : completing) {
+                r.settle();
+            }
+            return true;
+        }
+    }
+
+    /** Marks it abandoned; false if it already was (so abandoning is idempotent). */
+    boolean markAbandoned() {
+        synchronized (this) {
+            if (abandoned) {
+                return false;
+            }
+            abandoned = true;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.sluice.batching;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one claimed batch on the calling thread: calls the worker's function with the inputs still wanted,
+ * completes each request with its output, and isolates failures. When the call throws and isolation is on,
+ * the batch is split in halves and each half retried, down to single inputs, so only the inputs that fail
+ * alone fail: with a {@link ModelException} naming the batcher and the worker, or, for an
+ * {@link InvalidInputException} thrown about one input, with that exception unwrapped. A function that
+ * returns the wrong number of outputs fails its whole call.
+ *
+ * <p>Before the call, a request whose caller gave it up (cancelled, completed) is dropped, and one whose
+ * deadline passed after it was claimed fails with {@link DeadlineExceededException}; a retry is not a new
+ * dispatch, so deadlines no longer apply to it. Each call is told to the observer, and each successful
+ * call to the policy. If the batch is abandoned (its worker given up on), the runner stops at the next
+ * step and completes nothing: the abandoner owns the requests (see {@link Batch#settle}).
+ *
+ * <p>No threads of its own: a worker thread calls {@link #run}; tests call it directly. Thread-safe (no
+ * state of its own beyond what it was built with).
+ */
+final class BatchRunner<I, O> {
+    private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
+
+    private final String name;
+    private final boolean isolateFailures;
+    private final GuardedObserver observer;
+    private final BatchPolicy policy;
+    private final Ticker ticker;
+
+    BatchRunner(String name, boolean isolateFailures, GuardedObserver observer, BatchPolicy policy, Ticker ticker) {
+        this.name = name;
+        this.isolateFailures = isolateFailures;
+        this.observer = observer;
+        this.policy = policy;
+        this.ticker = ticker;
+    }
+
+    /**
+     * Runs {@code work} to the end; never throws. Should the runner itself fail (a bug, or an
+     * {@code Error} such as running out of memory), the batch's requests fail with {@link ModelException}.
+     */
+    void run(Batch<I, O> work) {
+        try {
+            execute(work, work.requests, false);
+        } catch (Throwable t) {
+            LOG.error("Worker of '{}' failed unexpectedly", name, t);
+            ModelException error = new ModelException(name, work.worker.name, "the batcher's worker failed", t);
+            if (work.settle(work.requests)) {
+                for (PendingRequest<I, O> r : work.requests) {
+                    r.completeExceptionally(error);
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs the worker's function on the live requests of {@code requests} (all of {@code work}, or part of
+     * it when isolating a failure); splits and retries on failure. Stops as soon as the batch is abandoned.
+     */
+    private void execute(Batch<I, O> work, List<PendingRequest<I, O>> requests, boolean retry) {
+        if (work.abandoned) {
+            return;
+        }
+        long now = ticker.read();
+        int size = requests.size();
+        // One pass: inputs and queue waits of the requests still to run; `live` stays the given list
+        // (no copy) unless something is dropped.
+        List<PendingRequest<I, O>> live = requests;
+        List<I> inputs = new ArrayList<>(size);
+        long[] queueWaits = new long[size];
+        for (int i = 0; i < size; i++) {
+            PendingRequest<I, O> r = requests.get(i);
+            boolean expired = !retry && r.deadline <= now;
+            if (r.isDone() || expired) {
+                if (live == requests) {
+                    live = new ArrayList<>(requests.subList(0, i));
+                }
+                // Done: cancelled after dispatch, or failed by a forced close. A retry is not a new
+                // dispatch: the function saw the input in time, so its deadline no longer applies (and
+                // DeadlineExceededException promises the function never saw it).
+                if (!r.isDone() && work.settle(List.of(r))) {
+                    r.completeExceptionally(r.retryCause != null ? r.retryCause
+                            : new DeadlineExceededException(name, r.timeout,
+                                    "after it was taken from the queue, before its batch started"));
+                    observer.expired(now - r.enqueuedAt);
+                }
+                continue;
+            }
+            if (live != requests) {
+                live.add(r);
+            }
+            queueWaits[inputs.size()] = now - r.enqueuedAt;
+            inputs.add(r.input);
+            if (!retry) {
+                r.batch = work; // the batch it first reached the function in, for DynamicBatcher.dispatchOf
+            }
+        }
+        int n = inputs.size();
+        if (n == 0) {
+            return;
+        }
+        if (n < size) {
+            queueWaits = Arrays.copyOf(queueWaits, n);
+        }
+        List<O> outputs = null;
+        Throwable failure = null;
+        long start = ticker.read();
+        if (!retry) {
+            work.startedAt = start;
+            work.size = n;
+        }
+        BatchCall call = new BatchCall(live);
+        BatchCall outer = call.enter();
+        try {
+            outputs = work.worker.function.apply(Collections.unmodifiableList(inputs));
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            call.exit(outer);
+        }
+        long elapsed = ticker.read() - start;
+        observer.batch(n, queueWaits, elapsed, failure);
+        if (work.abandoned) {
+            return; // the worker was given up on while it ran (it hung, or its model threw an Error)
+        }
+        if (failure == null) {
+            if (outputs == null || outputs.size() != n) {
+                fail(work, live, new ModelException(name, work.worker.name, "the batch function returned "
+                        + (outputs == null ? "null" : outputs.size() + " outputs") + " for " + n
+                        + " inputs; it must return exactly one output per input, in order", null));
+                return;
+            }
+            try {
+                policy.onBatchExecuted(n, elapsed);
+            } catch (RuntimeException e) {
+                LOG.warn("Batch policy {} of '{}' failed to learn from a batch", policy, name, e);
+            }
+            if (!work.settle(live)) {
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                live.get(i).complete(outputs.get(i));
+            }
+            return;
+        }
+        if (isolateFailures && n > 1 && !(failure instanceof VirtualMachineError)) {
+            int half = n >>> 1;
+            execute(work, live.subList(0, half), true);
+            execute(work, live.subList(half, n), true);
+            return;
+        }
+        fail(work, live, (n == 1 && failure instanceof InvalidInputException)
+                ? (InvalidInputException) failure
+                : new ModelException(name, work.worker.name, n == 1 ? "the model failed on this input: " + failure
+                        : "the model failed on a batch of " + n + ": " + failure, failure));
+    }
+
+    private static <I, O> void fail(Batch<I, O> work, List<PendingRequest<I, O>> live, RuntimeException error) {
+        if (!work.settle(live)) {
+            return;
+        }
+        for (PendingRequest<I, O> r : live) {
+            r.completeExceptionally(error);
+        }
+    }
+}
