@@ -3,6 +3,7 @@ package dev.sluice.examples.ocr;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.pipeline.Result;
 import dev.sluice.spring.HttpResponses;
+import dev.sluice.spring.http.TraceFlag;
 import dev.sluice.spring.oip.Failures;
 import dev.sluice.spring.oip.OipResponse;
 import dev.sluice.spring.oip.RequestBody;
@@ -18,13 +19,12 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
-import dev.sluice.spring.webmvc.QueryFlags;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /ocr}: an image (PNG, JPEG, GIF, BMP) as the raw body or as the multipart part {@code image}.
  * Answers JSON Lines ({@code application/x-ndjson}): one object per line of text, {@code text}, {@code confidence}
- * and {@code box}; nothing for an image without text. With {@code ?trace=true} one JSON object instead:
+ * and {@code box}; nothing for an image without text. With {@code ?trace} ({@link TraceFlag}'s rule) one JSON object instead:
  * {@code {"lines": [...], "trace": {...}}}. Errors as the starter's endpoints: a body that is not an image (or
  * too large an image, judged from its header) 400, a body over {@code sluice.http.max-request-size} 413, a full
  * queue 429, a failure 500 with an error id.
@@ -43,11 +43,12 @@ public class OcrController {
 
     @PostMapping("/ocr")
     public CompletableFuture<ResponseEntity<byte[]>> read(HttpServletRequest request) {
-        // From the query string only: asking the request for a parameter would read a form-encoded body (what
-        // curl --data-binary declares by default) as form fields, and the image with it.
-        boolean trace = QueryFlags.isSet(request.getQueryString(), "trace");
+        boolean trace;
         byte[] image;
         try {
+            // From the query string only: asking the request for a parameter would read a form-encoded body (what
+            // curl --data-binary declares by default) as form fields, and the image with it.
+            trace = TraceFlag.isRequested(request.getQueryString());
             image = image(request);
         } catch (RequestBody.TooLargeException e) {
             return done(Failures.error(413, e.getMessage()));
