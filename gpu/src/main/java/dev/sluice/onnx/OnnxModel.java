@@ -55,7 +55,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
     /** Native ONNX Runtime values (input tensors, run results) made by this class and not yet closed. */
     static final AtomicLong NATIVE_VALUES_OPEN = new AtomicLong();
 
-    private final Builder builder;
+    private final OnnxSettings settings;
     private final String replica;
     private final OrtEnvironment env;
     private final OrtSession.SessionOptions options;
@@ -68,8 +68,8 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
     /** Runs whose outputs were written in place (for tests). */
     private final java.util.concurrent.atomic.LongAdder pinnedRuns = new java.util.concurrent.atomic.LongAdder();
 
-    private OnnxModel(Builder b, ModelContext ctx) throws OrtException {
-        this.builder = b;
+    private OnnxModel(OnnxSettings b, ModelContext ctx) throws OrtException {
+        this.settings = b;
         this.replica = ctx.replicaId();
         this.env = OrtEnvironment.getEnvironment();
         this.options = new OrtSession.SessionOptions();
@@ -85,7 +85,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         }
         OrtSession opened = null;
         try {
-            opened = b.file != null ? env.createSession(b.file.toString(), options) : env.createSession(b.bytes, options);
+            opened = b.file() != null ? env.createSession(b.file().toString(), options) : env.createSession(b.bytes(), options);
             this.signature = signature(opened); // refuses a model with a non-tensor input or output
         } catch (OrtException | RuntimeException e) {
             if (opened != null) {
@@ -110,7 +110,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                     + gpu.device().name() + ") but ONNX Runtime's CUDA execution provider cannot be loaded: " + e
                     + ". Depend on com.microsoft.onnxruntime:onnxruntime_gpu instead of onnxruntime, with a matching"
                     + " CUDA and cuDNN";
-            if (!builder.cpuFallback) {
+            if (!settings.cpuFallback()) {
                 throw new IllegalStateException(why + "; or allow CPU fallback with OnnxModel.Builder.allowCpuFallback()", e);
             }
             LOG.warn("{}; running on CPU, as the deployment allows", why);
@@ -183,7 +183,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         for (Map<String, Tensor> request : batch) {
             validate(request); // a bad request fails this batch; the batcher's isolation leaves it alone
         }
-        List<int[]> runs = builder.maxPadding == Double.POSITIVE_INFINITY || batch.size() == 1 ? null : runs(batch);
+        List<int[]> runs = settings.maxPadding() == Double.POSITIVE_INFINITY || batch.size() == 1 ? null : runs(batch);
         if (runs == null || runs.size() == 1) {
             return run(batch);
         }
@@ -238,7 +238,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 }
                 padded += perRequest * (current.size() + 1);
             }
-            if (!current.isEmpty() && padded > (1 + builder.maxPadding) * (real + size[i])) {
+            if (!current.isEmpty() && padded > (1 + settings.maxPadding()) * (real + size[i])) {
                 runs.add(current.stream().mapToInt(Integer::intValue).toArray());
                 current.clear();
                 real = 0;
@@ -263,7 +263,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 for (Map<String, Tensor> request : batch) {
                     column.add(request.get(spec.name()));
                 }
-                TensorBatch.Stacked s = TensorBatch.stack(column, builder.pads.getOrDefault(spec.name(), 0.0),
+                TensorBatch.Stacked s = TensorBatch.stack(column, settings.pad(spec.name()),
                         raggedDims.get(spec.name()));
                 stacked.put(spec.name(), s);
                 feed.put(spec.name(), OnnxTensor.createTensor(env, s.tensor().data(), s.tensor().shape(),
@@ -276,12 +276,12 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 out.add(new LinkedHashMap<>());
             }
             for (Map.Entry<String, Tensor> e : whole.entrySet()) {
-                Follow follow = builder.follows.get(e.getKey());
+                OnnxSettings.Follow follow = settings.follows().get(e.getKey());
                 List<Tensor> parts = follow == null
                         ? TensorBatch.split(e.getValue(), stacked.get(signature.inputs().get(0).name()))
-                        : TensorBatch.split(e.getValue(), stacked.get(follow.input), follow.extent == null
-                                ? TensorBatch.Follow.dim(follow.outputDim, follow.inputDim)
-                                : TensorBatch.Follow.dim(follow.outputDim, follow.inputDim, follow.extent));
+                        : TensorBatch.split(e.getValue(), stacked.get(follow.input()), follow.extent() == null
+                                ? TensorBatch.Follow.dim(follow.outputDim(), follow.inputDim())
+                                : TensorBatch.Follow.dim(follow.outputDim(), follow.inputDim(), follow.extent()));
                 for (int i = 0; i < parts.size(); i++) {
                     out.get(i).put(e.getKey(), parts.get(i));
                 }
@@ -348,15 +348,15 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 return null;
             }
             shape[0] = n;
-            Follow f = builder.follows.get(spec.name());
+            OnnxSettings.Follow f = settings.follows().get(spec.name());
             long bytes = spec.type().byteSize() * (long) n;
             for (int d = 1; d < shape.length; d++) {
                 if (shape[d] < 0) {
-                    if (f == null || f.outputDim != d || f.extent == null || !stacked.containsKey(f.input)
-                            || f.inputDim >= stacked.get(f.input).tensor().rank()) {
+                    if (f == null || f.outputDim() != d || f.extent() == null || !stacked.containsKey(f.input())
+                            || f.inputDim() >= stacked.get(f.input()).tensor().rank()) {
                         return null;
                     }
-                    shape[d] = f.extent.applyAsLong(stacked.get(f.input).tensor().dim(f.inputDim));
+                    shape[d] = f.extent().applyAsLong(stacked.get(f.input()).tensor().dim(f.inputDim()));
                 }
                 if (shape[d] < 0 || (shape[d] > 0 && bytes > Integer.MAX_VALUE / shape[d])) {
                     return null; // a negative extent, or more than one buffer holds
@@ -466,11 +466,8 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
 
     @Override
     public String toString() {
-        return "OnnxModel[" + builder.describe() + " on " + replica + "]";
+        return "OnnxModel[" + settings.describe() + " on " + replica + "]";
     }
-
-    /** An output dimension that follows a padded input dimension (extent null: in proportion). */
-    private record Follow(int outputDim, String input, int inputDim, java.util.function.LongUnaryOperator extent) {}
 
     /** A model file (or bytes) to load, with how its batches are padded and split. */
     public static Builder builder(Path file) {
@@ -486,7 +483,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         private final Path file;
         private final byte[] bytes;
         private final Map<String, Double> pads = new HashMap<>();
-        private final Map<String, Follow> follows = new HashMap<>();
+        private final Map<String, OnnxSettings.Follow> follows = new HashMap<>();
         private boolean cpuFallback;
         private double maxPadding = Double.POSITIVE_INFINITY;
 
@@ -509,7 +506,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         public Builder follow(String output, int outputDim, String input, int inputDim,
                 java.util.function.LongUnaryOperator extent) {
             follow(output, outputDim, input, inputDim);
-            follows.put(output, new Follow(outputDim, input, inputDim, Objects.requireNonNull(extent, "extent")));
+            follows.put(output, new OnnxSettings.Follow(outputDim, input, inputDim, Objects.requireNonNull(extent, "extent")));
             return this;
         }
 
@@ -524,7 +521,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 throw new IllegalArgumentException("follow: dimension 0 is the batch; was " + outputDim + " following "
                         + inputDim);
             }
-            follows.put(output, new Follow(outputDim, input, inputDim, null));
+            follows.put(output, new OnnxSettings.Follow(outputDim, input, inputDim, null));
             return this;
         }
 
@@ -566,18 +563,22 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
             }
         }
 
-        /** Makes one session per replica. */
+        /**
+         * Makes one session per replica, with the settings this builder has now: they are copied here, so a later
+         * call on this builder changes neither the replicas running nor those the factory starts later.
+         */
         public ModelFactory<Map<String, Tensor>, Map<String, Tensor>> factory() {
-            return this::open;
+            OnnxSettings frozen = settings();
+            return context -> new OnnxModel(frozen, Objects.requireNonNull(context, "context"));
         }
 
-        /** Loads the model for one replica (or for direct use, with {@link ModelContext#forTest}). */
+        /** Loads the model for one replica (or for direct use, with {@link ModelContext#forTest}), as set now. */
         public OnnxModel open(ModelContext context) throws OrtException {
-            return new OnnxModel(this, Objects.requireNonNull(context, "context"));
+            return new OnnxModel(settings(), Objects.requireNonNull(context, "context"));
         }
 
-        String describe() {
-            return file != null ? file.getFileName().toString() : bytes.length + " bytes";
+        private OnnxSettings settings() {
+            return new OnnxSettings(file, bytes, pads, follows, cpuFallback, maxPadding);
         }
     }
 }
