@@ -22,6 +22,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 
 /**
@@ -56,7 +57,8 @@ public class SluiceAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public SluiceDeployments sluiceDeployments(Sluice sluice, ObjectProvider<Deployment<?, ?>> deployments,
-            SluiceProperties properties, ResourceLoader resourceLoader) {
+            SluiceProperties properties, ResourceLoader resourceLoader, Environment environment) {
+        ModelPropertyNames.check(environment); // binding ignores a setting Model lacks; a misspelling must not pass
         if (properties.getManagement().isEnabled()) {
             LOG.warn("sluice.management.enabled=true, but this version has no management operations: nothing "
                     + "served can be changed over HTTP");
