@@ -13,8 +13,6 @@ import java.util.Map;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.ResolvableType;
 import tools.jackson.databind.json.JsonMapper;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -35,7 +33,6 @@ import org.springframework.core.io.ResourceLoader;
 @ConditionalOnClass(Sluice.class)
 @EnableConfigurationProperties(SluiceProperties.class)
 public class SluiceAutoConfiguration {
-    private static final Logger LOG = LoggerFactory.getLogger(SluiceAutoConfiguration.class);
 
     @Bean
     @ConditionalOnMissingBean
@@ -59,10 +56,6 @@ public class SluiceAutoConfiguration {
     public SluiceDeployments sluiceDeployments(Sluice sluice, ObjectProvider<Deployment<?, ?>> deployments,
             SluiceProperties properties, ResourceLoader resourceLoader, Environment environment) {
         ModelPropertyNames.check(environment); // binding ignores a setting Model lacks; a misspelling must not pass
-        if (properties.getManagement().isEnabled()) {
-            LOG.warn("sluice.management.enabled=true, but this version has no management operations: nothing "
-                    + "served can be changed over HTTP");
-        }
         return new SluiceDeployments(sluice, deployments.orderedStream().toList(), properties,
                 resourceLoader.getClassLoader());
     }

@@ -218,9 +218,4 @@ class SluiceAutoConfigurationTest {
                 "sluice.models.tiny.maxBatchSize=4")
                 .run(context -> assertThat(context).hasNotFailed());
     }
-
-    @Test
-    void managementIsOffByDefault() {
-        runner.run(context -> assertThat(context.getBean(SluiceProperties.class).getManagement().isEnabled()).isFalse());
-    }
 }
