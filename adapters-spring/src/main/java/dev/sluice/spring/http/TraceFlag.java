@@ -13,7 +13,7 @@ import java.util.Locale;
  *   <li>absent, {@code trace=false} or {@code trace=0}: no trace;
  *   <li>{@code trace} alone, {@code trace=} (empty), {@code trace=true} or {@code trace=1}: the trace;
  *   <li>anything else ({@code trace=yes}, the parameter given twice, a value that cannot be decoded):
- *       {@link InvalidInputException}, which the starter answers with 400 naming the parameter.
+ *       {@link InvalidInputException}, which {@link HttpErrors#response} answers with 400 naming the parameter.
  * </ul>
  *
  * {@code true} and {@code false} are read without regard to case; names and values are percent-decoded.

@@ -27,14 +27,6 @@ final class JsonBodies {
         return out.toByteArray();
     }
 
-    static byte[] error(String message) {
-        return write(g -> {
-            g.writeStartObject();
-            g.writeStringProperty("error", message);
-            g.writeEndObject();
-        });
-    }
-
     static byte[] serverMetadata(String name, String version) {
         return write(g -> {
             g.writeStartObject();

@@ -5,6 +5,8 @@ import dev.sluice.DeploymentHandle;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceStatus;
 import dev.sluice.batching.InvalidInputException;
+import dev.sluice.spring.internal.Failures;
+import dev.sluice.spring.internal.RequestBody;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
 import java.io.IOException;

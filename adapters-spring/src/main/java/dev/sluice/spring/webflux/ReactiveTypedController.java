@@ -1,9 +1,9 @@
 package dev.sluice.spring.webflux;
 
 import dev.sluice.batching.InvalidInputException;
-import dev.sluice.spring.HttpResponses;
+import dev.sluice.spring.internal.HttpResponses;
 import dev.sluice.spring.http.TraceFlag;
-import dev.sluice.spring.oip.Failures;
+import dev.sluice.spring.internal.Failures;
 import dev.sluice.spring.typed.TypedEndpoints;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;

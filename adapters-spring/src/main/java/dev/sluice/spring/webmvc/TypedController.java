@@ -1,9 +1,9 @@
 package dev.sluice.spring.webmvc;
 
 import dev.sluice.batching.InvalidInputException;
-import dev.sluice.spring.HttpResponses;
+import dev.sluice.spring.internal.HttpResponses;
 import dev.sluice.spring.http.TraceFlag;
-import dev.sluice.spring.oip.Failures;
+import dev.sluice.spring.internal.Failures;
 import dev.sluice.spring.typed.TypedEndpoints;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
