@@ -2,6 +2,7 @@ package dev.sluice.spring.oip;
 
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.tensor.DataType;
+import dev.sluice.tensor.Fp16;
 import dev.sluice.tensor.Tensor;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;

@@ -1,6 +1,7 @@
 package dev.sluice.spring.oip;
 
 import dev.sluice.tensor.DataType;
+import dev.sluice.tensor.Fp16;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
 import dev.sluice.tensor.TensorSpec;
