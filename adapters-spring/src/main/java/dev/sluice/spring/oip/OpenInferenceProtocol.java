@@ -175,7 +175,9 @@ public final class OpenInferenceProtocol {
     /**
      * Resolves a model from ONE read of its deployment's settings: a hot swap may replace them between any two
      * reads, so the signature and the platform both come from the same read, and a swap that drops the
-     * signature makes the model unknown (404) rather than failing here.
+     * signature makes the model unknown (404) rather than failing here. The version number is read from the status
+     * just after: a swap between the two reads can pair the new number with the old settings in that one answer
+     * (the handle offers no read of both at once).
      */
     @SuppressWarnings("unchecked")
     private Model find(String name, String version) {

@@ -13,8 +13,6 @@ import tools.jackson.databind.json.JsonMapper;
  * @param lines the lines read
  */
 public record OcrResult(List<Line> lines) {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
     public OcrResult {
         lines = List.copyOf(lines);
     }
@@ -49,8 +47,13 @@ public record OcrResult(List<Line> lines) {
     public String toJsonLines() {
         StringBuilder b = new StringBuilder();
         for (Line line : lines) {
-            b.append(JSON.writeValueAsString(line)).append('\n');
+            b.append(Json.MAPPER.writeValueAsString(line)).append('\n');
         }
         return b.toString();
+    }
+
+    /** Made on first use: code that only reads results (the benchmarks) runs without Jackson. */
+    private static final class Json {
+        static final JsonMapper MAPPER = JsonMapper.builder().build();
     }
 }
