@@ -157,7 +157,7 @@ public class SluiceProperties {
         }
     }
 
-    /** The HTTP endpoints: the Open Inference Protocol ({@code /v2/...}) and the typed ones ({@code /sluice/{name}}). */
+    /** The HTTP endpoints: the Open Inference Protocol ({@code /v2/...}) and the typed ones ({@code /sluice/...}). */
     public static class Http {
 
         /** Whether the endpoints are mounted (in a web application: Spring MVC or WebFlux). */
