@@ -13,8 +13,6 @@ import java.util.Map;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.ResolvableType;
 import tools.jackson.databind.json.JsonMapper;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -22,6 +20,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 
 /**
@@ -34,7 +33,6 @@ import org.springframework.core.io.ResourceLoader;
 @ConditionalOnClass(Sluice.class)
 @EnableConfigurationProperties(SluiceProperties.class)
 public class SluiceAutoConfiguration {
-    private static final Logger LOG = LoggerFactory.getLogger(SluiceAutoConfiguration.class);
 
     @Bean
     @ConditionalOnMissingBean
@@ -56,11 +54,8 @@ public class SluiceAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public SluiceDeployments sluiceDeployments(Sluice sluice, ObjectProvider<Deployment<?, ?>> deployments,
-            SluiceProperties properties, ResourceLoader resourceLoader) {
-        if (properties.getManagement().isEnabled()) {
-            LOG.warn("sluice.management.enabled=true, but this version has no management operations: nothing "
-                    + "served can be changed over HTTP");
-        }
+            SluiceProperties properties, ResourceLoader resourceLoader, Environment environment) {
+        ModelPropertyNames.check(environment); // binding ignores a setting Model lacks; a misspelling must not pass
         return new SluiceDeployments(sluice, deployments.orderedStream().toList(), properties,
                 resourceLoader.getClassLoader());
     }

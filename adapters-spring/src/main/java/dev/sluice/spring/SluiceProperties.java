@@ -31,8 +31,6 @@ public class SluiceProperties {
 
     private final Http http = new Http();
 
-    private final Management management = new Management();
-
     public Duration getShutdownGracePeriod() {
         return shutdownGracePeriod;
     }
@@ -47,10 +45,6 @@ public class SluiceProperties {
 
     public Http getHttp() {
         return http;
-    }
-
-    public Management getManagement() {
-        return management;
     }
 
     /** One ONNX model served as a deployment named by its key. Unset values keep Sluice's defaults. */
@@ -163,18 +157,18 @@ public class SluiceProperties {
         }
     }
 
-    /** The Open Inference Protocol endpoints. */
+    /** The HTTP endpoints: the Open Inference Protocol ({@code /v2/...}) and the typed ones ({@code /sluice/...}). */
     public static class Http {
 
-        /** Whether the /v2 endpoints are mounted (in a servlet web application). */
+        /** Whether the endpoints are mounted (in a web application: Spring MVC or WebFlux). */
         private boolean enabled = true;
 
-        /** Largest request body accepted; larger ones get 413 before they are parsed. */
+        /** Largest request body accepted, on every endpoint; larger ones get 413 before they are parsed. */
         private DataSize maxRequestSize = DataSize.ofMegabytes(32);
 
         /**
-         * How long an inference request may wait for a replica before it fails with 504 (none by default).
-         * It bounds the wait in the queue, not the model's own run.
+         * How long a request may wait before it fails with 504 (none by default). For a deployment it bounds the
+         * wait for a replica, not the model's own run; for a pipeline ({@code /sluice/{name}}), the whole pipeline.
          */
         private Duration requestTimeout;
 
@@ -200,21 +194,6 @@ public class SluiceProperties {
 
         public void setRequestTimeout(Duration requestTimeout) {
             this.requestTimeout = requestTimeout;
-        }
-    }
-
-    /** Operations that change what is served (scaling, swapping models). Not implemented yet. */
-    public static class Management {
-
-        /** Whether management operations are exposed. Off: nothing served can be changed over HTTP. */
-        private boolean enabled = false;
-
-        public boolean isEnabled() {
-            return enabled;
-        }
-
-        public void setEnabled(boolean enabled) {
-            this.enabled = enabled;
         }
     }
 }

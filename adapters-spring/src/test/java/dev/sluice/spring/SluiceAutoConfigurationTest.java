@@ -194,7 +194,28 @@ class SluiceAutoConfigurationTest {
     }
 
     @Test
-    void managementIsOffByDefault() {
-        runner.run(context -> assertThat(context.getBean(SluiceProperties.class).getManagement().isEnabled()).isFalse());
+    void aMisspelledModelSettingStopsStartUpNamingItAndTheNearestKnownSetting() throws Exception {
+        Path model = Files.write(dir.resolve("tiny.onnx"), dev.sluice.onnx.TestModels.identity(4));
+        runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.max-batch-sise=8")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("sluice.models.tiny.max-batch-sise")
+                        .hasMessageContaining("did you mean max-batch-size"));
+    }
+
+    @Test
+    void anUnknownModelSettingStopsStartUpWhateverItsSpelling() throws Exception {
+        Path model = Files.write(dir.resolve("tiny.onnx"), dev.sluice.onnx.TestModels.identity(4));
+        runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.warmupRequests=3")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("sluice.models.tiny.warmuprequests")
+                        .hasMessageContaining("not a setting of a model"));
+    }
+
+    @Test
+    void padValuesAreKnownSettingsForAnyInputName() throws Exception {
+        Path model = Files.write(dir.resolve("tiny.onnx"), dev.sluice.onnx.TestModels.identity(4));
+        runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.pad.x=0",
+                "sluice.models.tiny.maxBatchSize=4")
+                .run(context -> assertThat(context).hasNotFailed());
     }
 }

@@ -1,9 +1,6 @@
 package dev.sluice.tensor;
 
 import dev.sluice.batching.InvalidInputException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,8 +19,6 @@ import java.util.function.LongUnaryOperator;
  * back into {@code [1, W / 8, C]} per request with {@code Follow.dim(1, 3)}.
  */
 public final class TensorBatch {
-    private static final MethodHandle FLOAT_TO_FLOAT16 = floatToFloat16();
-
     private TensorBatch() {}
 
     /**
@@ -84,8 +79,8 @@ public final class TensorBatch {
     /**
      * Stacks {@code tensors} (one per request, all of one input) along dimension 0.
      *
-     * @param padValue written where a request is shorter than the batch in a ragged dimension (FP16 needs 0
-     *     below Java 20)
+     * @param padValue written where a request is shorter than the batch in a ragged dimension (as the nearest
+     *     value of the input's type)
      * @param raggedDims the dimensions (1 or more) that may differ between requests; every other dimension
      *     but 0 must be equal
      * @throws InvalidInputException naming the request (by its index in the list) whose type, rank or
@@ -306,33 +301,9 @@ public final class TensorBatch {
             case UINT64, INT64 -> b.putLong((long) value);
             case FP32 -> b.putFloat((float) value);
             case FP64 -> b.putDouble(value);
-            case FP16 -> b.putShort(half((float) value));
+            case FP16 -> b.putShort(Fp16.fromFloat((float) value));
             default -> throw new IllegalArgumentException(type + " has no pad value");
         }
         return b.array();
-    }
-
-    private static short half(float value) {
-        if (value == 0f) {
-            return (short) (Float.floatToRawIntBits(value) >>> 16 & 0x8000); // +0 or -0
-        }
-        if (FLOAT_TO_FLOAT16 == null) {
-            throw new IllegalArgumentException("an FP16 pad value other than 0 needs Java 20 or newer "
-                    + "(Float.floatToFloat16); this is Java " + Runtime.version().feature());
-        }
-        try {
-            return (short) FLOAT_TO_FLOAT16.invokeExact(value);
-        } catch (Throwable t) {
-            throw new IllegalStateException("Float.floatToFloat16 failed", t);
-        }
-    }
-
-    private static MethodHandle floatToFloat16() {
-        try {
-            return MethodHandles.publicLookup().findStatic(Float.class, "floatToFloat16",
-                    MethodType.methodType(short.class, float.class));
-        } catch (ReflectiveOperationException e) {
-            return null; // before Java 20
-        }
     }
 }

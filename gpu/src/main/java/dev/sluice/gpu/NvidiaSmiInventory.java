@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * in that order. Registered as the {@link GpuInventory} service, so {@code Resources.detect()} uses it when
  * {@code sluice-gpu} is on the class path.
  *
- * <p>No driver, no {@code nvidia-smi}, or an error from it means no GPUs (logged once at INFO), never an
- * exception: a CPU-only machine is an ordinary place to run. Lines of output that cannot be read are skipped
+ * <p>No driver, no {@code nvidia-smi}, or an error from it means no GPUs, never an exception: a CPU-only
+ * machine is an ordinary place to run. Each {@link #devices()} call that finds none logs so at INFO (once per
+ * runtime when {@code Resources.detect()} asks, as it does once). Lines of output that cannot be read are skipped
  * with a warning naming them.
  */
 public final class NvidiaSmiInventory implements GpuInventory {

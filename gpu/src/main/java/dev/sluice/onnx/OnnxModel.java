@@ -1,7 +1,5 @@
 package dev.sluice.onnx;
 
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
@@ -15,14 +13,13 @@ import dev.sluice.ModelFactory;
 import dev.sluice.Placement;
 import dev.sluice.batching.BatchCall;
 import dev.sluice.batching.InvalidInputException;
-import dev.sluice.tensor.DataType;
+import dev.sluice.tensor.RaggedRuns;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorBatch;
 import dev.sluice.tensor.TensorSignature;
 import dev.sluice.tensor.TensorSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,13 +46,18 @@ import org.slf4j.LoggerFactory;
  * and says what was expected and what came; call it before submitting so a malformed request never joins a
  * batch. A batch is validated too: a bad request that got in fails with {@link InvalidInputException}, which
  * the batcher's failure isolation confines to it.
+ *
+ * <p>This class coordinates a batch's run; the parts live beside it: {@link OnnxTypes} (Sluice's tensor types and
+ * ONNX Runtime's), {@link RaggedRuns} (splitting a ragged batch when padding is bounded), {@link TensorBatch}
+ * (stacking and splitting), {@link PinnedOutputs} (outputs written in place) and {@link OnnxSettings} (the
+ * builder's settings, frozen).
  */
 public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, Tensor>> {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
     /** Native ONNX Runtime values (input tensors, run results) made by this class and not yet closed. */
     static final AtomicLong NATIVE_VALUES_OPEN = new AtomicLong();
 
-    private final Builder builder;
+    private final OnnxSettings settings;
     private final String replica;
     private final OrtEnvironment env;
     private final OrtSession.SessionOptions options;
@@ -63,13 +65,11 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
     private final TensorSignature signature;
     /** Per input, the open dimensions past the batch, found once rather than per batch. */
     private final Map<String, int[]> raggedDims;
-    /** Off once a run with outputs written in place failed where a copying run succeeded. */
-    private volatile boolean pinOutputs = true;
-    /** Runs whose outputs were written in place (for tests). */
-    private final java.util.concurrent.atomic.LongAdder pinnedRuns = new java.util.concurrent.atomic.LongAdder();
+    /** Writes outputs in place where their shapes are known before a run. */
+    private final PinnedOutputs pinned;
 
-    private OnnxModel(Builder b, ModelContext ctx) throws OrtException {
-        this.builder = b;
+    private OnnxModel(OnnxSettings b, ModelContext ctx) throws OrtException {
+        this.settings = b;
         this.replica = ctx.replicaId();
         this.env = OrtEnvironment.getEnvironment();
         this.options = new OrtSession.SessionOptions();
@@ -85,8 +85,8 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         }
         OrtSession opened = null;
         try {
-            opened = b.file != null ? env.createSession(b.file.toString(), options) : env.createSession(b.bytes, options);
-            this.signature = signature(opened); // refuses a model with a non-tensor input or output
+            opened = b.file() != null ? env.createSession(b.file().toString(), options) : env.createSession(b.bytes(), options);
+            this.signature = OnnxTypes.signature(opened); // refuses a model with a non-tensor input or output
         } catch (OrtException | RuntimeException e) {
             if (opened != null) {
                 opened.close();
@@ -96,6 +96,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         }
         this.session = opened;
         this.raggedDims = raggedDims(signature);
+        this.pinned = new PinnedOutputs(signature.outputs(), settings.follows(), replica);
         LOG.info("Replica {} loaded ONNX model {}: inputs {}, outputs {}", replica, b.describe(), signature.inputs(),
                 signature.outputs());
     }
@@ -110,58 +111,11 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                     + gpu.device().name() + ") but ONNX Runtime's CUDA execution provider cannot be loaded: " + e
                     + ". Depend on com.microsoft.onnxruntime:onnxruntime_gpu instead of onnxruntime, with a matching"
                     + " CUDA and cuDNN";
-            if (!builder.cpuFallback) {
+            if (!settings.cpuFallback()) {
                 throw new IllegalStateException(why + "; or allow CPU fallback with OnnxModel.Builder.allowCpuFallback()", e);
             }
             LOG.warn("{}; running on CPU, as the deployment allows", why);
         }
-    }
-
-    static TensorSignature signature(OrtSession session) throws OrtException {
-        return new TensorSignature(specs(session.getInputInfo()), specs(session.getOutputInfo()));
-    }
-
-    private static List<TensorSpec> specs(Map<String, NodeInfo> info) {
-        List<TensorSpec> specs = new ArrayList<>();
-        for (NodeInfo node : info.values()) {
-            if (!(node.getInfo() instanceof TensorInfo t)) {
-                throw new IllegalArgumentException("'" + node.getName() + "' is not a tensor (" + node.getInfo()
-                        + "); only tensor inputs and outputs are supported");
-            }
-            specs.add(new TensorSpec(node.getName(), dataType(node.getName(), t.type), t.getShape()));
-        }
-        return List.copyOf(specs);
-    }
-
-    static DataType dataType(String name, OnnxJavaType type) {
-        return switch (type) {
-            case FLOAT -> DataType.FP32;
-            case DOUBLE -> DataType.FP64;
-            case FLOAT16 -> DataType.FP16;
-            case INT8 -> DataType.INT8;
-            case INT16 -> DataType.INT16;
-            case INT32 -> DataType.INT32;
-            case INT64 -> DataType.INT64;
-            case UINT8 -> DataType.UINT8;
-            case BOOL -> DataType.BOOL;
-            default -> throw new IllegalArgumentException("'" + name + "' has element type " + type
-                    + ", which Sluice's ONNX adapter does not support");
-        };
-    }
-
-    static OnnxJavaType javaType(DataType type) {
-        return switch (type) {
-            case FP32 -> OnnxJavaType.FLOAT;
-            case FP64 -> OnnxJavaType.DOUBLE;
-            case FP16 -> OnnxJavaType.FLOAT16;
-            case INT8 -> OnnxJavaType.INT8;
-            case INT16 -> OnnxJavaType.INT16;
-            case INT32 -> OnnxJavaType.INT32;
-            case INT64 -> OnnxJavaType.INT64;
-            case UINT8 -> OnnxJavaType.UINT8;
-            case BOOL -> OnnxJavaType.BOOL;
-            default -> throw new IllegalArgumentException(type + " is not supported by the ONNX adapter");
-        };
     }
 
     /** The model's inputs and outputs, as it declares them. */
@@ -183,7 +137,8 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         for (Map<String, Tensor> request : batch) {
             validate(request); // a bad request fails this batch; the batcher's isolation leaves it alone
         }
-        List<int[]> runs = builder.maxPadding == Double.POSITIVE_INFINITY || batch.size() == 1 ? null : runs(batch);
+        List<int[]> runs = settings.maxPadding() == Double.POSITIVE_INFINITY || batch.size() == 1 ? null
+                : RaggedRuns.plan(batch, signature.inputNames(), settings.maxPadding());
         if (runs == null || runs.size() == 1) {
             return run(batch);
         }
@@ -201,59 +156,6 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         return out;
     }
 
-    /**
-     * Splits a ragged batch into runs of similar sizes where one run would pad more than {@code maxPadding} of
-     * its real elements: requests sorted by size, a new run started whenever the next one would take the
-     * run's padded elements past {@code (1 + maxPadding)} times its real ones.
-     */
-    private List<int[]> runs(List<Map<String, Tensor>> batch) {
-        List<TensorSpec> specs = signature.inputs();
-        Integer[] order = new Integer[batch.size()];
-        long[] size = new long[batch.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-            for (TensorSpec spec : specs) {
-                size[i] += batch.get(i).get(spec.name()).elementCount();
-            }
-        }
-        Arrays.sort(order, java.util.Comparator.comparingLong(i -> size[i]));
-        List<int[]> runs = new ArrayList<>();
-        List<Integer> current = new ArrayList<>();
-        long[][] maxDims = new long[specs.size()][];
-        long real = 0;
-        for (int i : order) {
-            long[][] widened = new long[specs.size()][];
-            long padded = 0;
-            for (int s = 0; s < specs.size(); s++) {
-                long[] dims = batch.get(i).get(specs.get(s).name()).shape();
-                widened[s] = dims;
-                if (maxDims[s] != null) {
-                    for (int d = 1; d < dims.length; d++) {
-                        widened[s][d] = Math.max(dims[d], maxDims[s][d]);
-                    }
-                }
-                long perRequest = 1;
-                for (int d = 1; d < dims.length; d++) {
-                    perRequest *= widened[s][d];
-                }
-                padded += perRequest * (current.size() + 1);
-            }
-            if (!current.isEmpty() && padded > (1 + builder.maxPadding) * (real + size[i])) {
-                runs.add(current.stream().mapToInt(Integer::intValue).toArray());
-                current.clear();
-                real = 0;
-                for (int s = 0; s < specs.size(); s++) {
-                    widened[s] = batch.get(i).get(specs.get(s).name()).shape();
-                }
-            }
-            current.add(i);
-            real += size[i];
-            maxDims = widened;
-        }
-        runs.add(current.stream().mapToInt(Integer::intValue).toArray());
-        return runs;
-    }
-
     private List<Map<String, Tensor>> run(List<Map<String, Tensor>> batch) throws OrtException {
         Map<String, TensorBatch.Stacked> stacked = new HashMap<>();
         Map<String, OnnxTensor> feed = new LinkedHashMap<>();
@@ -263,11 +165,11 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 for (Map<String, Tensor> request : batch) {
                     column.add(request.get(spec.name()));
                 }
-                TensorBatch.Stacked s = TensorBatch.stack(column, builder.pads.getOrDefault(spec.name(), 0.0),
+                TensorBatch.Stacked s = TensorBatch.stack(column, settings.pad(spec.name()),
                         raggedDims.get(spec.name()));
                 stacked.put(spec.name(), s);
                 feed.put(spec.name(), OnnxTensor.createTensor(env, s.tensor().data(), s.tensor().shape(),
-                        javaType(spec.type())));
+                        OnnxTypes.javaType(spec.type())));
                 NATIVE_VALUES_OPEN.incrementAndGet();
             }
             Map<String, Tensor> whole = outputs(feed, stacked, batch.size());
@@ -276,12 +178,12 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 out.add(new LinkedHashMap<>());
             }
             for (Map.Entry<String, Tensor> e : whole.entrySet()) {
-                Follow follow = builder.follows.get(e.getKey());
+                OnnxSettings.Follow follow = settings.follows().get(e.getKey());
                 List<Tensor> parts = follow == null
                         ? TensorBatch.split(e.getValue(), stacked.get(signature.inputs().get(0).name()))
-                        : TensorBatch.split(e.getValue(), stacked.get(follow.input), follow.extent == null
-                                ? TensorBatch.Follow.dim(follow.outputDim, follow.inputDim)
-                                : TensorBatch.Follow.dim(follow.outputDim, follow.inputDim, follow.extent));
+                        : TensorBatch.split(e.getValue(), stacked.get(follow.input()), follow.extent() == null
+                                ? TensorBatch.Follow.dim(follow.outputDim(), follow.inputDim())
+                                : TensorBatch.Follow.dim(follow.outputDim(), follow.inputDim(), follow.extent()));
                 for (int i = 0; i < parts.size(); i++) {
                     out.get(i).put(e.getKey(), parts.get(i));
                 }
@@ -305,12 +207,12 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
      */
     private Map<String, Tensor> outputs(Map<String, OnnxTensor> feed, Map<String, TensorBatch.Stacked> stacked, int n)
             throws OrtException {
-        long[][] shapes = pinOutputs ? outputShapes(stacked, n) : null;
+        long[][] shapes = pinned.shapes(stacked, n);
         if (shapes == null) {
             return runCopyingOutputs(feed);
         }
         try {
-            return runPinned(feed, shapes);
+            return pinned.run(env, session, feed, shapes, this::terminate);
         } catch (OrtException pinnedFailure) {
             if (BatchCall.current().isAbandoned()) {
                 throw pinnedFailure; // terminated: nobody wants the outputs
@@ -322,80 +224,8 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 e.addSuppressed(pinnedFailure);
                 throw e; // the model's own failure, not the pinning's
             }
-            pinOutputs = false;
-            Map<String, String> predicted = new LinkedHashMap<>();
-            Map<String, String> actual = new LinkedHashMap<>();
-            for (int o = 0; o < shapes.length; o++) {
-                String name = signature.outputs().get(o).name();
-                predicted.put(name, Arrays.toString(shapes[o]));
-                actual.put(name, got.containsKey(name) ? Arrays.toString(got.get(name).shape()) : "none");
-            }
-            LOG.warn("Replica {}: outputs written in place failed ({}); predicted shapes {} but the model gave {}. "
-                    + "Check the follow(...) extents; outputs are copied from now on", replica, pinnedFailure.getMessage(),
-                    predicted, actual);
+            pinned.turnOff(shapes, got, pinnedFailure);
             return got;
-        }
-    }
-
-    /** Each output's shape for a batch of {@code n}, or null where one cannot be known before the run. */
-    private long[][] outputShapes(Map<String, TensorBatch.Stacked> stacked, int n) {
-        List<TensorSpec> specs = signature.outputs();
-        long[][] shapes = new long[specs.size()][];
-        for (int o = 0; o < shapes.length; o++) {
-            TensorSpec spec = specs.get(o);
-            long[] shape = spec.shape();
-            if (shape.length == 0 || (shape[0] >= 0 && shape[0] != n) || spec.type() == DataType.BYTES) {
-                return null;
-            }
-            shape[0] = n;
-            Follow f = builder.follows.get(spec.name());
-            long bytes = spec.type().byteSize() * (long) n;
-            for (int d = 1; d < shape.length; d++) {
-                if (shape[d] < 0) {
-                    if (f == null || f.outputDim != d || f.extent == null || !stacked.containsKey(f.input)
-                            || f.inputDim >= stacked.get(f.input).tensor().rank()) {
-                        return null;
-                    }
-                    shape[d] = f.extent.applyAsLong(stacked.get(f.input).tensor().dim(f.inputDim));
-                }
-                if (shape[d] < 0 || (shape[d] > 0 && bytes > Integer.MAX_VALUE / shape[d])) {
-                    return null; // a negative extent, or more than one buffer holds
-                }
-                bytes *= shape[d];
-            }
-            shapes[o] = shape;
-        }
-        return shapes;
-    }
-
-    private Map<String, Tensor> runPinned(Map<String, OnnxTensor> feed, long[][] shapes) throws OrtException {
-        List<TensorSpec> specs = signature.outputs();
-        Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
-        Map<String, Tensor> whole = new LinkedHashMap<>();
-        try {
-            for (int o = 0; o < shapes.length; o++) {
-                TensorSpec spec = specs.get(o);
-                long count = 1;
-                for (long d : shapes[o]) {
-                    count *= d;
-                }
-                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect((int) (count * spec.type().byteSize()))
-                        .order(java.nio.ByteOrder.nativeOrder());
-                pinned.put(spec.name(), OnnxTensor.createTensor(env, buffer, shapes[o], javaType(spec.type())));
-                NATIVE_VALUES_OPEN.incrementAndGet();
-                whole.put(spec.name(), Tensor.of(spec.name(), spec.type(), shapes[o], buffer)); // shares the buffer
-            }
-            try (OrtSession.RunOptions options = new OrtSession.RunOptions();
-                    BatchCall.Registration stop = BatchCall.current().onAbandoned(() -> terminate(options));
-                    OrtSession.Result result = session.run(feed, java.util.Set.of(), pinned, options)) {
-                pinnedRuns.increment();
-                return whole; // written in place; closing the result leaves pinned outputs alone
-            }
-        } finally {
-            for (OnnxTensor t : pinned.values()) {
-                t.close();
-                NATIVE_VALUES_OPEN.decrementAndGet();
-            }
         }
     }
 
@@ -417,7 +247,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                         throw new IllegalStateException("output '" + e.getKey() + "' is not a tensor");
                     }
                     TensorInfo info = t.getInfo();
-                    whole.put(e.getKey(), Tensor.of(e.getKey(), dataType(e.getKey(), info.type), info.getShape(),
+                    whole.put(e.getKey(), Tensor.of(e.getKey(), OnnxTypes.dataType(e.getKey(), info.type), info.getShape(),
                             t.getByteBuffer()));
                 }
                 return whole;
@@ -429,12 +259,12 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
 
     /** Whether the next batch's outputs may be written in place (false once a predicted shape proved wrong). */
     boolean pinsOutputs() {
-        return pinOutputs;
+        return pinned.on();
     }
 
     /** Runs so far whose outputs were written in place. */
     long pinnedRuns() {
-        return pinnedRuns.sum();
+        return pinned.runs();
     }
 
     private void terminate(OrtSession.RunOptions options) {
@@ -466,11 +296,8 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
 
     @Override
     public String toString() {
-        return "OnnxModel[" + builder.describe() + " on " + replica + "]";
+        return "OnnxModel[" + settings.describe() + " on " + replica + "]";
     }
-
-    /** An output dimension that follows a padded input dimension (extent null: in proportion). */
-    private record Follow(int outputDim, String input, int inputDim, java.util.function.LongUnaryOperator extent) {}
 
     /** A model file (or bytes) to load, with how its batches are padded and split. */
     public static Builder builder(Path file) {
@@ -486,7 +313,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         private final Path file;
         private final byte[] bytes;
         private final Map<String, Double> pads = new HashMap<>();
-        private final Map<String, Follow> follows = new HashMap<>();
+        private final Map<String, OnnxSettings.Follow> follows = new HashMap<>();
         private boolean cpuFallback;
         private double maxPadding = Double.POSITIVE_INFINITY;
 
@@ -509,7 +336,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         public Builder follow(String output, int outputDim, String input, int inputDim,
                 java.util.function.LongUnaryOperator extent) {
             follow(output, outputDim, input, inputDim);
-            follows.put(output, new Follow(outputDim, input, inputDim, Objects.requireNonNull(extent, "extent")));
+            follows.put(output, new OnnxSettings.Follow(outputDim, input, inputDim, Objects.requireNonNull(extent, "extent")));
             return this;
         }
 
@@ -524,7 +351,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 throw new IllegalArgumentException("follow: dimension 0 is the batch; was " + outputDim + " following "
                         + inputDim);
             }
-            follows.put(output, new Follow(outputDim, input, inputDim, null));
+            follows.put(output, new OnnxSettings.Follow(outputDim, input, inputDim, null));
             return this;
         }
 
@@ -561,23 +388,27 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 options.setIntraOpNumThreads(1);
                 try (OrtSession session = file != null ? env.createSession(file.toString(), options)
                         : env.createSession(bytes, options)) {
-                    return OnnxModel.signature(session);
+                    return OnnxTypes.signature(session);
                 }
             }
         }
 
-        /** Makes one session per replica. */
+        /**
+         * Makes one session per replica, with the settings this builder has now: they are copied here, so a later
+         * call on this builder changes neither the replicas running nor those the factory starts later.
+         */
         public ModelFactory<Map<String, Tensor>, Map<String, Tensor>> factory() {
-            return this::open;
+            OnnxSettings frozen = settings();
+            return context -> new OnnxModel(frozen, Objects.requireNonNull(context, "context"));
         }
 
-        /** Loads the model for one replica (or for direct use, with {@link ModelContext#forTest}). */
+        /** Loads the model for one replica (or for direct use, with {@link ModelContext#forTest}), as set now. */
         public OnnxModel open(ModelContext context) throws OrtException {
-            return new OnnxModel(this, Objects.requireNonNull(context, "context"));
+            return new OnnxModel(settings(), Objects.requireNonNull(context, "context"));
         }
 
-        String describe() {
-            return file != null ? file.getFileName().toString() : bytes.length + " bytes";
+        private OnnxSettings settings() {
+            return new OnnxSettings(file, bytes, pads, follows, cpuFallback, maxPadding);
         }
     }
 }

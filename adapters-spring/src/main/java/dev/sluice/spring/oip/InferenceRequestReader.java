@@ -2,6 +2,7 @@ package dev.sluice.spring.oip;
 
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.tensor.DataType;
+import dev.sluice.tensor.Fp16;
 import dev.sluice.tensor.Tensor;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -25,8 +26,8 @@ import tools.jackson.core.json.JsonFactory;
  * streaming parser: no tree of the data is built. Each input's {@code data} array is skipped on the first pass
  * (so {@code shape} and {@code datatype} may come after it) and read on a second pass into a buffer of exactly
  * the size its shape and type need. A shape is checked before anything is allocated: one with more elements
- * than the body could carry (each element takes at least two bytes) is refused, so a tiny body cannot make the
- * server allocate a huge tensor.
+ * than the body could carry (each element takes at least two bytes) is refused, saying how many elements
+ * {@code data} has, so a tiny body cannot make the server allocate a huge tensor.
  *
  * <p>Every problem is an {@link InvalidInputException} saying which input and what was wrong.
  */
@@ -166,16 +167,35 @@ final class InferenceRequestReader {
         }
         long count = elements(what, shape);
         long carried = (length + 1L) / 2; // each element takes a digit (or more) and a comma
-        if (count > carried) {
-            throw new InvalidInputException(what + ": shape " + Arrays.toString(shape) + " has " + count
-                    + " elements, more than a request body of " + length + " bytes can carry");
-        }
         try (JsonParser data = JSON.createParser(ObjectReadContext.empty(), body, (int) dataOffset,
                 length - (int) dataOffset)) {
             data.nextToken(); // the START_ARRAY seen before
+            if (count > carried) {
+                // More than this body can carry, so "data" falls short: nothing is allocated for the shape; the
+                // elements are counted to say by how much.
+                checkCount(what, shape, type, count, count(data));
+            }
             return type == DataType.BYTES ? strings(data, what, name, shape, (int) count)
                     : fixed(data, what, name, type, shape, (int) count);
         }
+    }
+
+    /** The elements of the (possibly nested) data array, counted without reading them. */
+    private static long count(JsonParser p) {
+        int depth = 1;
+        long n = 0;
+        while (depth > 0) {
+            JsonToken t = p.nextToken();
+            if (t == JsonToken.START_ARRAY) {
+                depth++;
+            } else if (t == JsonToken.END_ARRAY) {
+                depth--;
+            } else {
+                p.skipChildren(); // an object counts as one (wrong) element
+                n++;
+            }
+        }
+        return n;
     }
 
     private static long[] shape(JsonParser p, String what) {
@@ -273,7 +293,7 @@ final class InferenceRequestReader {
         return n;
     }
 
-    private static void checkCount(String what, long[] shape, DataType type, int count, int n) {
+    private static void checkCount(String what, long[] shape, DataType type, long count, long n) {
         if (n != count) {
             throw new InvalidInputException(what + ": shape " + Arrays.toString(shape) + " needs " + count + " "
                     + type + " elements, \"data\" has " + n);

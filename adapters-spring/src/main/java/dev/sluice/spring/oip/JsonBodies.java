@@ -1,6 +1,7 @@
 package dev.sluice.spring.oip;
 
 import dev.sluice.tensor.DataType;
+import dev.sluice.tensor.Fp16;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
 import dev.sluice.tensor.TensorSpec;
@@ -25,14 +26,6 @@ final class JsonBodies {
             body.accept(g);
         }
         return out.toByteArray();
-    }
-
-    static byte[] error(String message) {
-        return write(g -> {
-            g.writeStartObject();
-            g.writeStringProperty("error", message);
-            g.writeEndObject();
-        });
     }
 
     static byte[] serverMetadata(String name, String version) {

@@ -1,9 +1,12 @@
 package dev.sluice.spring.oip;
 
+import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceStatus;
 import dev.sluice.batching.InvalidInputException;
+import dev.sluice.spring.internal.Failures;
+import dev.sluice.spring.internal.RequestBody;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
 import java.io.IOException;
@@ -13,7 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +47,8 @@ public final class OpenInferenceProtocol {
     static final String ONNX_PLATFORM = "onnx_onnxv1";
     static final String JAVA_PLATFORM = "sluice_java";
 
-    private final Sluice sluice;
+    private final Function<String, Optional<DeploymentHandle<?, ?>>> deployments;
+    private final Supplier<SluiceStatus> status;
     private final Settings settings;
     private final String serverVersion;
 
@@ -62,7 +69,14 @@ public final class OpenInferenceProtocol {
     }
 
     public OpenInferenceProtocol(Sluice sluice, Settings settings) {
-        this.sluice = Objects.requireNonNull(sluice, "sluice");
+        this(Objects.requireNonNull(sluice, "sluice")::deployment, sluice::status, settings);
+    }
+
+    /** Over any source of deployments (tests hand in handles that change between reads). */
+    OpenInferenceProtocol(Function<String, Optional<DeploymentHandle<?, ?>>> deployments,
+            Supplier<SluiceStatus> status, Settings settings) {
+        this.deployments = Objects.requireNonNull(deployments, "deployments");
+        this.status = Objects.requireNonNull(status, "status");
         this.settings = Objects.requireNonNull(settings, "settings");
         String v = Sluice.class.getPackage().getImplementationVersion();
         this.serverVersion = v != null ? v : "0.1.0-SNAPSHOT";
@@ -75,9 +89,9 @@ public final class OpenInferenceProtocol {
 
     /** {@code GET /v2/health/ready}: 200 when every model is ready, 400 otherwise (the spec's "4xx: false"). */
     public OipResponse serverReady() {
-        SluiceStatus status = sluice.status();
+        SluiceStatus status = this.status.get();
         for (SluiceStatus.DeploymentStatus d : status.deployments()) {
-            if (tensorModel(d.name()) != null && !ready(d)) {
+            if (isTensorModel(d.name()) && !ready(d)) {
                 return OipResponse.empty(400);
             }
         }
@@ -95,7 +109,7 @@ public final class OpenInferenceProtocol {
         if (m.error != null) {
             return m.error;
         }
-        return OipResponse.json(200, JsonBodies.modelMetadata(model, m.version, platform(m.handle), m.signature));
+        return OipResponse.json(200, JsonBodies.modelMetadata(model, m.version, m.platform, m.signature));
     }
 
     /** {@code GET /v2/models/{model}[/versions/{version}]/ready}: 200 ready, 400 not (yet) ready, 404 unknown. */
@@ -156,35 +170,41 @@ public final class OpenInferenceProtocol {
 
     /** A resolved model, or the error response saying why there is none. */
     private record Model(DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> handle,
-            TensorSignature signature, String version, OipResponse error) {}
+            TensorSignature signature, String version, String platform, OipResponse error) {}
 
+    /**
+     * Resolves a model from ONE read of its deployment's settings: a hot swap may replace them between any two
+     * reads, so the signature and the platform both come from the same read, and a swap that drops the
+     * signature makes the model unknown (404) rather than failing here. The version number is read from the status
+     * just after: a swap between the two reads can pair the new number with the old settings in that one answer
+     * (the handle offers no read of both at once).
+     */
+    @SuppressWarnings("unchecked")
     private Model find(String name, String version) {
-        DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> handle = tensorModel(name);
-        if (handle == null) {
-            return new Model(null, null, null, error(404, "no model named '" + name + "'"));
+        DeploymentHandle<?, ?> h = deployments.apply(name).orElse(null);
+        Deployment<?, ?> settings = h == null ? null : h.deployment();
+        TensorSignature signature = settings == null ? null : settings.signature().orElse(null);
+        if (signature == null) { // only tensor deployments speak the protocol
+            return new Model(null, null, null, null, error(404, "no model named '" + name + "'"));
         }
-        TensorSignature signature = handle.deployment().signature().orElseThrow();
-        String current = String.valueOf(handle.status().version());
+        String current = String.valueOf(h.status().version());
         if (version != null && !version.equals(current)) {
-            return new Model(null, null, null, error(404, "model '" + name + "' has no version '" + version
+            return new Model(null, null, null, null, error(404, "model '" + name + "' has no version '" + version
                     + "'; it serves version " + current));
         }
-        return new Model(handle, signature, current, null);
+        return new Model((DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>>) h, signature, current,
+                platform(settings), null);
     }
 
-    @SuppressWarnings("unchecked")
-    private DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> tensorModel(String name) {
-        DeploymentHandle<?, ?> h = sluice.deployment(name).orElse(null);
-        if (h == null || h.deployment().signature().isEmpty()) {
-            return null; // only tensor deployments speak the protocol
-        }
-        return (DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>>) h;
+    /** Whether {@code name} is a tensor deployment now (one read of its settings). */
+    private boolean isTensorModel(String name) {
+        DeploymentHandle<?, ?> h = deployments.apply(name).orElse(null);
+        return h != null && h.deployment().signature().isPresent();
     }
 
     /** ONNX for a model made by {@code OnnxModel}'s factory (from properties or a bean), else plain Java. */
-    private static String platform(DeploymentHandle<?, ?> handle) {
-        return handle.deployment().factory().getClass().getName().startsWith("dev.sluice.onnx.")
-                ? ONNX_PLATFORM : JAVA_PLATFORM;
+    private static String platform(Deployment<?, ?> settings) {
+        return settings.factory().getClass().getName().startsWith("dev.sluice.onnx.") ? ONNX_PLATFORM : JAVA_PLATFORM;
     }
 
     private static boolean ready(SluiceStatus.DeploymentStatus d) {

@@ -8,9 +8,9 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PipelineStepException;
 import dev.sluice.pipeline.Result;
 import dev.sluice.pipeline.Trace;
-import dev.sluice.spring.oip.Failures;
+import dev.sluice.spring.internal.Failures;
 import dev.sluice.spring.oip.OipResponse;
-import dev.sluice.spring.oip.RequestBody;
+import dev.sluice.spring.internal.RequestBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Type;
@@ -29,10 +29,11 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code POST /sluice/{name}}: a pipeline, or a deployment without a tensor signature (an object-typed one),
  * called with the request body mapped by Jackson to the input type its bean declares ({@code Pipeline<I, O>},
  * {@code Deployment<I, O>}; where the bean's type leaves it open, to plain JSON values: maps, lists, strings,
- * numbers). The response body is the output as JSON. With {@code trace=true} it is
- * {@code {"result": ..., "trace": ...}}: a pipeline's whole {@link Trace}, or for a deployment what the
+ * numbers). The response body is the output as JSON. With the trace asked for ({@code ?trace}, see
+ * {@link dev.sluice.spring.http.TraceFlag}) it is {@code {"result": ..., "trace": ...}}: a pipeline's whole {@link Trace}, or for a deployment what the
  * batcher did (queue wait, batch size, replica); a failed pipeline's error body carries its trace too.
- * Errors are those of {@link Failures}. Web-stack neutral: the web adapters only route and copy bytes.
+ * Errors are those of {@link dev.sluice.spring.http.HttpErrors}. Web-stack neutral: the web adapters only route and
+ * copy bytes.
  *
  * <p>Threading: thread-safe; {@link #call} reads the body on the calling thread and never blocks after that.
  */

@@ -1,6 +1,6 @@
 package dev.sluice.spring.webflux;
 
-import dev.sluice.spring.HttpResponses;
+import dev.sluice.spring.internal.HttpResponses;
 import dev.sluice.spring.oip.OipResponse;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;

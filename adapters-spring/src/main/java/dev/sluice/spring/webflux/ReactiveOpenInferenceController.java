@@ -1,6 +1,6 @@
 package dev.sluice.spring.webflux;
 
-import dev.sluice.spring.HttpResponses;
+import dev.sluice.spring.internal.HttpResponses;
 import dev.sluice.spring.oip.OpenInferenceProtocol;
 import java.io.InputStream;
 import org.springframework.http.ResponseEntity;

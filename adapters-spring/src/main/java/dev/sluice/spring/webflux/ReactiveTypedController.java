@@ -1,18 +1,22 @@
 package dev.sluice.spring.webflux;
 
-import dev.sluice.spring.HttpResponses;
-import dev.sluice.spring.oip.Failures;
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.spring.internal.HttpResponses;
+import dev.sluice.spring.http.TraceFlag;
+import dev.sluice.spring.internal.Failures;
 import dev.sluice.spring.typed.TypedEndpoints;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
 
-/** {@code POST /sluice/{name}[?trace=true]} on Spring WebFlux: routing only, the rest is {@link TypedEndpoints}. */
+/**
+ * {@code POST /sluice/{name}[?trace]} on Spring WebFlux: routing only, the rest is {@link TypedEndpoints}; the
+ * trace flag is read by {@link TraceFlag}, as on Spring MVC.
+ */
 @RestController
 public class ReactiveTypedController {
     private final TypedEndpoints endpoints;
@@ -22,8 +26,13 @@ public class ReactiveTypedController {
     }
 
     @PostMapping("/sluice/{name}")
-    public Mono<ResponseEntity<byte[]>> call(@PathVariable("name") String name,
-            @RequestParam(name = "trace", defaultValue = "false") boolean trace, ServerHttpRequest request) {
+    public Mono<ResponseEntity<byte[]>> call(@PathVariable("name") String name, ServerHttpRequest request) {
+        boolean trace;
+        try {
+            trace = TraceFlag.isRequested(request.getURI().getRawQuery()); // the servlet stack's rule, not Spring's
+        } catch (InvalidInputException e) {
+            return Mono.just(HttpResponses.entity(Failures.error(400, e.getMessage())));
+        }
         return Bodies.gather(request, endpoints.maxRequestBytes(), (body, length) ->
                 endpoints.call(name, body, length, trace));
     }

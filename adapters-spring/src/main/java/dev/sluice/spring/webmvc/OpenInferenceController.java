@@ -1,6 +1,6 @@
 package dev.sluice.spring.webmvc;
 
-import dev.sluice.spring.HttpResponses;
+import dev.sluice.spring.internal.HttpResponses;
 import dev.sluice.spring.oip.OipResponse;
 import dev.sluice.spring.oip.OpenInferenceProtocol;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,7 +1,9 @@
 package dev.sluice.spring.webmvc;
 
-import dev.sluice.spring.HttpResponses;
-import dev.sluice.spring.oip.Failures;
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.spring.internal.HttpResponses;
+import dev.sluice.spring.http.TraceFlag;
+import dev.sluice.spring.internal.Failures;
 import dev.sluice.spring.typed.TypedEndpoints;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -13,7 +15,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code POST /sluice/{name}[?trace=true]} on Spring MVC: routing and byte copying only, the rest is
+ * {@code POST /sluice/{name}[?trace]} ({@link TraceFlag} reads the flag) on Spring MVC: routing and byte copying only, the rest is
  * {@link TypedEndpoints}. Asynchronous: no request thread waits while the request runs.
  */
 @RestController
@@ -27,9 +29,12 @@ public class TypedController {
     @PostMapping("/sluice/{name}")
     public CompletableFuture<ResponseEntity<byte[]>> call(@PathVariable("name") String name, HttpServletRequest request)
             throws IOException {
-        // From the query string only: asking for a request parameter would read a form-encoded body (what
-        // curl -d declares by default) as form fields, and the JSON with it.
-        boolean trace = QueryFlags.isSet(request.getQueryString(), "trace");
+        boolean trace;
+        try {
+            trace = TraceFlag.isRequested(request.getQueryString()); // the raw query: never a form body's fields
+        } catch (InvalidInputException e) {
+            return CompletableFuture.completedFuture(HttpResponses.entity(Failures.error(400, e.getMessage())));
+        }
         return endpoints.call(name, request.getInputStream(), request.getContentLengthLong(), trace)
                 .thenApply(HttpResponses::entity);
     }

@@ -1,2 +1,5 @@
-/** The Open Inference Protocol endpoints on Spring MVC: a thin adapter over {@link dev.sluice.spring.oip}. */
+/**
+ * The starter's HTTP endpoints on Spring MVC (servlet applications): thin adapters over {@link dev.sluice.spring.oip}
+ * and {@link dev.sluice.spring.typed}.
+ */
 package dev.sluice.spring.webmvc;

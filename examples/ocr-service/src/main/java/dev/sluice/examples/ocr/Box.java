@@ -1,11 +1,14 @@
 package dev.sluice.examples.ocr;
 
-import java.util.Locale;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import tools.jackson.databind.annotation.JsonSerialize;
 
 /**
  * Where a line of text is in the request's image: the rectangle {@code x, y, width, height} (in the image's
  * pixels, {@code width} along the line) turned by {@code angle} degrees about its centre, clockwise as the
  * image is seen (its y axis points down). Text that is not turned has angle 0 and the box is axis-aligned.
+ * As JSON (Jackson): {@code {"x":..,"y":..,"width":..,"height":..,"angle":0.00,"points":[[x,y],[x,y],[x,y],[x,y]]}}.
  *
  * @param x left edge before turning
  * @param y top edge before turning
@@ -13,7 +16,8 @@ import java.util.Locale;
  * @param height at least 1
  * @param angle within 45 degrees either way
  */
-public record Box(int x, int y, int width, int height, double angle) {
+@JsonPropertyOrder({"x", "y", "width", "height", "angle", "points"})
+public record Box(int x, int y, int width, int height, @JsonSerialize(using = Decimals.Two.class) double angle) {
     public Box {
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("a box is at least 1 x 1, was " + width + " x " + height);
@@ -44,11 +48,10 @@ public record Box(int x, int y, int width, int height, double angle) {
         return p;
     }
 
-    /** {@code {"x":..,"y":..,"width":..,"height":..,"angle":..,"points":[[x,y],...]}}. */
-    String toJson() {
+    /** The four corners as {@code [x, y]} pairs, in the order of {@link #points()}: the JSON's {@code points}. */
+    @JsonProperty("points")
+    int[][] cornerPairs() {
         int[] p = points();
-        return String.format(Locale.ROOT, "{\"x\":%d,\"y\":%d,\"width\":%d,\"height\":%d,\"angle\":%.2f,"
-                + "\"points\":[[%d,%d],[%d,%d],[%d,%d],[%d,%d]]}", x, y, width, height, angle,
-                p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+        return new int[][] {{p[0], p[1]}, {p[2], p[3]}, {p[4], p[5]}, {p[6], p[7]}};
     }
 }

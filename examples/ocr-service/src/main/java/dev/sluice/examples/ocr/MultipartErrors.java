@@ -1,7 +1,6 @@
 package dev.sluice.examples.ocr;
 
-import dev.sluice.spring.HttpResponses;
-import dev.sluice.spring.oip.Failures;
+import dev.sluice.spring.http.HttpErrors;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -18,14 +17,14 @@ class MultipartErrors {
     /** An upload over {@code spring.servlet.multipart.max-file-size} (or max-request-size). */
     @ExceptionHandler(MaxUploadSizeExceededException.class)
     ResponseEntity<byte[]> tooLarge(MaxUploadSizeExceededException e) {
-        return HttpResponses.entity(Failures.error(413, "the upload is larger than the limit"
+        return HttpErrors.error(413, "the upload is larger than the limit"
                 + (e.getMaxUploadSize() < 0 ? "" : " of " + e.getMaxUploadSize() + " bytes")
-                + " (spring.servlet.multipart.max-file-size and max-request-size)"));
+                + " (spring.servlet.multipart.max-file-size and max-request-size)");
     }
 
     /** A multipart body that cannot be parsed. */
     @ExceptionHandler(MultipartException.class)
     ResponseEntity<byte[]> unreadable(MultipartException e) {
-        return HttpResponses.entity(Failures.error(400, "the multipart body cannot be read: " + e.getMessage()));
+        return HttpErrors.error(400, "the multipart body cannot be read: " + e.getMessage());
     }
 }

@@ -1,12 +1,14 @@
 package dev.sluice.examples.ocr;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
+import tools.jackson.databind.annotation.JsonSerialize;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What was read in one image: its lines of text in reading order (top to bottom, then left to right).
- * An image without text has no lines.
+ * An image without text has no lines. Written as JSON by Jackson: {@code {"lines":[...]}}, each line as in
+ * {@link #toJsonLines()}.
  *
  * @param lines the lines read
  */
@@ -22,19 +24,10 @@ public record OcrResult(List<Line> lines) {
      * @param confidence the recognizer's mean probability over the characters it kept, in [0, 1]
      * @param box where the line is in the image
      */
-    public record Line(String text, double confidence, Box box) {
+    public record Line(String text, @JsonSerialize(using = Decimals.Four.class) double confidence, Box box) {
         public Line {
             Objects.requireNonNull(text, "text");
             Objects.requireNonNull(box, "box");
-        }
-
-        /**
-         * This line as one JSON object: {@code {"text":..,"confidence":..,"box":{"x":..,"y":..,"width":..,
-         * "height":..,"angle":..,"points":[[x,y],[x,y],[x,y],[x,y]]}}} (see {@link Box}).
-         */
-        public String toJson() {
-            return "{\"text\":" + quote(text) + ",\"confidence\":" + String.format(Locale.ROOT, "%.4f", confidence)
-                    + ",\"box\":" + box.toJson() + "}";
         }
     }
 
@@ -47,34 +40,20 @@ public record OcrResult(List<Line> lines) {
         return b.toString();
     }
 
-    /** JSON Lines: one {@link Line#toJson() object} per line of text, each ended by a newline; empty without text. */
+    /**
+     * JSON Lines: one object per line of text ({@code {"text":..,"confidence":0.9762,"box":{...}}}, see {@link Box}),
+     * each ended by a newline; empty without text.
+     */
     public String toJsonLines() {
         StringBuilder b = new StringBuilder();
         for (Line line : lines) {
-            b.append(line.toJson()).append('\n');
+            b.append(Json.MAPPER.writeValueAsString(line)).append('\n');
         }
         return b.toString();
     }
 
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+    /** Made on first use: code that only reads results (the benchmarks) runs without Jackson. */
+    private static final class Json {
+        static final JsonMapper MAPPER = JsonMapper.builder().build();
     }
 }

@@ -1,10 +1,12 @@
-package dev.sluice.spring.oip;
+package dev.sluice.spring.internal;
 
 import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.OverloadedException;
 import dev.sluice.batching.ShutdownException;
 import dev.sluice.pipeline.PipelineStepException;
+import dev.sluice.spring.oip.OipResponse;
+import java.io.ByteArrayOutputStream;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -12,15 +14,22 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
 
 /**
- * Maps a request's failure to its HTTP response, the same for every endpoint: bad input 400, overload 429
+ * Not API: the starter's own plumbing, public only so its packages can share it (applications use
+ * {@link dev.sluice.spring.http.HttpErrors}).
+ *
+ * <p>Maps a request's failure to its HTTP response, the same for every endpoint: bad input 400, overload 429
  * with {@code Retry-After}, a deadline 504, shutdown (or a request cancelled by it) 503, anything else 500
  * with an error id that is also logged with the failure. Bodies are {@code {"error": "..."}}, never a stack
  * trace. A pipeline step's failure answers as its cause would, with the step's own message.
  */
 public final class Failures {
     private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
+    private static final JsonFactory JSON = JsonFactory.builder().build();
 
     private Failures() {}
 
@@ -35,7 +44,7 @@ public final class Failures {
             return error(400, e.getMessage());
         }
         if (kind instanceof OverloadedException) {
-            return new OipResponse(429, Map.of("Retry-After", "1"), JsonBodies.error(e.getMessage()));
+            return new OipResponse(429, Map.of("Retry-After", "1"), errorBody(e.getMessage()));
         }
         if (kind instanceof DeadlineExceededException) {
             return error(504, e.getMessage());
@@ -54,11 +63,22 @@ public final class Failures {
     /** A known path asked with a method it does not serve: 405 with {@code Allow}. */
     public static OipResponse methodNotAllowed(String method, String path, String allowed) {
         return new OipResponse(405, Map.of("Allow", allowed),
-                JsonBodies.error(method + " is not allowed on " + path + "; use " + allowed));
+                errorBody(method + " is not allowed on " + path + "; use " + allowed));
+    }
+
+    /** The error body: {@code {"error": message}}. */
+    public static byte[] errorBody(String message) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + message.length());
+        try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+            g.writeStartObject();
+            g.writeStringProperty("error", message);
+            g.writeEndObject();
+        }
+        return out.toByteArray();
     }
 
     /** A response with the protocol's error body. */
     public static OipResponse error(int status, String message) {
-        return OipResponse.json(status, JsonBodies.error(message));
+        return new OipResponse(status, Map.of(), errorBody(message));
     }
 }

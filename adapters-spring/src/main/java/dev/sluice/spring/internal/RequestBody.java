@@ -1,10 +1,14 @@
-package dev.sluice.spring.oip;
+package dev.sluice.spring.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 
-/** Reads a request body up to a size limit, refusing a larger one before or while reading it. */
+/**
+ * Not API: the starter's own plumbing, public only so its packages can share it.
+ *
+ * <p>Reads a request body up to a size limit, refusing a larger one before or while reading it.
+ */
 public final class RequestBody {
     private RequestBody() {}
 

@@ -1,11 +1,15 @@
-package dev.sluice.spring;
+package dev.sluice.spring.internal;
 
 import dev.sluice.spring.oip.OipResponse;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 
-/** Writes an {@link OipResponse} as Spring's {@link ResponseEntity}: the same on the servlet and reactive stacks. */
+/**
+ * Not API: the starter's own plumbing, public only so its packages can share it.
+ *
+ * <p>Writes an {@link OipResponse} as Spring's {@link ResponseEntity}: the same on the servlet and reactive stacks.
+ */
 public final class HttpResponses {
     private HttpResponses() {}
 
