@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.batching.BatchPolicy;
 import dev.sluice.batching.InvalidInputException;
-import dev.sluice.batching.WorkerBatcher;
+import dev.sluice.batching.internal.WorkerBatcher;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;

@@ -4,6 +4,7 @@ import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.OverloadedException;
 import dev.sluice.batching.ShutdownException;
+import dev.sluice.pipeline.StepTimeoutException;
 import dev.sluice.pipeline.PipelineStepException;
 import dev.sluice.spring.oip.OipResponse;
 import java.io.ByteArrayOutputStream;
@@ -23,7 +24,7 @@ import tools.jackson.core.json.JsonFactory;
  * {@link dev.sluice.spring.http.HttpErrors}).
  *
  * <p>Maps a request's failure to its HTTP response, the same for every endpoint: bad input 400, overload 429
- * with {@code Retry-After}, a deadline 504, shutdown (or a request cancelled by it) 503, anything else 500
+ * with {@code Retry-After}, a deadline or a pipeline step's timeout 504, shutdown (or a request cancelled by it) 503, anything else 500
  * with an error id that is also logged with the failure. Bodies are {@code {"error": "..."}}, never a stack
  * trace. A pipeline step's failure answers as its cause would, with the step's own message.
  */
@@ -46,7 +47,7 @@ public final class Failures {
         if (kind instanceof OverloadedException) {
             return new OipResponse(429, Map.of("Retry-After", "1"), errorBody(e.getMessage()));
         }
-        if (kind instanceof DeadlineExceededException) {
+        if (kind instanceof DeadlineExceededException || kind instanceof StepTimeoutException) {
             return error(504, e.getMessage());
         }
         if (kind instanceof ShutdownException) {

@@ -7,7 +7,11 @@ import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.OverloadedException;
 import dev.sluice.batching.ShutdownException;
+import dev.sluice.pipeline.PipelineStepException;
+import dev.sluice.pipeline.StepTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
@@ -43,6 +47,16 @@ class HttpErrorsTest {
         assertThat(HttpErrors.response("m", new DeadlineExceededException("m", java.time.Duration.ofMillis(5), "late")).getStatusCode().value()).isEqualTo(504);
         assertThat(HttpErrors.response("m", new ShutdownException("closing")).getStatusCode().value()).isEqualTo(503);
         assertThat(HttpErrors.response("m", new CancellationException()).getStatusCode().value()).isEqualTo(503);
+    }
+
+    @Test
+    void aPipelineStepThatRanOutOfTimeIs504WithTheStepsMessage() {
+        PipelineStepException failed = new PipelineStepException("ocr", "recognize", List.of(
+                new StepTimeoutException("ocr", "recognize", 1, Duration.ofMillis(50), StepTimeoutException.Limit.STEP_TIMEOUT)));
+        ResponseEntity<byte[]> r = HttpErrors.response("pipeline 'ocr'", new CompletionException(failed));
+
+        assertThat(r.getStatusCode().value()).isEqualTo(504);
+        assertThat(error(r)).contains("recognize");
     }
 
     @Test
