@@ -149,9 +149,13 @@ public final class Sluice implements AutoCloseable {
      * what it admitted within {@code grace} (what is left then fails with {@code ShutdownException}), then
      * stops the replicas, closes their models and ends every runtime thread. Idempotent; a second call waits
      * for the first.
+     *
+     * @throws NullPointerException if {@code grace} is null
+     * @throws IllegalArgumentException if {@code grace} is negative; both are checked before anything
+     *     changes, so the runtime goes on serving and a later close works
      */
     public void close(Duration grace) {
-        Objects.requireNonNull(grace, "grace");
+        requireGrace(grace);
         List<DeploymentRuntime<?, ?>> all;
         synchronized (lock) {
             if (closing) {
@@ -199,6 +203,14 @@ public final class Sluice implements AutoCloseable {
             background.shutdownNow();
         } finally {
             terminated.countDown();
+        }
+    }
+
+    /** Checked before any state changes: a batcher refusing the grace half-way would strand its queue. */
+    private static void requireGrace(Duration grace) {
+        Objects.requireNonNull(grace, "grace");
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace must not be negative, was " + grace);
         }
     }
 

@@ -218,6 +218,36 @@ class SwapAndShutdownTest {
     }
 
     @Test
+    void closeWithANegativeGraceIsRefusedAndChangesNothingSoEveryQueuedRequestStillEnds() throws Exception {
+        Sluice sluice = Sluice.builder().resources(Fixtures.cpus(2)).build();
+        Fixtures.GatedModel[] model = new Fixtures.GatedModel[1];
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("d", ctx -> {
+            model[0] = new Fixtures.GatedModel(ctx.replicaId()).hold();
+            return model[0];
+        }).batching(b -> b.maxBatchSize(1)).build());
+        List<CompletableFuture<Integer>> fs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            fs.add(h.submit(i));
+        }
+        eventually("running", () -> model[0] != null);
+        model[0].awaitStarted(); // one request runs, four are queued
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> sluice.close(Duration.ofSeconds(-1)));
+        assertTrue(e.getMessage().contains("grace"), e.getMessage());
+        assertThrows(NullPointerException.class, () -> sluice.close(null));
+        CompletableFuture<Integer> later = h.submit(5);
+
+        model[0].release();
+        sluice.close(Duration.ofSeconds(10));
+        for (int i = 0; i < 6; i++) {
+            CompletableFuture<Integer> f = i < 5 ? fs.get(i) : later;
+            assertEquals(2 * i, f.get(10, TimeUnit.SECONDS), "request " + i + " was served");
+        }
+        assertEquals("closed", h.status().state());
+    }
+
+    @Test
     void closeLeavesNoThreadBehind() throws Exception {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         Sluice sluice = Sluice.builder().resources(Fixtures.cpus(4)).build();
