@@ -16,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
  * {@link OverloadedException} (the deployment's queue is full), {@link DeadlineExceededException} (its
  * deadline passed before a replica took it), {@link ModelException} (the model failed on it, its replica
  * was lost, or no replica can start; the message names the deployment and, where known, the replica),
- * {@link ShutdownException} (the runtime is closing), or as cancelled by its caller.
+ * {@link ShutdownException} (the runtime is closing or the deployment is being undeployed), or as
+ * cancelled by its caller.
  *
  * <p>Threading: all methods are thread-safe; {@code submit} never blocks. Futures complete on replica
  * threads (results and model failures) or the deployment's batch former (expiries): keep dependent stages

@@ -95,6 +95,10 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
     private long retiredBusyNanos;
     private long retiredItems;
     private boolean closed;
+    /** Set once its replicas are being stopped for good: the control loop leaves it alone. */
+    private boolean stopped;
+    /** Set by the first {@link Sluice#undeploy}; completes when it is done. */
+    CompletableFuture<Void> undeployed;
 
     DeploymentRuntime(Sluice sluice, Deployment<I, O> deployment) {
         this.sluice = sluice;
@@ -223,6 +227,9 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
 
     /** One pass: health, watchdog, autoscaling, replica counts, placement, swap. Returns work to run unlocked. */
     void reconcile(long now, List<Runnable> outside) {
+        if (stopped) {
+            return;
+        }
         List<Generation> all = generations();
         for (Generation g : all) {
             checkReplicas(g, now, outside);
@@ -231,7 +238,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         int maxBatch = g.batcher.maxBatchSize();
         Autoscaler.Decision d = autoscaler.decide(now, busyNanos(now), itemsRun(), g.cost.perItemAtFullBatchNanos(maxBatch),
                 g.batcher.queueDepth(), g.target, g.config.minReplicas(), g.config.maxReplicas(), maxBatch,
-                !sluice.closing);
+                !closed);
         g.target = d.target();
         if (g.givenUp() && g.live() == 0 && g.batcher.queueDepth() > 0) {
             g.batcher.failWaiting(g.notStarting());
@@ -610,10 +617,12 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         List<Replica<I, O>> replicas = new ArrayList<>();
         List<Generation> owners = new ArrayList<>();
         synchronized (sluice.lock) {
+            stopped = true;
             if (next != null) {
                 CompletableFuture<Void> f = nextSwapped;
-                sluice.background(() -> f.completeExceptionally(new ShutdownException("'" + name
-                        + "' closed before the update to v" + next.version + " took over")));
+                ShutdownException e = new ShutdownException("'" + name + "' closed before the update to v"
+                        + next.version + " took over");
+                sluice.background(() -> f.completeExceptionally(e));
             }
             for (Generation g : generations()) {
                 for (Replica<I, O> r : g.replicas) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -86,7 +87,8 @@ public final class Sluice implements AutoCloseable {
      * Deploys a model: creates its queue and starts its initial replicas (in the background; see
      * {@link DeploymentHandle#awaitReady}). Requests may be submitted at once: they wait for a replica.
      *
-     * @throws IllegalArgumentException if a deployment of that name exists, or a replica could never be
+     * @throws IllegalArgumentException if a deployment of that name exists (until {@link #undeploy} of it
+     *     returned), or a replica could never be
      *     placed on this runtime's resources (the message names the field); nothing is created then
      * @throws IllegalStateException if the deployment's batching settings do not apply to a deployment
      *     (e.g. {@code maxConcurrentBatches}), or the runtime is closed
@@ -102,15 +104,80 @@ public final class Sluice implements AutoCloseable {
             if (closing) {
                 throw new IllegalStateException("the runtime is closed; '" + deployment.name() + "' was not deployed");
             }
-            if (deployments.containsKey(deployment.name())) {
-                throw new IllegalArgumentException("name: a deployment named '" + deployment.name()
-                        + "' already exists; change it with its handle's update()");
+            DeploymentRuntime<?, ?> existing = deployments.get(deployment.name());
+            if (existing != null) {
+                throw new IllegalArgumentException("name: a deployment named '" + deployment.name() + "' already exists; "
+                        + (existing.undeployed != null ? "it is being undeployed, deploy again once undeploy returned"
+                                : "change it with its handle's update()"));
             }
             runtime = new DeploymentRuntime<>(this, deployment);
             deployments.put(deployment.name(), runtime);
         }
         wake();
         return runtime;
+    }
+
+    /** Undeploys with the builder's close grace period; see {@link #undeploy(String, Duration)}. */
+    public void undeploy(String name) {
+        undeploy(name, closeGracePeriod);
+    }
+
+    /**
+     * Removes one deployment, the others serving on: its handle stops admitting at once (later submissions
+     * fail with {@link ShutdownException}), what it admitted runs within {@code grace} (what is left then
+     * fails with {@code ShutdownException}), an update in progress fails, then its replicas stop, their
+     * models are closed after their last batch, their CPU slots and GPU shares are freed and its name may
+     * be deployed again. Blocks the caller until then. Another call for the same deployment meanwhile waits
+     * for the first; if the runtime is closing, this waits for that close, which ends the deployment too.
+     *
+     * @throws IllegalArgumentException if no deployment is named {@code name}, or {@code grace} is negative
+     * @throws NullPointerException if {@code name} or {@code grace} is null
+     */
+    public void undeploy(String name, Duration grace) {
+        Objects.requireNonNull(name, "name");
+        requireGrace(grace);
+        DeploymentRuntime<?, ?> d;
+        CompletableFuture<Void> done;
+        boolean mine;
+        synchronized (lock) {
+            d = deployments.get(name);
+            if (d == null) {
+                throw new IllegalArgumentException("name: there is no deployment named '" + name + "'");
+            }
+            if (closing) {
+                done = null;
+                mine = false;
+            } else {
+                mine = d.undeployed == null;
+                if (mine) {
+                    d.undeployed = new CompletableFuture<>();
+                }
+                done = d.undeployed;
+            }
+        }
+        if (done == null) {
+            awaitTermination();
+            return;
+        }
+        if (!mine) {
+            done.join();
+            return;
+        }
+        try {
+            d.drain(grace);
+            List<ThreadPoolExecutor> replicaThreads = d.replicaThreads();
+            d.stopAll(Duration.ofSeconds(5));
+            awaitReplicaThreads(replicaThreads);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            synchronized (lock) {
+                deployments.remove(name, d);
+            }
+            done.complete(null);
+            LOG.info("'{}' undeployed", name);
+        }
+        wake();
     }
 
     /** The handle of the deployment named {@code name}, if there is one. */
@@ -192,11 +259,7 @@ public final class Sluice implements AutoCloseable {
                 LOG.warn("A model factory, close() or health check was still running 10 s after close; abandoning it");
                 background.shutdownNow();
             }
-            for (ThreadPoolExecutor t : replicaThreads) {
-                if (!t.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("A replica thread ignored interruption and is still running");
-                }
-            }
+            awaitReplicaThreads(replicaThreads);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             control.shutdownNow();
@@ -211,6 +274,14 @@ public final class Sluice implements AutoCloseable {
         Objects.requireNonNull(grace, "grace");
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative, was " + grace);
+        }
+    }
+
+    private static void awaitReplicaThreads(List<ThreadPoolExecutor> replicaThreads) throws InterruptedException {
+        for (ThreadPoolExecutor t : replicaThreads) {
+            if (!t.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("A replica thread ignored interruption and is still running");
+            }
         }
     }
 

@@ -42,6 +42,11 @@ final class Fixtures {
         return Resources.builder().cpus(n).build();
     }
 
+    /** A factory of models that double integers at once. */
+    static ModelFactory<Integer, Integer> doubler() {
+        return ctx -> new GatedModel(ctx.replicaId());
+    }
+
     /** A model that doubles integers and blocks while its gate is closed. */
     static final class GatedModel implements Model<Integer, Integer> {
         final String replica;
