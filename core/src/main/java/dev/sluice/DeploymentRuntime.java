@@ -461,17 +461,16 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         sluice.lock.notifyAll();
     }
 
-    /** Closes the replica's model once, whoever asks first (drain, loss, shutdown). */
-    private void closeModel(Replica<I, O> r) {
-        Model<I, O> m = r.model;
-        if (m == null || !r.modelClosed.compareAndSet(false, true)) {
-            return;
+    /**
+     * Closes the replica's model once, whoever asks first (drain, loss, shutdown), and only after its last
+     * batch returned: see {@link Replica#closeModelAfterLastBatch}. True if it is closed now.
+     */
+    private boolean closeModel(Replica<I, O> r) {
+        Model<I, O> m;
+        synchronized (sluice.lock) {
+            m = r.model;
         }
-        try {
-            m.close();
-        } catch (Throwable t) {
-            LOG.warn("Closing the model of replica {} failed", r.id, t);
-        }
+        return m == null || r.closeModelAfterLastBatch(m).isDone();
     }
 
     /**
@@ -497,7 +496,12 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
                 w.abandon(retry, error);
             }
             threads.shutdownNow(); // interrupts a hung model, if it listens
-            sluice.background(() -> closeModel(r));
+            sluice.background(() -> {
+                if (!closeModel(r)) {
+                    LOG.warn("'{}': the model of lost replica {} is closed once its running batch returns; never, "
+                            + "if it never does", name, r.id);
+                }
+            });
         });
     }
 
@@ -639,12 +643,14 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         try {
             CompletableFuture.allOf(idle.toArray(new CompletableFuture[0])).get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (Exception e) {
-            LOG.warn("'{}': a replica was still running a batch {} ms after the close grace period; closing anyway",
-                    name, wait.toMillis());
+            // Waited for below, replica by replica.
         }
         for (int i = 0; i < replicas.size(); i++) {
             Replica<I, O> r = replicas.get(i);
-            closeModel(r);
+            if (!closeModel(r)) {
+                LOG.warn("'{}': replica {} was still running a batch {} ms after the close grace period; its model"
+                        + " is closed once that batch returns, never if it never does", name, r.id, wait.toMillis());
+            }
             if (r.threads != null) {
                 r.threads.shutdownNow();
             }

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /** Small helpers shared by the runtime's tests. */
@@ -87,6 +88,42 @@ final class Fixtures {
         @Override
         public void close() {
             closed = true;
+        }
+    }
+
+    /** Hangs on 666, deaf to interruption (a stuck native call), until the test releases it. */
+    static final class DeafModel implements Model<Integer, Integer> {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch closed = new CountDownLatch(1);
+        final AtomicBoolean running = new AtomicBoolean();
+        final AtomicBoolean closedWhileRunning = new AtomicBoolean();
+
+        @Override
+        public List<Integer> predict(List<Integer> batch) {
+            if (batch.contains(666)) {
+                running.set(true);
+                entered.countDown();
+                boolean interrupted = false;
+                while (release.getCount() > 0) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                running.set(false);
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return batch.stream().map(x -> 2 * x).toList();
+        }
+
+        @Override
+        public void close() {
+            closedWhileRunning.compareAndSet(false, running.get());
+            closed.countDown();
         }
     }
 }

@@ -182,6 +182,31 @@ class HealthTest {
     }
 
     @Test
+    void aLostReplicasModelIsClosedOnlyOnceItsHungBatchHasReturned() throws Exception {
+        Map<String, Fixtures.DeafModel> deaf = new ConcurrentHashMap<>();
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("rec", ctx -> {
+            Fixtures.DeafModel m = new Fixtures.DeafModel();
+            deaf.put(ctx.replicaId(), m);
+            return m;
+        }).watchdog(Duration.ofSeconds(2)).build());
+        eventually("running", sluice::reconcile, () -> h.status().count("RUNNING") == 1);
+        CompletableFuture<Integer> stuck = h.submit(666);
+        Fixtures.DeafModel hung = deaf.get("rec#1");
+        assertTrue(hung.entered.await(10, TimeUnit.SECONDS));
+
+        runFor(Duration.ofMillis(2100));
+        assertInstanceOf(ModelException.class, failureOf(stuck));
+        eventually("replacement running", sluice::reconcile, () -> ids(h).equals(List.of("rec#2"))
+                && h.status().count("RUNNING") == 1);
+        assertEquals(4, h.submit(2).get(10, TimeUnit.SECONDS));
+        assertEquals(1, hung.closed.getCount(), "not closed while its batch still runs");
+
+        hung.release.countDown();
+        assertTrue(hung.closed.await(10, TimeUnit.SECONDS), "closed once the batch returned");
+        assertFalse(hung.closedWhileRunning.get());
+    }
+
+    @Test
     void anErrorFromTheModelReplacesTheReplicaAndFailsOnlyThatRequestWhenNotIdempotent() throws Exception {
         DeploymentHandle<Integer, Integer> h = deploy(2, b -> b);
         CompletableFuture<Integer> bad = h.submit(13);

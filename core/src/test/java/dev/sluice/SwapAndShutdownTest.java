@@ -248,6 +248,23 @@ class SwapAndShutdownTest {
     }
 
     @Test
+    void aModelWhoseBatchOutlivesTheCloseIsClosedOnlyOnceThatBatchReturns() throws Exception {
+        Sluice sluice = Sluice.builder().resources(Fixtures.cpus(2)).build();
+        Fixtures.DeafModel model = new Fixtures.DeafModel();
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("d", ctx -> model).build());
+        CompletableFuture<Integer> stuck = h.submit(666);
+        assertTrue(model.entered.await(10, TimeUnit.SECONDS));
+
+        sluice.close(Duration.ofMillis(100));
+        assertInstanceOf(ShutdownException.class, failureOf(stuck));
+        assertEquals(1, model.closed.getCount(), "not closed while its batch still runs");
+
+        model.release.countDown();
+        assertTrue(model.closed.await(10, TimeUnit.SECONDS), "closed once the batch returned");
+        assertFalse(model.closedWhileRunning.get());
+    }
+
+    @Test
     void closeLeavesNoThreadBehind() throws Exception {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         Sluice sluice = Sluice.builder().resources(Fixtures.cpus(4)).build();
