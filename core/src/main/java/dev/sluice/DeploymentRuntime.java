@@ -1,7 +1,6 @@
 package dev.sluice;
 
 import dev.sluice.batching.BatchCostModel;
-import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.ModelException;
@@ -18,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -199,7 +199,8 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
     }
 
     @Override
-    public void awaitReady(Duration timeout) throws InterruptedException {
+    public void awaitReady(Duration timeout) throws InterruptedException, TimeoutException {
+        Objects.requireNonNull(timeout, "timeout");
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (sluice.lock) {
             while (true) {
@@ -215,8 +216,9 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new DeadlineExceededException(name, timeout, "waiting for its replicas to start ("
-                            + g.running() + " running, " + g.live() + " wanted)");
+                    throw new TimeoutException("'" + name + "' was not ready within " + timeout.toMillis()
+                            + " ms: " + g.running() + " replica(s) running, " + Math.max(1, g.config.minReplicas())
+                            + " needed");
                 }
                 TimeUnit.NANOSECONDS.timedWait(sluice.lock, left);
             }

@@ -129,6 +129,21 @@ class DeployTest {
     }
 
     @Test
+    void awaitReadyThatRunsOutOfTimeThrowsTimeoutAndTheRequestsStillGetServed() throws Exception {
+        java.util.concurrent.CountDownLatch slowStart = new java.util.concurrent.CountDownLatch(1);
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("slow-start", ctx -> {
+            slowStart.await();
+            return new Fixtures.GatedModel(ctx.replicaId());
+        }).build());
+        CompletableFuture<Integer> f = h.submit(5);
+        java.util.concurrent.TimeoutException e = assertThrows(java.util.concurrent.TimeoutException.class,
+                () -> h.awaitReady(Duration.ofMillis(50)));
+        assertTrue(e.getMessage().contains("'slow-start'"), e.getMessage());
+        slowStart.countDown();
+        assertEquals(10, f.get(10, TimeUnit.SECONDS), "a start-up wait that timed out costs no request");
+    }
+
+    @Test
     void aNullInputFailsItsOwnFutureWithInvalidInput() throws Exception {
         DeploymentHandle<Integer, Integer> h = sluice.deploy(
                 Deployment.<Integer, Integer>builder("d", ctx -> new Fixtures.GatedModel(ctx.replicaId())).build());

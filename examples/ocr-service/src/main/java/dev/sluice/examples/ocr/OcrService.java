@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -73,7 +74,7 @@ public final class OcrService implements AutoCloseable {
     private final CtcDecoder ctcDecoder;
     private final double minFlipScore;
 
-    private OcrService(Builder b) throws OrtException, IOException, InterruptedException {
+    private OcrService(Builder b) throws OrtException, IOException, InterruptedException, TimeoutException {
         Path det = model(b.models, DETECTOR);
         Path cls = model(b.models, CLASSIFIER);
         Path rec = model(b.models, RECOGNIZER);
@@ -131,7 +132,7 @@ public final class OcrService implements AutoCloseable {
             for (DeploymentHandle<?, ?> h : List.of(detector, classifier, recognizer)) {
                 h.awaitReady(b.startTimeout);
             }
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (RuntimeException | InterruptedException | TimeoutException e) {
             if (ownsSluice) {
                 sluice.close();
             } else {
@@ -485,7 +486,11 @@ public final class OcrService implements AutoCloseable {
             return this;
         }
 
-        /** Builds the service: deploys the three models and waits until they run. */
+        /**
+         * Builds the service: deploys the three models and waits until they run.
+         *
+         * @throws IllegalStateException if a model cannot be loaded, or does not start within the start timeout
+         */
         public OcrService build() {
             try {
                 return new OcrService(this);
@@ -496,6 +501,9 @@ public final class OcrService implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while the models started", e);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("the models did not start within the start timeout of "
+                        + startTimeout.toMillis() + " ms: " + e.getMessage(), e);
             }
         }
 
