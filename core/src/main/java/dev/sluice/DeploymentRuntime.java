@@ -685,22 +685,38 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
                 replicas.add(r.status());
             }
         }
-        String state;
+        DeploymentState state;
+        String detail;
         if (closed) {
-            state = "closed";
+            state = DeploymentState.CLOSED;
+            detail = undeployed != null ? "undeployed" : "the runtime closed";
         } else if (g.givenUp() && g.live() == 0) {
-            state = "not starting";
+            state = DeploymentState.NOT_STARTING;
+            detail = "the model factory failed " + g.startFailures + " time(s) in a row, last with " + g.lastStartError;
         } else if (next != null) {
-            state = "updating to v" + next.version;
-        } else if (g.running() == 0) {
-            state = g.target == 0 ? "scaled to zero" : "starting";
+            state = DeploymentState.UPDATING;
+            detail = next.running() + " of " + next.target + " replica(s) of v" + next.version + " running";
+        } else if (g.running() > 0) {
+            state = DeploymentState.SERVING;
+            detail = g.running() + " replica(s) running";
+        } else if (g.target == 0) {
+            state = DeploymentState.SCALED_TO_ZERO;
+            detail = "no load: the first request starts a replica";
+        } else if (g.count(Replica.State.STARTING) == 0 && g.count(Replica.State.PENDING) > 0) {
+            state = DeploymentState.WAITING_FOR_RESOURCES;
+            String why = g.replicas.stream().filter(r -> r.state == Replica.State.PENDING && r.pendingReason != null)
+                    .map(r -> r.pendingReason).findFirst().orElse("not placed yet");
+            detail = g.count(Replica.State.PENDING) + " replica(s) waiting for resources: " + why;
         } else {
-            state = "serving";
+            state = DeploymentState.STARTING;
+            long starting = g.count(Replica.State.STARTING);
+            detail = starting > 0 ? starting + " replica(s) starting" : "its replicas are made at the next control pass";
         }
         SluiceStatus.StartFailure failure = next != null && next.lastStartFailure != null ? next.lastStartFailure
                 : g.lastStartFailure;
         Autoscaler.Decision d = autoscaler.last();
-        return new SluiceStatus.DeploymentStatus(name, g.version, state, g.config.minReplicas(),
-                g.config.maxReplicas(), g.target, g.batcher.queueDepth(), d.action(), d.reason(), replicas, failure);
+        return new SluiceStatus.DeploymentStatus(name, g.version, state, next == null || closed ? null : next.version,
+                detail, g.config.minReplicas(), g.config.maxReplicas(), g.target, g.batcher.queueDepth(), d.action(),
+                d.reason(), replicas, failure);
     }
 }

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Replica<I, O> {
     private static final Logger LOG = LoggerFactory.getLogger(Sluice.class);
+    /** {@link ReplicaState} and STOPPED, which no snapshot shows (a stopped replica is gone from it). */
     enum State { PENDING, STARTING, RUNNING, DRAINING, STOPPED }
 
     private static final long IDLE = Long.MIN_VALUE;
@@ -191,7 +192,7 @@ final class Replica<I, O> {
 
     SluiceStatus.ReplicaStatus status() {
         long n = batches.get();
-        return new SluiceStatus.ReplicaStatus(id, version, state.name(),
+        return new SluiceStatus.ReplicaStatus(id, version, ReplicaState.valueOf(state.name()),
                 placement == null ? null : placement.toString(), pendingReason, inFlight.get(), n,
                 n == 0 ? 0 : (double) items.get() / n, lastError);
     }

@@ -81,7 +81,7 @@ class HealthTest {
             return m;
         }).replicas(replicas).batching(c -> c.maxBatchSize(1).maxDelay(Duration.ZERO));
         DeploymentHandle<Integer, Integer> h = sluice.deploy(settings.apply(b).build());
-        eventually("replicas running", sluice::reconcile, () -> h.status().count("RUNNING") == replicas);
+        eventually("replicas running", sluice::reconcile, () -> h.status().count(ReplicaState.RUNNING) == replicas);
         return h;
     }
 
@@ -105,7 +105,7 @@ class HealthTest {
 
         models.get("rec#1").healthy.set(false);
         runFor(Duration.ofMillis(1200));
-        eventually("replaced", sluice::reconcile, () -> ids(h).equals(List.of("rec#2")) && h.status().count("RUNNING") == 1);
+        eventually("replaced", sluice::reconcile, () -> ids(h).equals(List.of("rec#2")) && h.status().count(ReplicaState.RUNNING) == 1);
         eventually("the lost replica's model closed", () -> models.get("rec#1").closed);
         assertEquals(10, h.submit(5).get(10, TimeUnit.SECONDS));
         assertEquals(List.of(5), models.get("rec#2").seen);
@@ -141,7 +141,7 @@ class HealthTest {
         assertTrue(e.getMessage().contains("watchdog"), e.getMessage());
         assertTrue(e.getMessage().contains("not marked idempotent"), e.getMessage());
         eventually("replacement running", sluice::reconcile,
-                () -> h.status().count("RUNNING") == 2 && !ids(h).contains(hungId));
+                () -> h.status().count(ReplicaState.RUNNING) == 2 && !ids(h).contains(hungId));
     }
 
     @Test
@@ -158,7 +158,7 @@ class HealthTest {
         ModelException e = assertInstanceOf(ModelException.class, failureOf(poison));
         assertTrue(e.getMessage().contains("watchdog"), e.getMessage());
         assertEquals(2, models.values().stream().filter(m -> m.seen.contains(666)).count(), "ran twice, not more");
-        eventually("two healthy replicas again", sluice::reconcile, () -> h.status().count("RUNNING") == 2);
+        eventually("two healthy replicas again", sluice::reconcile, () -> h.status().count(ReplicaState.RUNNING) == 2);
         assertEquals(8, h.submit(4).get(10, TimeUnit.SECONDS));
     }
 
@@ -174,7 +174,7 @@ class HealthTest {
             }
             return batch.stream().map(x -> 2 * x).toList();
         }).replicas(2).watchdog(Duration.ofSeconds(1)).idempotent(true).build());
-        eventually("running", sluice::reconcile, () -> h.status().count("RUNNING") == 2);
+        eventually("running", sluice::reconcile, () -> h.status().count(ReplicaState.RUNNING) == 2);
         CompletableFuture<Integer> f = h.submit(21);
         assertTrue(stuck.await(10, TimeUnit.SECONDS));
         runFor(Duration.ofMillis(1100));
@@ -189,7 +189,7 @@ class HealthTest {
             deaf.put(ctx.replicaId(), m);
             return m;
         }).watchdog(Duration.ofSeconds(2)).build());
-        eventually("running", sluice::reconcile, () -> h.status().count("RUNNING") == 1);
+        eventually("running", sluice::reconcile, () -> h.status().count(ReplicaState.RUNNING) == 1);
         CompletableFuture<Integer> stuck = h.submit(666);
         Fixtures.DeafModel hung = deaf.get("rec#1");
         assertTrue(hung.entered.await(10, TimeUnit.SECONDS));
@@ -197,7 +197,7 @@ class HealthTest {
         runFor(Duration.ofMillis(2100));
         assertInstanceOf(ModelException.class, failureOf(stuck));
         eventually("replacement running", sluice::reconcile, () -> ids(h).equals(List.of("rec#2"))
-                && h.status().count("RUNNING") == 1);
+                && h.status().count(ReplicaState.RUNNING) == 1);
         assertEquals(4, h.submit(2).get(10, TimeUnit.SECONDS));
         assertEquals(1, hung.closed.getCount(), "not closed while its batch still runs");
 
@@ -214,7 +214,7 @@ class HealthTest {
         assertInstanceOf(AssertionError.class, e.getCause());
         assertTrue(e.replica().startsWith("rec#"), e.replica());
         assertTrue(e.getMessage().contains("threw java.lang.AssertionError"), e.getMessage());
-        eventually("replaced", sluice::reconcile, () -> h.status().count("RUNNING") == 2 && !ids(h).contains(e.replica()));
+        eventually("replaced", sluice::reconcile, () -> h.status().count(ReplicaState.RUNNING) == 2 && !ids(h).contains(e.replica()));
         eventually("the lost replica's model closed", () -> models.get(e.replica()).closed);
         for (int i = 0; i < 10; i++) {
             assertEquals(2 * i, h.submit(i).get(10, TimeUnit.SECONDS));
@@ -226,7 +226,7 @@ class HealthTest {
         DeploymentHandle<Integer, Integer> h = deploy(2, b -> b.idempotent(true));
         ModelException e = assertInstanceOf(ModelException.class, failureOf(h.submit(13)));
         assertInstanceOf(AssertionError.class, e.getCause());
-        eventually("both replaced", sluice::reconcile, () -> h.status().count("RUNNING") == 2
+        eventually("both replaced", sluice::reconcile, () -> h.status().count(ReplicaState.RUNNING) == 2
                 && models.values().stream().filter(m -> m.seen.contains(13)).count() == 2);
         assertEquals(2, models.values().stream().filter(m -> m.seen.contains(13)).count(), "ran twice, not more");
         assertEquals(6, h.submit(3).get(10, TimeUnit.SECONDS));

@@ -70,7 +70,7 @@ class ScalingAndPlacementTest {
         sluice(Fixtures.cpus(4));
         DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.builder("rec", recorded())
                 .replicas(1, 3).autoscaling(fast()).batching(b -> b.maxBatchSize(4).maxDelay(Duration.ZERO)).build());
-        eventually("first replica running", sluice::reconcile, () -> h.status().count("RUNNING") == 1);
+        eventually("first replica running", sluice::reconcile, () -> h.status().count(ReplicaState.RUNNING) == 1);
         Fixtures.GatedModel first = models.get("rec#1").hold();
         List<CompletableFuture<Integer>> fs = new ArrayList<>();
         fs.add(h.submit(0));
@@ -105,10 +105,10 @@ class ScalingAndPlacementTest {
         sluice(Fixtures.cpus(2));
         DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.builder("idle", recorded())
                 .replicas(0, 2).autoscaling(fast()).build());
-        eventually("warm replica", sluice::reconcile, () -> h.status().count("RUNNING") == 1);
+        eventually("warm replica", sluice::reconcile, () -> h.status().count(ReplicaState.RUNNING) == 1);
         runFor(Duration.ofSeconds(4));
         eventually("scaled to zero", sluice::reconcile, () -> h.status().replicas().isEmpty());
-        assertEquals("scaled to zero", h.status().state());
+        assertEquals(DeploymentState.SCALED_TO_ZERO, h.status().state());
         assertEquals(2, sluice.status().resources().freeCpus());
 
         CompletableFuture<Integer> f = h.submit(21); // wakes the control loop itself: no pass driven here
@@ -121,7 +121,7 @@ class ScalingAndPlacementTest {
         sluice(Resources.builder().cpus(8).gpu(GPU0).build());
         DeploymentHandle<Integer, Integer> small = sluice.deploy(Deployment.builder("small", recorded())
                 .replicas(0, 2).initialReplicas(2).autoscaling(fast()).resources(r -> r.gpus(0.5)).build());
-        eventually("two halves of gpu:0", sluice::reconcile, () -> small.status().count("RUNNING") == 2);
+        eventually("two halves of gpu:0", sluice::reconcile, () -> small.status().count(ReplicaState.RUNNING) == 2);
         for (SluiceStatus.ReplicaStatus r : small.status().replicas()) {
             assertTrue(r.placement().contains("0.5 of gpu:0"), r.placement());
         }
@@ -131,13 +131,13 @@ class ScalingAndPlacementTest {
                 .resources(r -> r.gpus(0.75)).build());
         sluice.reconcile();
         SluiceStatus.ReplicaStatus pending = big.status().replicas().get(0);
-        assertEquals("PENDING", pending.state());
+        assertEquals(ReplicaState.PENDING, pending.state());
         assertTrue(pending.pendingReason().contains("needs 0.75 GPU"), pending.pendingReason());
         assertTrue(sluice.status().toString().contains("needs 0.75 GPU"), sluice.status().toString());
         CompletableFuture<Integer> waiting = big.submit(4);
 
         runFor(Duration.ofSeconds(4)); // "small" has no load: it scales to zero and frees the GPU
-        eventually("big placed once small freed gpu:0", sluice::reconcile, () -> big.status().count("RUNNING") == 1);
+        eventually("big placed once small freed gpu:0", sluice::reconcile, () -> big.status().count(ReplicaState.RUNNING) == 1);
         assertEquals(8, waiting.get(10, TimeUnit.SECONDS));
         ModelContext ctx = contexts.get("big#1");
         assertEquals(0.75, ctx.gpu().orElseThrow().fraction(), 1e-9);
@@ -145,11 +145,26 @@ class ScalingAndPlacementTest {
     }
 
     @Test
+    void aDeploymentWhoseOnlyReplicaWaitsForACpuSlotSaysItWaitsForResourcesAndWhy() throws Exception {
+        sluice(Fixtures.cpus(1));
+        DeploymentHandle<Integer, Integer> first = sluice.deploy(Deployment.builder("first", recorded()).build());
+        eventually("first running", sluice::reconcile, () -> first.status().count(ReplicaState.RUNNING) == 1);
+        DeploymentHandle<Integer, Integer> second = sluice.deploy(Deployment.builder("second", recorded()).build());
+        sluice.reconcile();
+
+        SluiceStatus.DeploymentStatus s = second.status();
+        assertEquals(DeploymentState.WAITING_FOR_RESOURCES, s.state());
+        String reason = s.replicas().get(0).pendingReason();
+        assertTrue(s.stateDetail().contains("1 replica(s) waiting for resources: " + reason), s.stateDetail());
+        assertTrue(s.toString().contains("second v1 waiting for resources (1 replica(s) waiting"), s.toString());
+    }
+
+    @Test
     void aReplicaNeedingTwoGpusGetsTwoWholeOnes() throws Exception {
         sluice(Resources.builder().cpus(4).gpu(GPU0).gpu(GPU1).build());
         DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.builder("pair", recorded())
                 .resources(r -> r.gpus(2)).build());
-        eventually("running", sluice::reconcile, () -> h.status().count("RUNNING") == 1);
+        eventually("running", sluice::reconcile, () -> h.status().count(ReplicaState.RUNNING) == 1);
         Placement p = contexts.get("pair#1").placement();
         assertEquals(2, p.gpus().size());
         assertEquals(List.of(GPU0, GPU1), p.gpus().stream().map(Placement.GpuShare::device).toList());
@@ -166,7 +181,7 @@ class ScalingAndPlacementTest {
         DeploymentHandle<Integer, Integer> gpu = sluice.deploy(Deployment.builder("gpu", recorded())
                 .resources(r -> r.cpus(1).gpus(0.25).gpuMemory(2L << 30)).build());
         eventually("both running", sluice::reconcile,
-                () -> cpu.status().count("RUNNING") == 1 && gpu.status().count("RUNNING") == 1);
+                () -> cpu.status().count(ReplicaState.RUNNING) == 1 && gpu.status().count(ReplicaState.RUNNING) == 1);
         assertEquals(2, contexts.get("cpu#1").cpuThreads());
         assertTrue(contexts.get("cpu#1").gpu().isEmpty());
         assertEquals(2L << 30, contexts.get("gpu#1").gpuMemoryLimitBytes());

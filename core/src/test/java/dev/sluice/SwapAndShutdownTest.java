@@ -122,7 +122,7 @@ class SwapAndShutdownTest {
             assertTrue(e.getMessage().contains("v1 keeps serving"), e.getMessage());
             assertEquals("v1:3", h.submit(3).get(10, TimeUnit.SECONDS));
             assertEquals(1, h.status().version());
-            eventually("serving v1 only", () -> h.status().state().equals("serving") && h.status().replicas().size() == 1);
+            eventually("serving v1 only", () -> h.status().state() == DeploymentState.SERVING && h.status().replicas().size() == 1);
         }
     }
 
@@ -133,7 +133,7 @@ class SwapAndShutdownTest {
             DeploymentHandle<Integer, String> h = sluice.deploy(Deployment.<Integer, String>builder("tagger",
                     ctx -> new Versioned("v1", ctx)).replicas(2).resources(r -> r.gpus(0.5)).build());
             h.awaitReady(Duration.ofSeconds(10));
-            eventually("both halves of the GPU taken", () -> h.status().count("RUNNING") == 2);
+            eventually("both halves of the GPU taken", () -> h.status().count(ReplicaState.RUNNING) == 2);
             List<CompletableFuture<String>> fs = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 fs.add(h.submit(i));
@@ -147,7 +147,7 @@ class SwapAndShutdownTest {
             for (int i = 0; i < fs.size(); i++) {
                 assertTrue(fs.get(i).get(10, TimeUnit.SECONDS).endsWith(":" + i));
             }
-            eventually("two v2 replicas on the GPU", () -> h.status().count("RUNNING") == 2
+            eventually("two v2 replicas on the GPU", () -> h.status().count(ReplicaState.RUNNING) == 2
                     && h.status().replicas().stream().allMatch(r -> r.version() == 2));
             assertEquals("v2:5", h.submit(5).get(10, TimeUnit.SECONDS));
         }
@@ -160,7 +160,7 @@ class SwapAndShutdownTest {
             DeploymentHandle<Integer, String> h = sluice.deploy(d);
             h.update(d.toBuilder(ctx -> new Versioned("v2", ctx)).replicas(2).build()).get(10, TimeUnit.SECONDS);
             assertEquals(2, h.deployment().minReplicas());
-            eventually("two v2 replicas", () -> h.status().count("RUNNING") == 2
+            eventually("two v2 replicas", () -> h.status().count(ReplicaState.RUNNING) == 2
                     && h.status().replicas().stream().allMatch(r -> r.version() == 2));
             assertThrows(IllegalArgumentException.class,
                     () -> h.update(Deployment.<Integer, String>builder("other", ctx -> new Versioned("v3", ctx)).build()));
@@ -193,7 +193,7 @@ class SwapAndShutdownTest {
             assertEquals(2 * i, fs.get(i).get(1, TimeUnit.SECONDS));
         }
         assertTrue(models.values().stream().allMatch(m -> m.closed));
-        assertEquals("closed", h.status().state());
+        assertEquals(DeploymentState.CLOSED, h.status().state());
         assertThrows(IllegalStateException.class, () -> sluice.deploy(
                 Deployment.<Integer, Integer>builder("late", ctx -> new Fixtures.GatedModel("x")).build()));
         sluice.close(); // idempotent
@@ -244,7 +244,7 @@ class SwapAndShutdownTest {
             CompletableFuture<Integer> f = i < 5 ? fs.get(i) : later;
             assertEquals(2 * i, f.get(10, TimeUnit.SECONDS), "request " + i + " was served");
         }
-        assertEquals("closed", h.status().state());
+        assertEquals(DeploymentState.CLOSED, h.status().state());
     }
 
     @Test

@@ -71,7 +71,7 @@ class UndeployTest {
     void undeployFreesTheCpuSlotsAndGpuSharesOfItsReplicas() throws Exception {
         DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.builder("d", Fixtures.doubler())
                 .replicas(2).resources(r -> r.cpus(1).gpus(0.25)).build());
-        eventually("both running", () -> h.status().count("RUNNING") == 2);
+        eventually("both running", () -> h.status().count(ReplicaState.RUNNING) == 2);
         assertEquals(2, sluice.status().resources().freeCpus());
         assertEquals(0.5, sluice.status().resources().gpus().get(0).free(), 1e-9);
 
