@@ -229,8 +229,10 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         }
 
         /**
-         * Clock for every timing decision. For tests: with a ticker other than {@link Ticker#system()}, the
-         * batch former re-reads it at least every millisecond of real time while anything is pending.
+         * Clock for every timing decision. Default {@link Ticker#system()}. For tests, a {@link ManualTicker}:
+         * each move wakes the batcher, which then decides with the new time (so a test moves time instead of
+         * sleeping). Any other ticker is taken to run at about the speed of real time: the batcher sleeps
+         * until the reading it waits for is due in real time, and reads the ticker again when it wakes.
          */
         public Builder<I, O> ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");

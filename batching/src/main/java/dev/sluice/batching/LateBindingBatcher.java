@@ -46,7 +46,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
-    private static final long MANUAL_TICKER_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** The batcher whose batch this thread is running, so close() can tell it is called from inside. */
     private static final ThreadLocal<LateBindingBatcher<?, ?>> RUNNING_ON = new ThreadLocal<>();
 
@@ -71,7 +70,12 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     private final BatchObserver observer;
     private final BatchPolicy policy;
     private final Ticker ticker;
-    private final boolean systemTicker;
+    /**
+     * Set when the ticker is a {@link ManualTicker}: its time moves only when a test moves it, and each move
+     * wakes the former, so the former waits for time without a timeout. Any other ticker is taken to move
+     * at about the speed of real time, and the former sleeps the difference.
+     */
+    private final ManualTicker.Registration manualTicker;
     private final Duration closeGracePeriod;
     private final ExecutorService ownExecutor;
 
@@ -122,7 +126,6 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         this.observer = b.observer;
         this.policy = b.policy != null ? b.policy : BatchPolicy.eager();
         this.ticker = b.ticker;
-        this.systemTicker = b.ticker == Ticker.system();
         this.closeGracePeriod = b.closeGracePeriod;
         Executor executor = b.executor;
         if (workerMode || executor != null) {
@@ -145,6 +148,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         this.poller = ring.newPoller();
         ring.addGatingSequences(poller.getSequence());
         this.former = threads("sluice-" + name + "-former").newThread(this::runFormer);
+        this.manualTicker = b.ticker instanceof ManualTicker manual ? manual.onAdvance(() -> LockSupport.unpark(former)) : null;
         former.start();
     }
 
@@ -323,6 +327,9 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             failQueued("its batch former failed: " + t);
         } finally {
             formerRole.set(false);
+            if (manualTicker != null) {
+                manualTicker.close();
+            }
             if (ownExecutor != null) {
                 ownExecutor.shutdown();
             }
@@ -427,15 +434,11 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             long now = ticker.read();
             formerRole.set(false);
             try {
-                if (wakeAt == Long.MAX_VALUE) {
-                    if (systemTicker) {
-                        LockSupport.park(this);
-                    } else {
-                        LockSupport.parkNanos(this, MANUAL_TICKER_PARK_NANOS);
-                    }
+                // A manual ticker's move unparks us (one made since `now` was read leaves the permit).
+                if (wakeAt == Long.MAX_VALUE || (manualTicker != null && wakeAt > now)) {
+                    LockSupport.park(this);
                 } else if (wakeAt > now) {
-                    long nanos = wakeAt - now;
-                    LockSupport.parkNanos(this, systemTicker ? nanos : Math.min(nanos, MANUAL_TICKER_PARK_NANOS));
+                    LockSupport.parkNanos(this, wakeAt - now);
                 }
             } finally {
                 takeFormerRole();

@@ -157,13 +157,20 @@ class DynamicBatcherTest {
             DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(ticker).policy(BatchPolicy.fixed())
                     .maxBatchSize(4).maxDelay(Duration.ofMillis(5)));
             CompletableFuture<Integer> f = b.submit(7);
-            ticker.advance(Duration.ofMillis(4));
-            Thread.sleep(20); // the former re-reads the manual ticker every millisecond
+            ticker.advance(Duration.ofMillis(4)); // wakes the former, which must decide to wait on
+            awaitFormerParkedWithoutTimeout("test");
             assertFalse(f.isDone(), "waits while maxDelay has not passed on the batcher's clock");
             assertTrue(fn.batches.isEmpty());
             ticker.advance(Duration.ofMillis(1));
             assertEquals(14, f.get(10, TimeUnit.SECONDS));
             assertEquals(List.of(1), fn.sizes());
+        }
+
+        @Test
+        void aWaitOnAManualTickerParksTheFormerWithoutATimeoutInsteadOfPolling() throws Exception {
+            batcher(c -> c.name("still").ticker(ticker).policy(BatchPolicy.fixed())
+                    .maxBatchSize(4).maxDelay(Duration.ofHours(1))).submit(1);
+            awaitFormerParkedWithoutTimeout("still");
         }
 
         @Test
@@ -739,14 +746,19 @@ class DynamicBatcherTest {
         void anIdleBatcherParksItsFormerWithoutATimeout() throws Exception {
             DynamicBatcher<Integer, Integer> b = batcher(c -> c.name("idle"));
             assertEquals(2, b.submit(1).get(10, TimeUnit.SECONDS));
-            Thread former = threadsNamed("sluice-idle-former").get(0);
-            Thread.State state = null;
-            for (int i = 0; i < 200 && state != Thread.State.WAITING; i++) {
-                Thread.sleep(5);
-                state = former.getState();
-            }
-            assertEquals(Thread.State.WAITING, state, "parked until work arrives, not polling");
+            awaitFormerParkedWithoutTimeout("idle");
         }
+    }
+
+    /** Waits (up to a second) for the batcher's former to park with no timeout; fails if it never does. */
+    static void awaitFormerParkedWithoutTimeout(String batcher) throws InterruptedException {
+        Thread former = threadsNamed("sluice-" + batcher + "-former").get(0);
+        Thread.State state = null;
+        for (int i = 0; i < 200 && state != Thread.State.WAITING; i++) {
+            Thread.sleep(5); // polls a thread's state: there is nothing to wait on
+            state = former.getState();
+        }
+        assertEquals(Thread.State.WAITING, state, "parked until something happens, not polling");
     }
 
     static List<Thread> threadsNamed(String prefix) {
