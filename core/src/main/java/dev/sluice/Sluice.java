@@ -21,6 +21,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,9 +74,11 @@ public final class Sluice implements AutoCloseable {
         control.setRemoveOnCancelPolicy(true);
         this.background = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 threads("sluice-runtime-", true));
-        if (!b.manualControl) {
+        if (b.manualControl == null) {
             long period = b.controlPeriod.toNanos();
             control.scheduleWithFixedDelay(this::reconcileSafely, period, period, TimeUnit.NANOSECONDS);
+        } else {
+            b.manualControl.accept(this::reconcile);
         }
     }
 
@@ -317,7 +320,7 @@ public final class Sluice implements AutoCloseable {
         }
     }
 
-    /** One control pass over every deployment. Package-private: tests with a manual clock call it. */
+    /** One control pass over every deployment, on the calling thread (the control loop's, or a test's). */
     void reconcile() {
         List<Runnable> outside = new ArrayList<>();
         synchronized (lock) {
@@ -363,7 +366,7 @@ public final class Sluice implements AutoCloseable {
         private Ticker ticker = Ticker.system();
         private Duration controlPeriod = Duration.ofMillis(100);
         private Duration closeGracePeriod = Duration.ofSeconds(30);
-        private boolean manualControl;
+        private Consumer<Runnable> manualControl;
         private final List<BatchObserver> observers = new ArrayList<>();
 
         private Builder() {}
@@ -410,9 +413,17 @@ public final class Sluice implements AutoCloseable {
             return this;
         }
 
-        /** No periodic control pass: tests call {@link Sluice#reconcile()} after moving their clock. */
-        Builder manualControl() {
-            this.manualControl = true;
+        /**
+         * For tests: no periodic control pass. Instead {@link #build()} hands {@code controlPass} a
+         * {@link Runnable} that runs one control pass (health checks, watchdog, autoscaling, placement,
+         * swaps) on the calling thread, at the ticker's current time; thread-safe, and harmless after
+         * close. The runtime still runs a pass of its own at once when something happens (a replica
+         * started or stopped, a request came to a deployment with no replica), as it always does; only
+         * the passes that time alone would bring are left to the caller. {@link dev.sluice.testing.TestRuntime}
+         * is the way to use this, with a manual ticker.
+         */
+        public Builder manualControl(Consumer<Runnable> controlPass) {
+            this.manualControl = Objects.requireNonNull(controlPass, "controlPass");
             return this;
         }
 

@@ -11,17 +11,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
-/** Small helpers shared by the runtime's tests. */
-final class Fixtures {
+/**
+ * Helpers shared by core's tests, in one place: public so the tests of every core package use these and
+ * keep no copies of their own.
+ */
+public final class Fixtures {
     private Fixtures() {}
 
-    static Throwable failureOf(CompletableFuture<?> f) {
+    /** The exception {@code f} failed with, failing the test if it succeeds or does not end within 10 s. */
+    public static Throwable failureOf(CompletableFuture<?> f) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
         return e.getCause();
     }
 
     /** Polls {@code condition} (after driving {@code pass}) until it holds, failing after 10 s. */
-    static void eventually(String what, Runnable pass, BooleanSupplier condition) throws InterruptedException {
+    public static void eventually(String what, Runnable pass, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             pass.run();
@@ -35,11 +39,12 @@ final class Fixtures {
         }
     }
 
-    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+    /** Polls {@code condition} until it holds, failing after 10 s. */
+    public static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
         eventually(what, () -> {}, condition);
     }
 
-    static Resources cpus(int n) {
+    public static Resources cpus(int n) {
         return Resources.builder().cpus(n).build();
     }
 

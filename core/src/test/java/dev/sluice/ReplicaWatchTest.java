@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.batching.BatchCostModel;
+import dev.sluice.batching.ManualTicker;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The watchdog and health-check decisions of one replica, without threads: the test moves the clock. */
 class ReplicaWatchTest {
-    private final ManualClock clock = new ManualClock();
+    private final ManualTicker clock = new ManualTicker();
     private final Deployment<Integer, Integer> config = Deployment.builder("d", Fixtures.doubler())
             .watchdog(Duration.ofSeconds(2)).healthCheck(Duration.ofSeconds(1), Duration.ofMillis(500)).build();
 
