@@ -42,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * scales it, places pending replicas when resources free up, starts replacements for lost replicas, runs
  * health checks and the watchdog. Model factories, {@code close} and health checks run on a separate pool,
  * so a slow model never stalls the loop. Every timing decision reads the {@link Ticker}, so tests can drive
- * the clock.
+ * the clock: {@link dev.sluice.testing.TestRuntime} runs a runtime on a manual one.
  *
- * <p>Threading: all methods are thread-safe. {@link #close} blocks while deployments drain.
+ * <p>Threading: all methods are thread-safe. {@link #close} and {@link #undeploy} block while deployments
+ * drain; nothing else blocks.
  */
 public final class Sluice implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sluice.class);
