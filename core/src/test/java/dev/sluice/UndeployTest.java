@@ -97,6 +97,41 @@ class UndeployTest {
     }
 
     @Test
+    void everyRequestSubmittedAroundAnUndeployEndsExactlyOnceWithAValueOrShutdown() throws Exception {
+        // A queue that holds every request: none is refused as overload, so each ends served or shut down.
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.builder("d", Fixtures.doubler()).replicas(2)
+                .batching(b -> b.queueCapacity(32_768)).build());
+        h.awaitReady(Duration.ofSeconds(10));
+        List<CompletableFuture<Integer>> fs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        Thread producer = new Thread(() -> {
+            for (int i = 0; i < 20_000; i++) {
+                fs.add(h.submit(i));
+                if (i == 100) {
+                    started.countDown();
+                }
+            }
+        });
+        producer.start();
+        started.await();
+        sluice.undeploy("d", Duration.ofSeconds(20));
+        producer.join();
+        int served = 0;
+        for (int i = 0; i < fs.size(); i++) {
+            CompletableFuture<Integer> f = fs.get(i);
+            assertTrue(f.isDone(), "request " + i + " ended");
+            if (f.isCompletedExceptionally()) {
+                assertInstanceOf(ShutdownException.class, failureOf(f));
+            } else {
+                assertEquals(2 * i, f.get());
+                served++;
+            }
+        }
+        assertEquals(20_000, fs.size());
+        assertTrue(served > 0);
+    }
+
+    @Test
     void undeployOfAnUnknownNameIsRefusedNamingIt() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sluice.undeploy("nope"));
         assertTrue(e.getMessage().contains("'nope'"), e.getMessage());
