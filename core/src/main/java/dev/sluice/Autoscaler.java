@@ -14,7 +14,7 @@ import java.util.Locale;
  */
 final class Autoscaler {
     /** What the autoscaler decided on one pass. */
-    record Decision(int target, String action, String reason) {}
+    record Decision(int target, AutoscalerAction action, String reason) {}
 
     private record Sample(long at, long busyNanos, long items, double queueIntegral) {}
 
@@ -26,7 +26,7 @@ final class Autoscaler {
     /** Clock time since which the current wish (up or down) has held, or MIN_VALUE. */
     private long wishSince = Long.MIN_VALUE;
     private int wishDirection;
-    private Decision last = new Decision(-1, "none", "no decision yet");
+    private Decision last = new Decision(-1, AutoscalerAction.NONE, "no decision yet");
 
     Autoscaler(AutoscalingPolicy policy) {
         this.policy = policy;
@@ -70,19 +70,19 @@ final class Autoscaler {
         }
         int floor = Math.max(min, 0);
         if (current < floor) {
-            return decided(floor, "scale up", "below the minimum of " + min);
+            return decided(floor, AutoscalerAction.SCALE_UP, "below the minimum of " + min);
         }
         if (current > max) {
-            return decided(max, "scale down", "above the maximum of " + max);
+            return decided(max, AutoscalerAction.SCALE_DOWN, "above the maximum of " + max);
         }
         if (current == 0 && queueDepth > 0) {
             wishSince = Long.MIN_VALUE;
-            return decided(Math.max(1, min), "scale up", queueDepth + " request(s) waiting with no replica");
+            return decided(Math.max(1, min), AutoscalerAction.SCALE_UP, queueDepth + " request(s) waiting with no replica");
         }
         Sample base = window.peekFirst();
         long span = now - base.at;
         if (span <= 0) {
-            return decided(current, "hold", "no load measured yet");
+            return decided(current, AutoscalerAction.HOLD, "no load measured yet");
         }
         double busy = Math.max(0, (double) (busyNanos - base.busyNanos) / span);
         // Busy time overstates the need when batches are small: with a fixed cost per call, replicas that
@@ -102,7 +102,7 @@ final class Autoscaler {
         if (direction == 0) {
             wishSince = Long.MIN_VALUE;
             wishDirection = 0;
-            return decided(current, "hold", measured);
+            return decided(current, AutoscalerAction.HOLD, measured);
         }
         if (direction != wishDirection || wishSince == Long.MIN_VALUE) {
             wishDirection = direction;
@@ -112,15 +112,15 @@ final class Autoscaler {
         long delay = (direction > 0 ? policy.upscaleDelay() : policy.downscaleDelay()).toNanos();
         long held = now - wishSince;
         if (held < delay) {
-            return decided(current, direction > 0 ? "waiting to scale up" : "waiting to scale down",
+            return decided(current, direction > 0 ? AutoscalerAction.WAITING_TO_SCALE_UP : AutoscalerAction.WAITING_TO_SCALE_DOWN,
                     measured + "; wants " + wanted + ", for " + held / 1_000_000 + " of " + delay / 1_000_000 + " ms");
         }
         wishSince = Long.MIN_VALUE;
         wishDirection = 0;
-        return decided(wanted, direction > 0 ? "scale up" : "scale down", measured + "; wants " + wanted);
+        return decided(wanted, direction > 0 ? AutoscalerAction.SCALE_UP : AutoscalerAction.SCALE_DOWN, measured + "; wants " + wanted);
     }
 
-    private Decision decided(int target, String action, String reason) {
+    private Decision decided(int target, AutoscalerAction action, String reason) {
         last = new Decision(target, action, reason);
         return last;
     }

@@ -7,6 +7,7 @@ import dev.sluice.batching.OverloadedException;
 import dev.sluice.batching.ShutdownException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Submits requests to one deployment of a {@link Sluice} runtime, and changes it.
@@ -16,7 +17,8 @@ import java.util.concurrent.CompletableFuture;
  * {@link OverloadedException} (the deployment's queue is full), {@link DeadlineExceededException} (its
  * deadline passed before a replica took it), {@link ModelException} (the model failed on it, its replica
  * was lost, or no replica can start; the message names the deployment and, where known, the replica),
- * {@link ShutdownException} (the runtime is closing), or as cancelled by its caller.
+ * {@link ShutdownException} (the runtime is closing or the deployment is being undeployed), or as
+ * cancelled by its caller.
  *
  * <p>Threading: all methods are thread-safe; {@code submit} never blocks. Futures complete on replica
  * threads (results and model failures) or the deployment's batch former (expiries): keep dependent stages
@@ -80,10 +82,15 @@ public interface DeploymentHandle<I, O> {
     /**
      * Waits until the deployment serves from at least {@code max(1, min)} running replicas.
      *
+     * <p>Blocks the calling thread for up to {@code timeout}. Running out of time
+     * changes nothing: the replicas go on starting and requests submitted meanwhile go on waiting for them.
+     *
      * @throws ModelException if the model factory failed {@code startAttempts} times in a row (the cause
      *     is its last exception)
-     * @throws DeadlineExceededException if that does not happen within {@code timeout}
-     * @throws ShutdownException if the runtime closes meanwhile
+     * @throws TimeoutException if that does not happen within {@code timeout} (the message says how many
+     *     replicas run)
+     * @throws ShutdownException if the runtime closes, or the deployment is undeployed, meanwhile
+     * @throws InterruptedException if the calling thread is interrupted while it waits
      */
-    void awaitReady(Duration timeout) throws InterruptedException;
+    void awaitReady(Duration timeout) throws InterruptedException, TimeoutException;
 }

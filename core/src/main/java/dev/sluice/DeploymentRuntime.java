@@ -1,30 +1,24 @@
 package dev.sluice;
 
-import dev.sluice.batching.DeadlineExceededException;
-import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.ModelException;
 import dev.sluice.batching.ShutdownException;
-import dev.sluice.batching.internal.BatchCostModel;
-import dev.sluice.batching.internal.WorkerBatcher;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One deployment inside a {@link Sluice}: its handle, its generations (the one serving, and during an
- * update the one starting and the ones draining), their replicas, and its autoscaler.
+ * One deployment inside a {@link Sluice}: its handle, and the control pass that ties its parts together:
+ * its {@link Generations} (the one serving, and during an update the one starting and the ones draining),
+ * the {@link ReplicaWatch} of their replicas, its {@link Autoscaler}, the {@link ReplicaLifecycle} that
+ * starts and stops replicas, and its status ({@link DeploymentStatusView}).
  *
  * <p>Every lifecycle change happens under the runtime's lock, in {@link #reconcile} (the control loop)
  * or in the callbacks of replica starts and stops. Work that can block or run user code (model
@@ -32,76 +26,31 @@ import org.slf4j.LoggerFactory;
  */
 final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
     private static final Logger LOG = LoggerFactory.getLogger(Sluice.class);
-    private static final long MAX_START_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
-
-    /** One version of the deployment: its settings, its queue, its replicas. */
-    final class Generation {
-        final int version;
-        final Deployment<I, O> config;
-        final WorkerBatcher<I, O> batcher;
-        final List<Replica<I, O>> replicas = new ArrayList<>();
-        /** This version's batch cost, learnt from its replicas' batches. */
-        final BatchCostModel cost = new BatchCostModel();
-        int target;
-        /** Read without the lock by submit(), to refuse at once when no replica can start. */
-        volatile int startFailures;
-        SluiceStatus.StartFailure lastStartFailure;
-        Throwable lastStartError;
-        long nextStartAt = Long.MIN_VALUE;
-        /** Set once the batcher has drained after this generation was replaced: its replicas may go. */
-        boolean drained;
-
-        Generation(int version, Deployment<I, O> config) {
-            this.version = version;
-            this.config = config;
-            DynamicBatcher.Builder<I, O> b = WorkerBatcher.builder();
-            config.configureBatching(b);
-            sluice.observers.forEach(b::addObserver);
-            this.batcher = b.name(name).ticker(sluice.ticker).buildWithWorkers();
-        }
-
-        boolean givenUp() {
-            return startFailures >= config.startAttempts();
-        }
-
-        long live() {
-            return replicas.stream().filter(Replica::live).count();
-        }
-
-        long running() {
-            return count(Replica.State.RUNNING);
-        }
-
-        long count(Replica.State state) {
-            return replicas.stream().filter(r -> r.state == state).count();
-        }
-
-        ModelException notStarting() {
-            return new ModelException(name, null, "no replica can start: the model factory failed "
-                    + startFailures + " time(s) in a row, last with " + lastStartError, lastStartError);
-        }
-    }
 
     private final Sluice sluice;
     final String name;
     private final Autoscaler autoscaler;
-    private final AtomicInteger replicaIds = new AtomicInteger();
-
-    // Guarded by sluice.lock.
-    private volatile Generation current;
-    private Generation next;
-    private CompletableFuture<Void> nextSwapped;
-    private final List<Generation> retiring = new ArrayList<>();
-    private long retiredBusyNanos;
-    private long retiredItems;
+    // Guarded by sluice.lock, except Generations.current().
+    private final Generations<I, O> gens;
+    private final ReplicaLifecycle<I, O> replicas;
     private boolean closed;
+    /** Set once its replicas are being stopped for good: the control loop leaves it alone. */
+    private boolean stopped;
+    /** Set by the first {@link Sluice#undeploy}; completes when it is done. */
+    CompletableFuture<Void> undeployed;
 
     DeploymentRuntime(Sluice sluice, Deployment<I, O> deployment) {
         this.sluice = sluice;
         this.name = deployment.name();
         this.autoscaler = new Autoscaler(deployment.autoscaling());
-        this.current = new Generation(1, deployment);
-        current.target = deployment.initialReplicas();
+        Generation<I, O> first = newGeneration(1, deployment);
+        first.target = deployment.initialReplicas();
+        this.gens = new Generations<>(first);
+        this.replicas = new ReplicaLifecycle<>(sluice, name, gens);
+    }
+
+    private Generation<I, O> newGeneration(int version, Deployment<I, O> deployment) {
+        return new Generation<>(version, deployment, sluice.observers, sluice.ticker);
     }
 
     // ---------------------------------------------------------------- the handle
@@ -126,7 +75,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
             return CompletableFuture.failedFuture(new InvalidInputException("'" + name + "': input must not be null"));
         }
         while (true) {
-            Generation g = current;
+            Generation<I, O> g = gens.current();
             if (g.givenUp() && g.batcher.workers() == 0) {
                 return CompletableFuture.failedFuture(g.notStarting());
             }
@@ -136,7 +85,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
                 return CompletableFuture.failedFuture(e);
             }
             CompletableFuture<O> f = noTimeout ? g.batcher.submit(input) : g.batcher.submit(input, timeout);
-            if (f.isCompletedExceptionally() && g != current) {
+            if (f.isCompletedExceptionally() && g != gens.current()) {
                 continue; // refused by a generation an update just replaced: the new one takes it
             }
             if (!f.isDone() && g.batcher.workers() == 0) {
@@ -168,15 +117,14 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
             if (closed) {
                 return CompletableFuture.failedFuture(new ShutdownException("'" + name + "' is closed"));
             }
-            if (next != null) {
-                return CompletableFuture.failedFuture(new IllegalStateException("'" + name
-                        + "' is already being updated to v" + next.version + "; wait for that update to finish"));
+            if (gens.next() != null) {
+                return CompletableFuture.failedFuture(new IllegalStateException("'" + name + "' is already being "
+                        + "updated to v" + gens.next().version + "; wait for that update to finish"));
             }
-            Generation g = new Generation(current.version + 1, deployment);
+            Generation<I, O> current = gens.current();
+            Generation<I, O> g = newGeneration(current.version + 1, deployment);
             g.target = Math.max(1, Math.max(deployment.minReplicas(), Math.min(deployment.maxReplicas(), current.target)));
-            next = g;
-            nextSwapped = new CompletableFuture<>();
-            done = nextSwapped;
+            done = gens.beginUpdate(g);
         }
         sluice.wake();
         return done.copy();
@@ -184,7 +132,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
 
     @Override
     public Deployment<I, O> deployment() {
-        return current.config;
+        return gens.current().config;
     }
 
     @Override
@@ -194,12 +142,17 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         }
     }
 
+    SluiceStatus.DeploymentStatus statusLocked() {
+        return DeploymentStatusView.of(name, gens, closed, undeployed != null, autoscaler.last());
+    }
+
     @Override
-    public void awaitReady(Duration timeout) throws InterruptedException {
+    public void awaitReady(Duration timeout) throws InterruptedException, TimeoutException {
+        Objects.requireNonNull(timeout, "timeout");
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (sluice.lock) {
             while (true) {
-                Generation g = current;
+                Generation<I, O> g = gens.current();
                 if (g.running() >= Math.max(1, g.config.minReplicas())) {
                     return;
                 }
@@ -211,8 +164,9 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new DeadlineExceededException(name, timeout, "waiting for its replicas to start ("
-                            + g.running() + " running, " + g.live() + " wanted)");
+                    throw new TimeoutException("'" + name + "' was not ready within " + timeout.toMillis()
+                            + " ms: " + g.running() + " replica(s) running, " + Math.max(1, g.config.minReplicas())
+                            + " needed");
                 }
                 TimeUnit.NANOSECONDS.timedWait(sluice.lock, left);
             }
@@ -223,80 +177,57 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
 
     /** One pass: health, watchdog, autoscaling, replica counts, placement, swap. Returns work to run unlocked. */
     void reconcile(long now, List<Runnable> outside) {
-        List<Generation> all = generations();
-        for (Generation g : all) {
-            checkReplicas(g, now, outside);
+        if (stopped) {
+            return;
         }
-        Generation g = current;
+        for (Generation<I, O> g : gens.all()) {
+            watch(g, now, outside);
+        }
+        Generation<I, O> g = gens.current();
         int maxBatch = g.batcher.maxBatchSize();
-        Autoscaler.Decision d = autoscaler.decide(now, busyNanos(now), itemsRun(), g.cost.perItemAtFullBatchNanos(maxBatch),
-                g.batcher.queueDepth(), g.target, g.config.minReplicas(), g.config.maxReplicas(), maxBatch,
-                !sluice.closing);
+        Autoscaler.Decision d = autoscaler.decide(now, gens.busyNanos(now), gens.itemsRun(),
+                g.cost.perItemAtFullBatchNanos(maxBatch), g.batcher.queueDepth(), g.target, g.config.minReplicas(),
+                g.config.maxReplicas(), maxBatch, !closed);
         g.target = d.target();
         if (g.givenUp() && g.live() == 0 && g.batcher.queueDepth() > 0) {
             g.batcher.failWaiting(g.notStarting());
         }
-        if (next != null) {
-            Generation n = next;
+        Generation<I, O> n = gens.next();
+        if (n != null) {
             if (n.givenUp() && n.live() == 0) {
-                next = null;
-                discard(n, outside);
-                CompletableFuture<Void> f = nextSwapped;
-                ModelException e = new ModelException(name, null, "update to v" + n.version + " failed: its "
-                        + "replicas could not start; v" + g.version + " keeps serving", n.lastStartError);
-                outside.add(() -> f.completeExceptionally(e));
-            } else if (n.running() >= n.target || (n.count(Replica.State.STARTING) == 0 && n.count(Replica.State.PENDING) > 0)) {
+                abandonUpdate(n, g, outside);
+            } else if (n.running() >= n.target
+                    || (n.count(Replica.State.STARTING) == 0 && n.count(Replica.State.PENDING) > 0)) {
                 // All its replicas run, or the rest cannot be placed until the old ones free their resources:
                 // move traffic now; the pending ones start when the old generation has drained and stopped.
-                swap(n, outside);
+                swap(outside);
             }
         }
-        for (Generation each : generations()) {
-            converge(each, now, outside);
+        for (Generation<I, O> each : gens.all()) {
+            replicas.converge(each, now, outside);
         }
     }
 
-    private List<Generation> generations() {
-        List<Generation> all = new ArrayList<>(retiring);
-        all.add(current);
-        if (next != null) {
-            all.add(next);
-        }
-        return all;
-    }
-
-    private long itemsRun() {
-        long items = retiredItems;
-        for (Generation g : generations()) {
-            for (Replica<I, O> r : g.replicas) {
-                if (r.state != Replica.State.STOPPED) {
-                    items += r.items();
+    /** Health checks and the watchdog of a generation's replicas; lost ones are replaced by the next converge. */
+    private void watch(Generation<I, O> g, long now, List<Runnable> outside) {
+        for (Replica<I, O> r : List.copyOf(g.replicas)) {
+            ReplicaWatch.Verdict v = ReplicaWatch.check(r, g.config, now);
+            switch (v.action()) {
+                case LOST -> replicas.lostLocked(g, r, v.why(), null, outside);
+                case START_HEALTH_CHECK -> {
+                    Model<I, O> m = r.model;
+                    CompletableFuture<String> check = r.healthCheck;
+                    outside.add(() -> sluice.background(() -> check.complete(ReplicaWatch.healthProblem(m))));
                 }
+                case NONE -> { }
             }
         }
-        return items;
     }
 
-    private long busyNanos(long now) {
-        long busy = retiredBusyNanos;
-        for (Generation g : generations()) {
-            for (Replica<I, O> r : g.replicas) {
-                if (r.state != Replica.State.STOPPED) {
-                    busy += r.busyNanos(now);
-                }
-            }
-        }
-        return busy;
-    }
-
-    private void swap(Generation n, List<Runnable> outside) {
-        Generation old = current;
-        current = n;
-        next = null;
-        retiring.add(old);
-        CompletableFuture<Void> f = nextSwapped;
-        nextSwapped = null;
-        LOG.info("'{}' now serves v{}; v{} drains", name, n.version, old.version);
+    private void swap(List<Runnable> outside) {
+        Generation<I, O> old = gens.current();
+        CompletableFuture<Void> f = gens.swap();
+        LOG.info("'{}' now serves v{}; v{} drains", name, gens.current().version, old.version);
         // The old queue drains on the old replicas; only then may they go.
         sluice.background(() -> {
             old.batcher.close();
@@ -308,339 +239,74 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         outside.add(() -> f.complete(null));
     }
 
-    /** An update whose replicas could not start: its queue never took a request; close it. */
-    private void discard(Generation g, List<Runnable> outside) {
-        g.target = 0;
-        g.drained = true;
-        retiring.add(g);
-        outside.add(() -> g.batcher.close(Duration.ZERO));
+    /** An update whose replicas could not start: its queue never took a request; close it and fail the update. */
+    private void abandonUpdate(Generation<I, O> n, Generation<I, O> serving, List<Runnable> outside) {
+        CompletableFuture<Void> f = gens.abandonUpdate();
+        ModelException e = new ModelException(name, null, "update to v" + n.version + " failed: its replicas could "
+                + "not start; v" + serving.version + " keeps serving", n.lastStartError);
+        outside.add(() -> n.batcher.close(Duration.ZERO));
+        outside.add(() -> f.completeExceptionally(e));
     }
 
-    /** Health checks and the watchdog of running replicas; lost ones are replaced. */
-    private void checkReplicas(Generation g, long now, List<Runnable> outside) {
-        Deployment<I, O> c = g.config;
-        long watchdog = c.watchdog().toNanos();
-        long period = c.healthCheckPeriod().toNanos();
-        for (Replica<I, O> r : List.copyOf(g.replicas)) {
-            if (r.state != Replica.State.RUNNING && r.state != Replica.State.DRAINING) {
-                continue;
-            }
-            long running = r.longestRunningNanos(now);
-            if (watchdog > 0 && running >= watchdog) {
-                lost(g, r, "it hung: a batch ran for " + running / 1_000_000 + " ms, past the watchdog limit of "
-                        + watchdog / 1_000_000 + " ms", null, outside);
-                continue;
-            }
-            if (period <= 0 || r.state != Replica.State.RUNNING) {
-                continue;
-            }
-            if (r.healthCheck == null) {
-                if (now >= r.nextHealthCheckAt) {
-                    Model<I, O> m = r.model;
-                    r.healthCheckStartedAt = now;
-                    r.healthCheck = new CompletableFuture<>();
-                    CompletableFuture<String> check = r.healthCheck;
-                    outside.add(() -> sluice.background(() -> check.complete(healthProblem(m))));
-                }
-            } else if (r.healthCheck.isDone()) {
-                String problem = r.healthCheck.join();
-                r.healthCheck = null;
-                r.nextHealthCheckAt = now + period;
-                if (problem != null) {
-                    lost(g, r, "it failed its health check: " + problem, null, outside);
-                }
-            } else if (now - r.healthCheckStartedAt >= c.healthCheckTimeout().toNanos()) {
-                lost(g, r, "its health check got no answer within " + c.healthCheckTimeout().toMillis() + " ms",
-                        null, outside);
-            }
-        }
-    }
+    // ---------------------------------------------------------------- close and undeploy
 
-    private static String healthProblem(Model<?, ?> m) {
-        try {
-            return m.isHealthy() ? null : "isHealthy() returned false";
-        } catch (Throwable t) {
-            return "isHealthy() threw " + t;
-        }
-    }
-
-    /** Moves a generation's replicas towards its target: adds, removes, places, starts, stops. */
-    private void converge(Generation g, long now, List<Runnable> outside) {
-        // A replaced generation keeps its last count (lost replicas are replaced) until its queue drained.
-        int target = g == current || g == next || !g.drained ? g.target : 0;
-        List<Replica<I, O>> live = new ArrayList<>();
-        for (Replica<I, O> r : g.replicas) {
-            if (r.live()) {
-                live.add(r);
-            }
-        }
-        if (live.size() < target && !g.givenUp() && now >= g.nextStartAt) {
-            for (int i = live.size(); i < target; i++) {
-                Replica<I, O> r = new Replica<>(name + "#" + replicaIds.incrementAndGet(), g.version,
-                        g.config.maxOngoingBatchesPerReplica(), sluice.ticker, g.cost);
-                g.replicas.add(r);
-                live.add(r);
-            }
-        } else if (live.size() > target) {
-            // Remove the ones that cost least to lose: pending, then starting, then the least busy, newest first.
-            live.sort(Comparator.comparingInt((Replica<I, O> r) -> r.state == Replica.State.PENDING ? 0
-                    : r.state == Replica.State.STARTING ? 1 : 2)
-                    .thenComparingInt(Replica::inFlight)
-                    .thenComparing(r -> -Integer.parseInt(r.id.substring(r.id.lastIndexOf('#') + 1))));
-            for (Replica<I, O> r : live.subList(0, live.size() - target)) {
-                stop(g, r, outside);
-            }
-        }
-        for (Replica<I, O> r : List.copyOf(g.replicas)) {
-            if (r.state == Replica.State.PENDING) {
-                ResourcePool.Outcome o = sluice.pool.place(g.config.resources());
-                if (!o.placed()) {
-                    r.pendingReason = o.pendingReason();
-                    continue;
-                }
-                r.placement = o.placement();
-                r.pendingReason = null;
-                r.state = Replica.State.STARTING;
-                outside.add(() -> sluice.background(() -> start(g, r)));
-            }
-        }
-        if (g != current && g != next && g.replicas.isEmpty()) {
-            retiring.remove(g);
-        }
-    }
-
-    /** Takes a replica out of service without losing work: pending ones vanish, running ones drain first. */
-    private void stop(Generation g, Replica<I, O> r, List<Runnable> outside) {
-        switch (r.state) {
-            case PENDING -> {
-                r.state = Replica.State.STOPPED;
-                g.replicas.remove(r);
-            }
-            case STARTING -> r.cancelled = true; // start() closes the model once it exists
-            case RUNNING -> {
-                r.state = Replica.State.DRAINING;
-                List<CompletableFuture<Void>> retired = new ArrayList<>();
-                for (WorkerBatcher.Worker w : r.workers) {
-                    retired.add(w.retire());
-                }
-                CompletableFuture.allOf(retired.toArray(new CompletableFuture[0]))
-                        .whenCompleteAsync((v, e) -> finishStop(g, r), sluice.backgroundExecutor());
-            }
-            default -> { }
-        }
-    }
-
-    /** After its last batch: close the model, free the threads and resources. */
-    private void finishStop(Generation g, Replica<I, O> r) {
-        closeModel(r);
-        r.threads.shutdown();
-        synchronized (sluice.lock) {
-            release(g, r);
-        }
-        sluice.wake();
-    }
-
-    private void release(Generation g, Replica<I, O> r) {
-        if (r.state == Replica.State.STOPPED) {
-            return;
-        }
-        retiredBusyNanos += r.busyNanos(sluice.ticker.read());
-        retiredItems += r.items();
-        r.state = Replica.State.STOPPED;
-        g.replicas.remove(r);
-        if (r.placement != null) {
-            sluice.pool.release(r.placement);
-        }
-        sluice.lock.notifyAll();
-    }
-
-    /** Closes the replica's model once, whoever asks first (drain, loss, shutdown). */
-    private void closeModel(Replica<I, O> r) {
-        Model<I, O> m = r.model;
-        if (m == null || !r.modelClosed.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            m.close();
-        } catch (Throwable t) {
-            LOG.warn("Closing the model of replica {} failed", r.id, t);
-        }
-    }
-
-    /**
-     * A replica that cannot go on (hang, Error, failed health check): its workers are abandoned (in-flight
-     * requests retried elsewhere if the deployment is idempotent, failed otherwise), its resources freed,
-     * and the next pass starts a replacement.
-     */
-    private void lost(Generation g, Replica<I, O> r, String why, Throwable cause, List<Runnable> outside) {
-        if (r.state != Replica.State.RUNNING && r.state != Replica.State.DRAINING) {
-            return;
-        }
-        boolean retry = g.config.idempotent();
-        LOG.warn("'{}' replica {} is lost and replaced: {}", name, r.id, why);
-        r.lastError = why;
-        ModelException error = new ModelException(name, r.id, "the replica was lost while running this request: "
-                + why + (retry ? "; the retry on another replica did not run in time" : "; the request was not "
-                + "retried because the deployment is not marked idempotent"), cause);
-        List<WorkerBatcher.Worker> workers = List.copyOf(r.workers);
-        ThreadPoolExecutor threads = r.threads;
-        release(g, r);
-        outside.add(() -> {
-            for (WorkerBatcher.Worker w : workers) {
-                w.abandon(retry, error);
-            }
-            threads.shutdownNow(); // interrupts a hung model, if it listens
-            sluice.background(() -> closeModel(r));
-        });
-    }
-
-    /** Called by a replica's thread whose model threw an Error: the replica is lost at once. */
-    private void lostByError(Generation g, Replica<I, O> r, Error e) {
-        List<Runnable> outside = new ArrayList<>();
-        synchronized (sluice.lock) {
-            lost(g, r, "its model threw " + e, e, outside);
-        }
-        outside.forEach(Runnable::run);
-        sluice.wake();
-    }
-
-    // ---------------------------------------------------------------- replica start (starter thread)
-
-    private void start(Generation g, Replica<I, O> r) {
-        Model<I, O> model;
-        try {
-            model = g.config.factory().create(new ModelContext(name, r.id, r.placement));
-            if (model == null) {
-                throw new IllegalStateException("the model factory returned null");
-            }
-        } catch (Throwable t) {
-            startFailed(g, r, t);
-            return;
-        }
-        boolean keep;
-        synchronized (sluice.lock) {
-            r.model = model;
-            keep = !r.cancelled && r.state == Replica.State.STARTING && !g.drained;
-            if (keep) {
-                int slots = g.config.maxOngoingBatchesPerReplica();
-                AtomicInteger n = new AtomicInteger();
-                r.threads = new ThreadPoolExecutor(slots, slots, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                        task -> {
-                            Thread t = new Thread(task, "sluice-" + r.id + (slots == 1 ? "" : "-" + n.incrementAndGet()));
-                            t.setDaemon(true);
-                            return t;
-                        });
-                try {
-                    for (int slot = 0; slot < slots; slot++) {
-                        int s = slot;
-                        r.workers.add(g.batcher.addWorker(r.id, batch -> runOn(g, r, s, batch, model), r.threads));
-                    }
-                } catch (IllegalStateException closedMeanwhile) {
-                    keep = false;
-                }
-            }
-            if (keep) {
-                r.state = Replica.State.RUNNING;
-                r.nextHealthCheckAt = sluice.ticker.read() + g.config.healthCheckPeriod().toNanos();
-                g.startFailures = 0;
-                sluice.lock.notifyAll();
-            } else {
-                release(g, r);
-            }
-        }
-        if (!keep) {
-            closeModel(r);
-            if (r.threads != null) {
-                r.threads.shutdown();
-            }
-        }
-        sluice.wake();
-    }
-
-    private List<O> runOn(Generation g, Replica<I, O> r, int slot, List<I> batch, Model<I, O> model) throws Exception {
-        try {
-            return r.run(slot, batch, model);
-        } catch (Error e) {
-            lostByError(g, r, e);
-            throw e;
-        }
-    }
-
-    private void startFailed(Generation g, Replica<I, O> r, Throwable t) {
-        StringWriter trace = new StringWriter();
-        t.printStackTrace(new PrintWriter(trace));
-        synchronized (sluice.lock) {
-            g.startFailures++;
-            g.lastStartError = t;
-            g.lastStartFailure = new SluiceStatus.StartFailure(r.id, g.startFailures, t.toString(), trace.toString());
-            long backoff = Math.min(MAX_START_BACKOFF_NANOS, TimeUnit.MILLISECONDS.toNanos(100) << Math.min(20, g.startFailures - 1));
-            g.nextStartAt = sluice.ticker.read() + backoff;
-            r.lastError = t.toString();
-            release(g, r);
-            if (g.givenUp()) {
-                LOG.error("'{}': the model factory failed {} times in a row; no more replicas are started until "
-                        + "an update", name, g.startFailures, t);
-            } else {
-                LOG.warn("'{}': the model factory failed for replica {} (attempt {} of {}); retrying", name, r.id,
-                        g.startFailures, g.config.startAttempts(), t);
-            }
-        }
-        sluice.wake();
-    }
-
-    // ---------------------------------------------------------------- shutdown and status
-
-    /** Closes every generation's queue, waiting up to {@code grace} for what was admitted to finish. */
+    /** Refuses new requests and closes every generation's queue, waiting up to {@code grace} for what was admitted. */
     void drain(Duration grace) {
-        List<Generation> all;
+        List<Generation<I, O>> all;
         synchronized (sluice.lock) {
             closed = true;
-            all = generations();
+            all = gens.all();
         }
-        for (Generation g : all) {
+        for (Generation<I, O> g : all) {
             g.batcher.close(grace);
         }
     }
 
     /**
-     * After the drain: stops every replica (a batch still running, past the grace period, is waited for
-     * up to {@code wait}) and closes its model.
+     * After the drain: stops every replica (a batch still running, past the grace period, is waited for up
+     * to {@code wait}), closes its model after its last batch and frees its resources. The control loop
+     * leaves the deployment alone from then on.
      */
     void stopAll(Duration wait) {
-        List<Replica<I, O>> replicas = new ArrayList<>();
-        List<Generation> owners = new ArrayList<>();
+        List<Replica<I, O>> all = new ArrayList<>();
+        List<Generation<I, O>> owners = new ArrayList<>();
         synchronized (sluice.lock) {
-            if (next != null) {
-                CompletableFuture<Void> f = nextSwapped;
-                sluice.background(() -> f.completeExceptionally(new ShutdownException("'" + name
-                        + "' closed before the update to v" + next.version + " took over")));
+            stopped = true;
+            Generation<I, O> n = gens.next();
+            if (n != null) {
+                CompletableFuture<Void> f = gens.updateFuture();
+                ShutdownException e = new ShutdownException("'" + name + "' closed before the update to v"
+                        + n.version + " took over");
+                sluice.background(() -> f.completeExceptionally(e));
             }
-            for (Generation g : generations()) {
+            for (Generation<I, O> g : gens.all()) {
                 for (Replica<I, O> r : g.replicas) {
                     r.cancelled = true;
-                    replicas.add(r);
+                    all.add(r);
                     owners.add(g);
                 }
             }
         }
         List<CompletableFuture<Void>> idle = new ArrayList<>();
-        for (Replica<I, O> r : replicas) {
+        for (Replica<I, O> r : all) {
             r.workers.forEach(w -> idle.add(w.retire()));
         }
         try {
             CompletableFuture.allOf(idle.toArray(new CompletableFuture[0])).get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (Exception e) {
-            LOG.warn("'{}': a replica was still running a batch {} ms after the close grace period; closing anyway",
-                    name, wait.toMillis());
+            // Looked at below, replica by replica.
         }
-        for (int i = 0; i < replicas.size(); i++) {
-            Replica<I, O> r = replicas.get(i);
-            closeModel(r);
+        for (int i = 0; i < all.size(); i++) {
+            Replica<I, O> r = all.get(i);
+            if (!replicas.closeModel(r)) {
+                LOG.warn("'{}': replica {} was still running a batch {} ms after the close grace period; its model"
+                        + " is closed once that batch returns, never if it never does", name, r.id, wait.toMillis());
+            }
             if (r.threads != null) {
                 r.threads.shutdownNow();
             }
             synchronized (sluice.lock) {
-                release(owners.get(i), r);
+                replicas.releaseLocked(owners.get(i), r);
             }
         }
     }
@@ -649,7 +315,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
     List<ThreadPoolExecutor> replicaThreads() {
         List<ThreadPoolExecutor> all = new ArrayList<>();
         synchronized (sluice.lock) {
-            for (Generation g : generations()) {
+            for (Generation<I, O> g : gens.all()) {
                 for (Replica<I, O> r : g.replicas) {
                     if (r.threads != null) {
                         all.add(r.threads);
@@ -658,32 +324,5 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
             }
         }
         return all;
-    }
-
-    SluiceStatus.DeploymentStatus statusLocked() {
-        Generation g = current;
-        List<SluiceStatus.ReplicaStatus> replicas = new ArrayList<>();
-        for (Generation each : generations()) {
-            for (Replica<I, O> r : each.replicas) {
-                replicas.add(r.status());
-            }
-        }
-        String state;
-        if (closed) {
-            state = "closed";
-        } else if (g.givenUp() && g.live() == 0) {
-            state = "not starting";
-        } else if (next != null) {
-            state = "updating to v" + next.version;
-        } else if (g.running() == 0) {
-            state = g.target == 0 ? "scaled to zero" : "starting";
-        } else {
-            state = "serving";
-        }
-        SluiceStatus.StartFailure failure = next != null && next.lastStartFailure != null ? next.lastStartFailure
-                : g.lastStartFailure;
-        Autoscaler.Decision d = autoscaler.last();
-        return new SluiceStatus.DeploymentStatus(name, g.version, state, g.config.minReplicas(),
-                g.config.maxReplicas(), g.target, g.batcher.queueDepth(), d.action(), d.reason(), replicas, failure);
     }
 }

@@ -23,7 +23,14 @@ public interface Model<I, O> extends AutoCloseable {
         return true;
     }
 
-    /** Frees what the model holds (native sessions, device memory). Called once, after its last batch. */
+    /**
+     * Frees what the model holds (native sessions, device memory). Called at most once, when its replica
+     * stops (scaled down, replaced by an update, lost, undeployed, or the runtime closing), and only after
+     * its last batch returned: no {@code predict} runs during or after it. A batch still running then (a
+     * lost replica's hung batch, or one outliving the close grace period) delays the close until it returns,
+     * and the close then runs on that batch's thread; if it never returns, the model is never closed (the
+     * runtime logs a warning naming the replica). An exception thrown here is logged and otherwise ignored.
+     */
     @Override
     default void close() throws Exception {}
 }

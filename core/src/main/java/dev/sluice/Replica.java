@@ -10,6 +10,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One replica of a deployment: its model, its thread(s), its workers on the deployment's queue, and what
@@ -17,6 +19,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * replica's threads and read by anyone.
  */
 final class Replica<I, O> {
+    private static final Logger LOG = LoggerFactory.getLogger(Sluice.class);
+    /** {@link ReplicaState} and STOPPED, which no snapshot shows (a stopped replica is gone from it). */
     enum State { PENDING, STARTING, RUNNING, DRAINING, STOPPED }
 
     private static final long IDLE = Long.MIN_VALUE;
@@ -48,7 +52,14 @@ final class Replica<I, O> {
     private final AtomicLong items = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     volatile String lastError;
-    final java.util.concurrent.atomic.AtomicBoolean modelClosed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    // Guarded by batchGate: the batches running now and the closing of the model, so that a model is
+    // closed only after its last batch returned (Model's contract), whoever asked for the close.
+    private final Object batchGate = new Object();
+    private int runningBatches;
+    private Model<I, O> toClose;
+    private boolean closeStarted;
+    private final CompletableFuture<Void> modelClosed = new CompletableFuture<>();
 
     Replica(String id, int version, int slots, Ticker ticker, BatchCostModel cost) {
         this.id = id;
@@ -63,6 +74,61 @@ final class Replica<I, O> {
 
     /** Runs one batch on slot {@code slot}'s thread, keeping the counters the autoscaler and status read. */
     List<O> run(int slot, List<I> batch, Model<I, O> m) throws Exception {
+        synchronized (batchGate) {
+            if (toClose != null) {
+                throw new IllegalStateException("replica " + id + " is stopping: its model takes no more batches");
+            }
+            runningBatches++;
+        }
+        try {
+            return measured(slot, batch, m);
+        } finally {
+            Model<I, O> close = null;
+            synchronized (batchGate) {
+                if (--runningBatches == 0 && toClose != null && !closeStarted) {
+                    closeStarted = true;
+                    close = toClose;
+                }
+            }
+            if (close != null) {
+                close(close); // on this thread: the batch that kept it open has just returned
+            }
+        }
+    }
+
+    /**
+     * Closes {@code model} (this replica's) once no batch runs on it: at once on the calling thread when
+     * none does, otherwise on the thread of the last running batch when it returns, and never if that batch
+     * never returns. No batch starts afterwards. Idempotent; the future completes once it is closed.
+     */
+    CompletableFuture<Void> closeModelAfterLastBatch(Model<I, O> model) {
+        boolean now;
+        synchronized (batchGate) {
+            if (toClose == null) {
+                toClose = model;
+            }
+            now = runningBatches == 0 && !closeStarted;
+            if (now) {
+                closeStarted = true;
+            }
+        }
+        if (now) {
+            close(model);
+        }
+        return modelClosed;
+    }
+
+    private void close(Model<I, O> model) {
+        try {
+            model.close();
+        } catch (Throwable t) {
+            LOG.warn("Closing the model of replica {} failed", id, t);
+        } finally {
+            modelClosed.complete(null);
+        }
+    }
+
+    private List<O> measured(int slot, List<I> batch, Model<I, O> m) throws Exception {
         long start = ticker.read();
         startedAt.set(slot, start);
         inFlight.addAndGet(batch.size());
@@ -126,7 +192,7 @@ final class Replica<I, O> {
 
     SluiceStatus.ReplicaStatus status() {
         long n = batches.get();
-        return new SluiceStatus.ReplicaStatus(id, version, state.name(),
+        return new SluiceStatus.ReplicaStatus(id, version, ReplicaState.valueOf(state.name()),
                 placement == null ? null : placement.toString(), pendingReason, inFlight.get(), n,
                 n == 0 ? 0 : (double) items.get() / n, lastError);
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -20,6 +21,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * scales it, places pending replicas when resources free up, starts replacements for lost replicas, runs
  * health checks and the watchdog. Model factories, {@code close} and health checks run on a separate pool,
  * so a slow model never stalls the loop. Every timing decision reads the {@link Ticker}, so tests can drive
- * the clock.
+ * the clock: {@link dev.sluice.testing.TestRuntime} runs a runtime on a manual one.
  *
- * <p>Threading: all methods are thread-safe. {@link #close} blocks while deployments drain.
+ * <p>Threading: all methods are thread-safe. {@link #close} and {@link #undeploy} block while deployments
+ * drain; nothing else blocks.
  */
 public final class Sluice implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sluice.class);
@@ -72,9 +75,11 @@ public final class Sluice implements AutoCloseable {
         control.setRemoveOnCancelPolicy(true);
         this.background = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 threads("sluice-runtime-", true));
-        if (!b.manualControl) {
+        if (b.manualControl == null) {
             long period = b.controlPeriod.toNanos();
             control.scheduleWithFixedDelay(this::reconcileSafely, period, period, TimeUnit.NANOSECONDS);
+        } else {
+            b.manualControl.accept(this::reconcile);
         }
     }
 
@@ -86,7 +91,8 @@ public final class Sluice implements AutoCloseable {
      * Deploys a model: creates its queue and starts its initial replicas (in the background; see
      * {@link DeploymentHandle#awaitReady}). Requests may be submitted at once: they wait for a replica.
      *
-     * @throws IllegalArgumentException if a deployment of that name exists, or a replica could never be
+     * @throws IllegalArgumentException if a deployment of that name exists (until {@link #undeploy} of it
+     *     returned), or a replica could never be
      *     placed on this runtime's resources (the message names the field); nothing is created then
      * @throws IllegalStateException if the deployment's batching settings do not apply to a deployment
      *     (e.g. {@code maxConcurrentBatches}), or the runtime is closed
@@ -102,15 +108,80 @@ public final class Sluice implements AutoCloseable {
             if (closing) {
                 throw new IllegalStateException("the runtime is closed; '" + deployment.name() + "' was not deployed");
             }
-            if (deployments.containsKey(deployment.name())) {
-                throw new IllegalArgumentException("name: a deployment named '" + deployment.name()
-                        + "' already exists; change it with its handle's update()");
+            DeploymentRuntime<?, ?> existing = deployments.get(deployment.name());
+            if (existing != null) {
+                throw new IllegalArgumentException("name: a deployment named '" + deployment.name() + "' already exists; "
+                        + (existing.undeployed != null ? "it is being undeployed, deploy again once undeploy returned"
+                                : "change it with its handle's update()"));
             }
             runtime = new DeploymentRuntime<>(this, deployment);
             deployments.put(deployment.name(), runtime);
         }
         wake();
         return runtime;
+    }
+
+    /** Undeploys with the builder's close grace period; see {@link #undeploy(String, Duration)}. */
+    public void undeploy(String name) {
+        undeploy(name, closeGracePeriod);
+    }
+
+    /**
+     * Removes one deployment, the others serving on: its handle stops admitting at once (later submissions
+     * fail with {@link ShutdownException}), what it admitted runs within {@code grace} (what is left then
+     * fails with {@code ShutdownException}), an update in progress fails, then its replicas stop, their
+     * models are closed after their last batch, their CPU slots and GPU shares are freed and its name may
+     * be deployed again. Blocks the caller until then. Another call for the same deployment meanwhile waits
+     * for the first; if the runtime is closing, this waits for that close, which ends the deployment too.
+     *
+     * @throws IllegalArgumentException if no deployment is named {@code name}, or {@code grace} is negative
+     * @throws NullPointerException if {@code name} or {@code grace} is null
+     */
+    public void undeploy(String name, Duration grace) {
+        Objects.requireNonNull(name, "name");
+        requireGrace(grace);
+        DeploymentRuntime<?, ?> d;
+        CompletableFuture<Void> done;
+        boolean mine;
+        synchronized (lock) {
+            d = deployments.get(name);
+            if (d == null) {
+                throw new IllegalArgumentException("name: there is no deployment named '" + name + "'");
+            }
+            if (closing) {
+                done = null;
+                mine = false;
+            } else {
+                mine = d.undeployed == null;
+                if (mine) {
+                    d.undeployed = new CompletableFuture<>();
+                }
+                done = d.undeployed;
+            }
+        }
+        if (done == null) {
+            awaitTermination();
+            return;
+        }
+        if (!mine) {
+            done.join();
+            return;
+        }
+        try {
+            d.drain(grace);
+            List<ThreadPoolExecutor> replicaThreads = d.replicaThreads();
+            d.stopAll(Duration.ofSeconds(5));
+            awaitReplicaThreads(replicaThreads);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            synchronized (lock) {
+                deployments.remove(name, d);
+            }
+            done.complete(null);
+            LOG.info("'{}' undeployed", name);
+        }
+        wake();
     }
 
     /** The handle of the deployment named {@code name}, if there is one. */
@@ -149,9 +220,13 @@ public final class Sluice implements AutoCloseable {
      * what it admitted within {@code grace} (what is left then fails with {@code ShutdownException}), then
      * stops the replicas, closes their models and ends every runtime thread. Idempotent; a second call waits
      * for the first.
+     *
+     * @throws NullPointerException if {@code grace} is null
+     * @throws IllegalArgumentException if {@code grace} is negative; both are checked before anything
+     *     changes, so the runtime goes on serving and a later close works
      */
     public void close(Duration grace) {
-        Objects.requireNonNull(grace, "grace");
+        requireGrace(grace);
         List<DeploymentRuntime<?, ?>> all;
         synchronized (lock) {
             if (closing) {
@@ -188,17 +263,29 @@ public final class Sluice implements AutoCloseable {
                 LOG.warn("A model factory, close() or health check was still running 10 s after close; abandoning it");
                 background.shutdownNow();
             }
-            for (ThreadPoolExecutor t : replicaThreads) {
-                if (!t.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("A replica thread ignored interruption and is still running");
-                }
-            }
+            awaitReplicaThreads(replicaThreads);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             control.shutdownNow();
             background.shutdownNow();
         } finally {
             terminated.countDown();
+        }
+    }
+
+    /** Checked before any state changes: a batcher refusing the grace half-way would strand its queue. */
+    private static void requireGrace(Duration grace) {
+        Objects.requireNonNull(grace, "grace");
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace must not be negative, was " + grace);
+        }
+    }
+
+    private static void awaitReplicaThreads(List<ThreadPoolExecutor> replicaThreads) throws InterruptedException {
+        for (ThreadPoolExecutor t : replicaThreads) {
+            if (!t.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("A replica thread ignored interruption and is still running");
+            }
         }
     }
 
@@ -234,7 +321,7 @@ public final class Sluice implements AutoCloseable {
         }
     }
 
-    /** One control pass over every deployment. Package-private: tests with a manual clock call it. */
+    /** One control pass over every deployment, on the calling thread (the control loop's, or a test's). */
     void reconcile() {
         List<Runnable> outside = new ArrayList<>();
         synchronized (lock) {
@@ -280,7 +367,7 @@ public final class Sluice implements AutoCloseable {
         private Ticker ticker = Ticker.system();
         private Duration controlPeriod = Duration.ofMillis(100);
         private Duration closeGracePeriod = Duration.ofSeconds(30);
-        private boolean manualControl;
+        private Consumer<Runnable> manualControl;
         private final List<BatchObserver> observers = new ArrayList<>();
 
         private Builder() {}
@@ -327,9 +414,17 @@ public final class Sluice implements AutoCloseable {
             return this;
         }
 
-        /** No periodic control pass: tests call {@link Sluice#reconcile()} after moving their clock. */
-        Builder manualControl() {
-            this.manualControl = true;
+        /**
+         * For tests: no periodic control pass. Instead {@link #build()} hands {@code controlPass} a
+         * {@link Runnable} that runs one control pass (health checks, watchdog, autoscaling, placement,
+         * swaps) on the calling thread, at the ticker's current time; thread-safe, and harmless after
+         * close. The runtime still runs a pass of its own at once when something happens (a replica
+         * started or stopped, a request came to a deployment with no replica), as it always does; only
+         * the passes that time alone would bring are left to the caller. {@link dev.sluice.testing.TestRuntime}
+         * is the way to use this, with a manual ticker.
+         */
+        public Builder manualControl(Consumer<Runnable> controlPass) {
+            this.manualControl = Objects.requireNonNull(controlPass, "controlPass");
             return this;
         }
 

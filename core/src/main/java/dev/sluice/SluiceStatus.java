@@ -6,16 +6,14 @@ import java.util.Objects;
 
 /**
  * An immutable snapshot of a runtime: its resources, and per deployment its replicas, queue, autoscaler
- * decision and why, and why a replica is pending or could not start. Made of records, strings, numbers
- * and lists, so it serializes as JSON as it is; {@link #toString()} is a stable, readable text for logs.
+ * decision and why, and why a replica is pending or could not start. Made of records, enums, strings,
+ * numbers and lists, so it serializes as JSON as it is (enums as their names); {@link #toString()} is a
+ * stable, readable text for logs.
  *
  * @param resources what the runtime may use and what is free
  * @param deployments every deployment, in the order deployed
  */
 public record SluiceStatus(ResourceStatus resources, List<DeploymentStatus> deployments) {
-    /** The states a replica in a snapshot can be in. */
-    static final List<String> REPLICA_STATES = List.of("PENDING", "STARTING", "RUNNING", "DRAINING");
-
     public SluiceStatus {
         Objects.requireNonNull(resources, "resources");
         deployments = List.copyOf(deployments);
@@ -82,50 +80,53 @@ public record SluiceStatus(ResourceStatus resources, List<DeploymentStatus> depl
     /**
      * @param name the deployment's name
      * @param version 1 when deployed, +1 per update
-     * @param state {@code serving}, {@code starting}, {@code updating to vN}, {@code not starting} (the
-     *     model factory failed {@code startAttempts} times in a row; see {@code startFailure}) or
-     *     {@code closed}
+     * @param state what it is doing (see {@link DeploymentState} for each)
+     * @param updatingTo the version an update in progress moves to while {@code state} is
+     *     {@link DeploymentState#UPDATING}, otherwise null
+     * @param stateDetail the state in words, with what lies behind it (how many replicas run or start, why
+     *     replicas wait for resources, the last start failure), for people and logs, not for parsing
      * @param minReplicas lower bound of the autoscaler
      * @param maxReplicas upper bound of the autoscaler
      * @param targetReplicas replicas wanted now
      * @param queueDepth requests waiting for a replica
-     * @param autoscaler the autoscaler's last action ({@code hold}, {@code scale up}, ...)
+     * @param autoscaler the autoscaler's last action
      * @param autoscalerReason what it measured and why it acted so
      * @param replicas every replica, with its state
      * @param startFailure the last failure of the model factory, or null
      */
-    public record DeploymentStatus(String name, int version, String state, int minReplicas, int maxReplicas,
-            int targetReplicas, int queueDepth, String autoscaler, String autoscalerReason,
-            List<ReplicaStatus> replicas, StartFailure startFailure) {
+    public record DeploymentStatus(String name, int version, DeploymentState state, Integer updatingTo,
+            String stateDetail, int minReplicas, int maxReplicas, int targetReplicas, int queueDepth,
+            AutoscalerAction autoscaler, String autoscalerReason, List<ReplicaStatus> replicas,
+            StartFailure startFailure) {
         public DeploymentStatus {
+            Objects.requireNonNull(state, "state");
+            Objects.requireNonNull(autoscaler, "autoscaler");
             replicas = List.copyOf(replicas);
         }
 
-        /**
-         * Replicas in a given state: {@code PENDING}, {@code STARTING}, {@code RUNNING} or {@code DRAINING}.
-         *
-         * @throws IllegalArgumentException for any other name (so a typo is not silently 0)
-         */
-        public int count(String replicaState) {
-            if (!REPLICA_STATES.contains(replicaState)) {
-                throw new IllegalArgumentException("replica state must be one of " + REPLICA_STATES + ", was " + replicaState);
-            }
-            return (int) replicas.stream().filter(r -> r.state().equals(replicaState)).count();
+        /** Replicas in {@code state}. */
+        public int count(ReplicaState state) {
+            Objects.requireNonNull(state, "state");
+            return (int) replicas.stream().filter(r -> r.state() == state).count();
         }
 
         @Override
         public String toString() {
-            return name + " v" + version + " " + state + ": " + replicas.size() + " replica(s), target "
-                    + targetReplicas + " (min " + minReplicas + ", max " + maxReplicas + "), queue " + queueDepth
-                    + "; autoscaler " + autoscaler + ": " + autoscalerReason;
+            return name + " v" + version + " " + words(state) + (updatingTo == null ? "" : " to v" + updatingTo)
+                    + " (" + stateDetail + "): " + replicas.size() + " replica(s), target " + targetReplicas
+                    + " (min " + minReplicas + ", max " + maxReplicas + "), queue " + queueDepth + "; autoscaler "
+                    + words(autoscaler) + ": " + autoscalerReason;
         }
+    }
+
+    private static String words(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 
     /**
      * @param id the replica's id, e.g. {@code recognizer#3}
      * @param version the deployment version it serves
-     * @param state {@code PENDING} (waiting for resources), {@code STARTING}, {@code RUNNING},
-     *     {@code DRAINING} (finishing its batch before it stops)
+     * @param state where it is in its life (see {@link ReplicaState} for each)
      * @param placement where it runs, or null while pending
      * @param pendingReason why it cannot be placed now, or null
      * @param inFlight requests in its running batch(es)
@@ -133,7 +134,7 @@ public record SluiceStatus(ResourceStatus resources, List<DeploymentStatus> depl
      * @param meanBatchSize mean size of those batches
      * @param lastError its model's last failure, or null
      */
-    public record ReplicaStatus(String id, int version, String state, String placement, String pendingReason,
+    public record ReplicaStatus(String id, int version, ReplicaState state, String placement, String pendingReason,
             int inFlight, long batches, double meanBatchSize, String lastError) {
         @Override
         public String toString() {

@@ -272,6 +272,7 @@ class AutoscalerTest {
         s.run(3, 1.0);
         assertTrue(s.last.reason().contains("1.00 busy"), s.last.reason());
         assertTrue(s.last.reason().contains("target 0.50"), s.last.reason());
-        assertTrue(s.last.action().equals("waiting to scale up") || s.last.action().equals("scale up"), s.last.action());
+        assertTrue(s.last.action() == AutoscalerAction.WAITING_TO_SCALE_UP || s.last.action() == AutoscalerAction.SCALE_UP,
+                s.last.action().toString());
     }
 }

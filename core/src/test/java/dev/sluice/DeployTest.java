@@ -49,7 +49,7 @@ class DeployTest {
             return m;
         }).replicas(3).build());
         h.awaitReady(Duration.ofSeconds(10));
-        eventually("three replicas running", () -> h.status().count("RUNNING") == 3);
+        eventually("three replicas running", () -> h.status().count(ReplicaState.RUNNING) == 3);
 
         List<CompletableFuture<Integer>> fs = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -85,7 +85,7 @@ class DeployTest {
         assertEquals(3, calls.get(), "three attempts, then it stops");
 
         SluiceStatus.DeploymentStatus status = sluice.status().deployment("broken");
-        assertEquals("not starting", status.state());
+        assertEquals(DeploymentState.NOT_STARTING, status.state());
         SluiceStatus.StartFailure failure = status.startFailure();
         assertNotNull(failure);
         assertEquals(3, failure.attempts());
@@ -111,7 +111,7 @@ class DeployTest {
         assertEquals(42, f.get(10, TimeUnit.SECONDS));
         assertEquals(2, calls.get());
         SluiceStatus.DeploymentStatus status = h.status();
-        assertEquals("serving", status.state());
+        assertEquals(DeploymentState.SERVING, status.state());
         assertEquals(1, status.startFailure().attempts(), "the earlier failure stays visible");
     }
 
@@ -123,9 +123,24 @@ class DeployTest {
             return new Fixtures.GatedModel(ctx.replicaId());
         }).build());
         CompletableFuture<Integer> f = h.submit(5);
-        assertEquals("starting", h.status().state());
+        assertEquals(DeploymentState.STARTING, h.status().state());
         slowStart.countDown();
         assertEquals(10, f.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void awaitReadyThatRunsOutOfTimeThrowsTimeoutAndTheRequestsStillGetServed() throws Exception {
+        java.util.concurrent.CountDownLatch slowStart = new java.util.concurrent.CountDownLatch(1);
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("slow-start", ctx -> {
+            slowStart.await();
+            return new Fixtures.GatedModel(ctx.replicaId());
+        }).build());
+        CompletableFuture<Integer> f = h.submit(5);
+        java.util.concurrent.TimeoutException e = assertThrows(java.util.concurrent.TimeoutException.class,
+                () -> h.awaitReady(Duration.ofMillis(50)));
+        assertTrue(e.getMessage().contains("'slow-start'"), e.getMessage());
+        slowStart.countDown();
+        assertEquals(10, f.get(10, TimeUnit.SECONDS), "a start-up wait that timed out costs no request");
     }
 
     @Test

@@ -47,7 +47,7 @@ class DispatchAndStatusTest {
         DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.builder("d", gated()).replicas(2)
                 .batching(b -> b.maxBatchSize(2).maxDelay(Duration.ZERO)).build());
         h.awaitReady(Duration.ofSeconds(10));
-        eventually("both running", () -> h.status().count("RUNNING") == 2);
+        eventually("both running", () -> h.status().count(ReplicaState.RUNNING) == 2);
         models.get("d#1").hold();
         models.get("d#2").hold();
         CompletableFuture<Integer> a = h.submit(1);
@@ -125,12 +125,12 @@ class DispatchAndStatusTest {
         assertEquals("d#1", e.replica());
 
         SluiceStatus.DeploymentStatus d = sluice.status().deployment("d");
-        assertEquals("serving", d.state());
+        assertEquals(DeploymentState.SERVING, d.state());
         assertEquals(1, d.version());
         assertEquals(1, d.targetReplicas());
         SluiceStatus.ReplicaStatus r = d.replicas().get(0);
         assertEquals("d#1", r.id());
-        assertEquals("RUNNING", r.state());
+        assertEquals(ReplicaState.RUNNING, r.state());
         assertEquals("1 CPU", r.placement());
         assertNull(r.pendingReason());
         assertEquals(11, r.batches());
@@ -139,7 +139,8 @@ class DispatchAndStatusTest {
         assertEquals(0, r.inFlight());
         String text = sluice.status().toString();
         assertTrue(text.startsWith("sluice: 3 of 4 CPU slots free"), text);
-        assertTrue(text.contains("d v1 serving: 1 replica(s), target 1 (min 1, max 1), queue 0; autoscaler "), text);
+        assertTrue(text.contains("d v1 serving (1 replica(s) running): 1 replica(s), target 1 (min 1, max 1), queue 0;"
+                + " autoscaler "), text);
         assertTrue(text.contains("d#1 v1 RUNNING on 1 CPU; in flight 0, 11 batches, mean batch 1.0; last error: "
                 + "java.lang.IllegalArgumentException: negative input"), text);
     }
@@ -152,16 +153,15 @@ class DispatchAndStatusTest {
         h.submit(1).get(10, TimeUnit.SECONDS);
         assertEquals(0, before.deployment("d").replicas().get(0).batches(), "a snapshot does not change");
         assertThrows(UnsupportedOperationException.class, () -> before.deployments().clear());
-        assertThrows(IllegalArgumentException.class, () -> before.deployment("d").count("Running"), "a typo is not 0");
         assertPlain(SluiceStatus.class);
     }
 
-    /** Records of strings, numbers, booleans and lists of such records: what a JSON mapper writes as is. */
+    /** Records of strings, numbers, booleans, enums and lists of such records: what a JSON mapper writes as is. */
     private static void assertPlain(Class<?> type) {
         assertTrue(type.isRecord(), type + " is a record");
         for (RecordComponent c : type.getRecordComponents()) {
             Class<?> t = c.getType();
-            if (t.isPrimitive() || t == String.class) {
+            if (t.isPrimitive() || t == String.class || t == Integer.class || t.isEnum()) {
                 continue;
             }
             if (t == List.class) {

@@ -8,19 +8,24 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
-/** Small helpers shared by the runtime's tests. */
-final class Fixtures {
+/**
+ * Helpers shared by core's tests, in one place: public so the tests of every core package use these and
+ * keep no copies of their own.
+ */
+public final class Fixtures {
     private Fixtures() {}
 
-    static Throwable failureOf(CompletableFuture<?> f) {
+    /** The exception {@code f} failed with, failing the test if it succeeds or does not end within 10 s. */
+    public static Throwable failureOf(CompletableFuture<?> f) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
         return e.getCause();
     }
 
     /** Polls {@code condition} (after driving {@code pass}) until it holds, failing after 10 s. */
-    static void eventually(String what, Runnable pass, BooleanSupplier condition) throws InterruptedException {
+    public static void eventually(String what, Runnable pass, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             pass.run();
@@ -34,12 +39,18 @@ final class Fixtures {
         }
     }
 
-    static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+    /** Polls {@code condition} until it holds, failing after 10 s. */
+    public static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
         eventually(what, () -> {}, condition);
     }
 
-    static Resources cpus(int n) {
+    public static Resources cpus(int n) {
         return Resources.builder().cpus(n).build();
+    }
+
+    /** A factory of models that double integers at once. */
+    static ModelFactory<Integer, Integer> doubler() {
+        return ctx -> new GatedModel(ctx.replicaId());
     }
 
     /** A model that doubles integers and blocks while its gate is closed. */
@@ -82,6 +93,42 @@ final class Fixtures {
         @Override
         public void close() {
             closed = true;
+        }
+    }
+
+    /** Hangs on 666, deaf to interruption (a stuck native call), until the test releases it. */
+    static final class DeafModel implements Model<Integer, Integer> {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch closed = new CountDownLatch(1);
+        final AtomicBoolean running = new AtomicBoolean();
+        final AtomicBoolean closedWhileRunning = new AtomicBoolean();
+
+        @Override
+        public List<Integer> predict(List<Integer> batch) {
+            if (batch.contains(666)) {
+                running.set(true);
+                entered.countDown();
+                boolean interrupted = false;
+                while (release.getCount() > 0) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                running.set(false);
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return batch.stream().map(x -> 2 * x).toList();
+        }
+
+        @Override
+        public void close() {
+            closedWhileRunning.compareAndSet(false, running.get());
+            closed.countDown();
         }
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.batching.ModelException;
+import dev.sluice.testing.TestRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +25,10 @@ import org.junit.jupiter.api.Test;
 class HealthTest {
     private static final Duration PASS = Duration.ofMillis(100);
 
-    private final ManualClock clock = new ManualClock();
     private final Map<String, TestModel> models = new ConcurrentHashMap<>();
-    private final Sluice sluice = Sluice.builder().resources(Fixtures.cpus(4)).ticker(clock).manualControl().build();
+    private final TestRuntime runtime = TestRuntime.builder().controlPeriod(PASS)
+            .sluice(b -> b.resources(Fixtures.cpus(4))).build();
+    private final Sluice sluice = runtime.sluice();
     private final CountDownLatch hang = new CountDownLatch(1);
 
     @AfterEach
@@ -81,15 +83,8 @@ class HealthTest {
             return m;
         }).replicas(replicas).batching(c -> c.maxBatchSize(1).maxDelay(Duration.ZERO));
         DeploymentHandle<Integer, Integer> h = sluice.deploy(settings.apply(b).build());
-        eventually("replicas running", sluice::reconcile, () -> h.status().count("RUNNING") == replicas);
+        eventually("replicas running", runtime::runControlPass, () -> h.status().count(ReplicaState.RUNNING) == replicas);
         return h;
-    }
-
-    private void runFor(Duration d) {
-        for (long t = 0; t < d.toMillis(); t += PASS.toMillis()) {
-            clock.advance(PASS);
-            sluice.reconcile();
-        }
     }
 
     private static List<String> ids(DeploymentHandle<?, ?> h) {
@@ -100,12 +95,12 @@ class HealthTest {
     void aReplicaFailingItsHealthCheckIsReplaced() throws Exception {
         // The timeout is long in clock time: this test moves the clock faster than a real check answers.
         DeploymentHandle<Integer, Integer> h = deploy(1, b -> b.healthCheck(Duration.ofSeconds(1), Duration.ofSeconds(60)));
-        runFor(Duration.ofSeconds(3));
+        runtime.advance(Duration.ofSeconds(3));
         assertEquals(List.of("rec#1"), ids(h), "healthy: kept");
 
         models.get("rec#1").healthy.set(false);
-        runFor(Duration.ofMillis(1200));
-        eventually("replaced", sluice::reconcile, () -> ids(h).equals(List.of("rec#2")) && h.status().count("RUNNING") == 1);
+        runtime.advance(Duration.ofMillis(1200));
+        eventually("replaced", runtime::runControlPass, () -> ids(h).equals(List.of("rec#2")) && h.status().count(ReplicaState.RUNNING) == 1);
         eventually("the lost replica's model closed", () -> models.get("rec#1").closed);
         assertEquals(10, h.submit(5).get(10, TimeUnit.SECONDS));
         assertEquals(List.of(5), models.get("rec#2").seen);
@@ -115,10 +110,10 @@ class HealthTest {
     void aHealthCheckWithNoAnswerWithinItsTimeoutCountsAsFailed() throws Exception {
         DeploymentHandle<Integer, Integer> h = deploy(1, b -> b.healthCheck(Duration.ofSeconds(1), Duration.ofMillis(500)));
         models.get("rec#1").hangHealthCheck = true;
-        runFor(Duration.ofMillis(1100));
+        runtime.advance(Duration.ofMillis(1100));
         assertEquals(List.of("rec#1"), ids(h), "the check is running, not yet timed out");
-        runFor(Duration.ofMillis(600));
-        eventually("replaced", sluice::reconcile, () -> ids(h).equals(List.of("rec#2")));
+        runtime.advance(Duration.ofMillis(600));
+        eventually("replaced", runtime::runControlPass, () -> ids(h).equals(List.of("rec#2")));
     }
 
     @Test
@@ -135,13 +130,13 @@ class HealthTest {
             assertEquals(2 * i, others.get(i).get(10, TimeUnit.SECONDS), "the other replica serves the queue");
         }
 
-        runFor(Duration.ofMillis(2100));
+        runtime.advance(Duration.ofMillis(2100));
         ModelException e = assertInstanceOf(ModelException.class, failureOf(stuck));
         assertEquals(hungId, e.replica());
         assertTrue(e.getMessage().contains("watchdog"), e.getMessage());
         assertTrue(e.getMessage().contains("not marked idempotent"), e.getMessage());
-        eventually("replacement running", sluice::reconcile,
-                () -> h.status().count("RUNNING") == 2 && !ids(h).contains(hungId));
+        eventually("replacement running", runtime::runControlPass,
+                () -> h.status().count(ReplicaState.RUNNING) == 2 && !ids(h).contains(hungId));
     }
 
     @Test
@@ -150,15 +145,15 @@ class HealthTest {
         // The request that hangs on one replica hangs on the next as well: retried once, then it fails.
         CompletableFuture<Integer> poison = h.submit(666);
         eventually("hanging", () -> models.values().stream().filter(m -> m.seen.contains(666)).count() == 1);
-        runFor(Duration.ofMillis(2100));
-        eventually("retried on a second replica", sluice::reconcile,
+        runtime.advance(Duration.ofMillis(2100));
+        eventually("retried on a second replica", runtime::runControlPass,
                 () -> models.values().stream().filter(m -> m.seen.contains(666)).count() == 2);
         assertFalse(poison.isDone(), "still running its one retry");
-        runFor(Duration.ofMillis(2100));
+        runtime.advance(Duration.ofMillis(2100));
         ModelException e = assertInstanceOf(ModelException.class, failureOf(poison));
         assertTrue(e.getMessage().contains("watchdog"), e.getMessage());
         assertEquals(2, models.values().stream().filter(m -> m.seen.contains(666)).count(), "ran twice, not more");
-        eventually("two healthy replicas again", sluice::reconcile, () -> h.status().count("RUNNING") == 2);
+        eventually("two healthy replicas again", runtime::runControlPass, () -> h.status().count(ReplicaState.RUNNING) == 2);
         assertEquals(8, h.submit(4).get(10, TimeUnit.SECONDS));
     }
 
@@ -174,11 +169,36 @@ class HealthTest {
             }
             return batch.stream().map(x -> 2 * x).toList();
         }).replicas(2).watchdog(Duration.ofSeconds(1)).idempotent(true).build());
-        eventually("running", sluice::reconcile, () -> h.status().count("RUNNING") == 2);
+        eventually("running", runtime::runControlPass, () -> h.status().count(ReplicaState.RUNNING) == 2);
         CompletableFuture<Integer> f = h.submit(21);
         assertTrue(stuck.await(10, TimeUnit.SECONDS));
-        runFor(Duration.ofMillis(1100));
+        runtime.advance(Duration.ofMillis(1100));
         assertEquals(42, f.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aLostReplicasModelIsClosedOnlyOnceItsHungBatchHasReturned() throws Exception {
+        Map<String, Fixtures.DeafModel> deaf = new ConcurrentHashMap<>();
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("rec", ctx -> {
+            Fixtures.DeafModel m = new Fixtures.DeafModel();
+            deaf.put(ctx.replicaId(), m);
+            return m;
+        }).watchdog(Duration.ofSeconds(2)).build());
+        eventually("running", runtime::runControlPass, () -> h.status().count(ReplicaState.RUNNING) == 1);
+        CompletableFuture<Integer> stuck = h.submit(666);
+        Fixtures.DeafModel hung = deaf.get("rec#1");
+        assertTrue(hung.entered.await(10, TimeUnit.SECONDS));
+
+        runtime.advance(Duration.ofMillis(2100));
+        assertInstanceOf(ModelException.class, failureOf(stuck));
+        eventually("replacement running", runtime::runControlPass, () -> ids(h).equals(List.of("rec#2"))
+                && h.status().count(ReplicaState.RUNNING) == 1);
+        assertEquals(4, h.submit(2).get(10, TimeUnit.SECONDS));
+        assertEquals(1, hung.closed.getCount(), "not closed while its batch still runs");
+
+        hung.release.countDown();
+        assertTrue(hung.closed.await(10, TimeUnit.SECONDS), "closed once the batch returned");
+        assertFalse(hung.closedWhileRunning.get());
     }
 
     @Test
@@ -189,7 +209,7 @@ class HealthTest {
         assertInstanceOf(AssertionError.class, e.getCause());
         assertTrue(e.replica().startsWith("rec#"), e.replica());
         assertTrue(e.getMessage().contains("threw java.lang.AssertionError"), e.getMessage());
-        eventually("replaced", sluice::reconcile, () -> h.status().count("RUNNING") == 2 && !ids(h).contains(e.replica()));
+        eventually("replaced", runtime::runControlPass, () -> h.status().count(ReplicaState.RUNNING) == 2 && !ids(h).contains(e.replica()));
         eventually("the lost replica's model closed", () -> models.get(e.replica()).closed);
         for (int i = 0; i < 10; i++) {
             assertEquals(2 * i, h.submit(i).get(10, TimeUnit.SECONDS));
@@ -201,7 +221,7 @@ class HealthTest {
         DeploymentHandle<Integer, Integer> h = deploy(2, b -> b.idempotent(true));
         ModelException e = assertInstanceOf(ModelException.class, failureOf(h.submit(13)));
         assertInstanceOf(AssertionError.class, e.getCause());
-        eventually("both replaced", sluice::reconcile, () -> h.status().count("RUNNING") == 2
+        eventually("both replaced", runtime::runControlPass, () -> h.status().count(ReplicaState.RUNNING) == 2
                 && models.values().stream().filter(m -> m.seen.contains(13)).count() == 2);
         assertEquals(2, models.values().stream().filter(m -> m.seen.contains(13)).count(), "ran twice, not more");
         assertEquals(6, h.submit(3).get(10, TimeUnit.SECONDS));

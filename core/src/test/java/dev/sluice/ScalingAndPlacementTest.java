@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.testing.TestRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +26,9 @@ class ScalingAndPlacementTest {
     private static final GpuDevice GPU0 = new GpuDevice(0, "GPU-test-0", "Test GPU", 16L << 30);
     private static final GpuDevice GPU1 = new GpuDevice(1, "GPU-test-1", "Test GPU", 16L << 30);
 
-    private final ManualClock clock = new ManualClock();
     private final Map<String, Fixtures.GatedModel> models = new ConcurrentHashMap<>();
     private final Map<String, ModelContext> contexts = new ConcurrentHashMap<>();
+    private TestRuntime runtime;
     private Sluice sluice;
 
     @AfterEach
@@ -39,7 +40,8 @@ class ScalingAndPlacementTest {
     }
 
     private Sluice sluice(Resources resources) {
-        sluice = Sluice.builder().resources(resources).ticker(clock).manualControl().build();
+        runtime = TestRuntime.builder().controlPeriod(PASS).sluice(b -> b.resources(resources)).build();
+        sluice = runtime.sluice();
         return sluice;
     }
 
@@ -52,14 +54,6 @@ class ScalingAndPlacementTest {
         };
     }
 
-    /** Moves the clock by {@code d} in control passes of 100 ms. */
-    private void runFor(Duration d) {
-        for (long t = 0; t < d.toMillis(); t += PASS.toMillis()) {
-            clock.advance(PASS);
-            sluice.reconcile();
-        }
-    }
-
     private static AutoscalingPolicy fast() {
         return AutoscalingPolicy.builder().targetUtilization(0.5).lookBack(Duration.ofSeconds(1))
                 .upscaleDelay(Duration.ofSeconds(1)).downscaleDelay(Duration.ofSeconds(3)).build();
@@ -70,7 +64,7 @@ class ScalingAndPlacementTest {
         sluice(Fixtures.cpus(4));
         DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.builder("rec", recorded())
                 .replicas(1, 3).autoscaling(fast()).batching(b -> b.maxBatchSize(4).maxDelay(Duration.ZERO)).build());
-        eventually("first replica running", sluice::reconcile, () -> h.status().count("RUNNING") == 1);
+        eventually("first replica running", runtime::runControlPass, () -> h.status().count(ReplicaState.RUNNING) == 1);
         Fixtures.GatedModel first = models.get("rec#1").hold();
         List<CompletableFuture<Integer>> fs = new ArrayList<>();
         fs.add(h.submit(0));
@@ -79,12 +73,12 @@ class ScalingAndPlacementTest {
             fs.add(h.submit(i));
         }
 
-        runFor(Duration.ofMillis(900));
+        runtime.advance(Duration.ofMillis(900));
         assertEquals(1, h.status().targetReplicas(), "not before the upscale delay: " + h.status());
-        runFor(Duration.ofMillis(1200));
+        runtime.advance(Duration.ofMillis(1200));
         int target = h.status().targetReplicas();
         assertTrue(target >= 2, "scaled up within lookBack + upscaleDelay: " + h.status());
-        eventually("new replicas serve the queue", sluice::reconcile,
+        eventually("new replicas serve the queue", runtime::runControlPass,
                 () -> fs.subList(1, fs.size()).stream().allMatch(CompletableFuture::isDone));
         for (int i = 1; i < fs.size(); i++) {
             assertEquals(2 * i, fs.get(i).get());
@@ -92,11 +86,11 @@ class ScalingAndPlacementTest {
         first.release();
         assertEquals(0, fs.get(0).get(10, TimeUnit.SECONDS));
 
-        runFor(Duration.ofMillis(2500));
+        runtime.advance(Duration.ofMillis(2500));
         assertEquals(target, h.status().targetReplicas(), "not before the downscale delay: " + h.status());
-        runFor(Duration.ofSeconds(3));
+        runtime.advance(Duration.ofSeconds(3));
         assertEquals(1, h.status().targetReplicas(), h.status().toString());
-        eventually("extra replicas drained and stopped", sluice::reconcile, () -> h.status().replicas().size() == 1);
+        eventually("extra replicas drained and stopped", runtime::runControlPass, () -> h.status().replicas().size() == 1);
         eventually("their models closed", () -> models.values().stream().filter(m -> m.closed).count() == target - 1);
     }
 
@@ -105,10 +99,10 @@ class ScalingAndPlacementTest {
         sluice(Fixtures.cpus(2));
         DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.builder("idle", recorded())
                 .replicas(0, 2).autoscaling(fast()).build());
-        eventually("warm replica", sluice::reconcile, () -> h.status().count("RUNNING") == 1);
-        runFor(Duration.ofSeconds(4));
-        eventually("scaled to zero", sluice::reconcile, () -> h.status().replicas().isEmpty());
-        assertEquals("scaled to zero", h.status().state());
+        eventually("warm replica", runtime::runControlPass, () -> h.status().count(ReplicaState.RUNNING) == 1);
+        runtime.advance(Duration.ofSeconds(4));
+        eventually("scaled to zero", runtime::runControlPass, () -> h.status().replicas().isEmpty());
+        assertEquals(DeploymentState.SCALED_TO_ZERO, h.status().state());
         assertEquals(2, sluice.status().resources().freeCpus());
 
         CompletableFuture<Integer> f = h.submit(21); // wakes the control loop itself: no pass driven here
@@ -121,7 +115,7 @@ class ScalingAndPlacementTest {
         sluice(Resources.builder().cpus(8).gpu(GPU0).build());
         DeploymentHandle<Integer, Integer> small = sluice.deploy(Deployment.builder("small", recorded())
                 .replicas(0, 2).initialReplicas(2).autoscaling(fast()).resources(r -> r.gpus(0.5)).build());
-        eventually("two halves of gpu:0", sluice::reconcile, () -> small.status().count("RUNNING") == 2);
+        eventually("two halves of gpu:0", runtime::runControlPass, () -> small.status().count(ReplicaState.RUNNING) == 2);
         for (SluiceStatus.ReplicaStatus r : small.status().replicas()) {
             assertTrue(r.placement().contains("0.5 of gpu:0"), r.placement());
         }
@@ -129,15 +123,15 @@ class ScalingAndPlacementTest {
 
         DeploymentHandle<Integer, Integer> big = sluice.deploy(Deployment.builder("big", recorded())
                 .resources(r -> r.gpus(0.75)).build());
-        sluice.reconcile();
+        runtime.runControlPass();
         SluiceStatus.ReplicaStatus pending = big.status().replicas().get(0);
-        assertEquals("PENDING", pending.state());
+        assertEquals(ReplicaState.PENDING, pending.state());
         assertTrue(pending.pendingReason().contains("needs 0.75 GPU"), pending.pendingReason());
         assertTrue(sluice.status().toString().contains("needs 0.75 GPU"), sluice.status().toString());
         CompletableFuture<Integer> waiting = big.submit(4);
 
-        runFor(Duration.ofSeconds(4)); // "small" has no load: it scales to zero and frees the GPU
-        eventually("big placed once small freed gpu:0", sluice::reconcile, () -> big.status().count("RUNNING") == 1);
+        runtime.advance(Duration.ofSeconds(4)); // "small" has no load: it scales to zero and frees the GPU
+        eventually("big placed once small freed gpu:0", runtime::runControlPass, () -> big.status().count(ReplicaState.RUNNING) == 1);
         assertEquals(8, waiting.get(10, TimeUnit.SECONDS));
         ModelContext ctx = contexts.get("big#1");
         assertEquals(0.75, ctx.gpu().orElseThrow().fraction(), 1e-9);
@@ -145,11 +139,26 @@ class ScalingAndPlacementTest {
     }
 
     @Test
+    void aDeploymentWhoseOnlyReplicaWaitsForACpuSlotSaysItWaitsForResourcesAndWhy() throws Exception {
+        sluice(Fixtures.cpus(1));
+        DeploymentHandle<Integer, Integer> first = sluice.deploy(Deployment.builder("first", recorded()).build());
+        eventually("first running", runtime::runControlPass, () -> first.status().count(ReplicaState.RUNNING) == 1);
+        DeploymentHandle<Integer, Integer> second = sluice.deploy(Deployment.builder("second", recorded()).build());
+        runtime.runControlPass();
+
+        SluiceStatus.DeploymentStatus s = second.status();
+        assertEquals(DeploymentState.WAITING_FOR_RESOURCES, s.state());
+        String reason = s.replicas().get(0).pendingReason();
+        assertTrue(s.stateDetail().contains("1 replica(s) waiting for resources: " + reason), s.stateDetail());
+        assertTrue(s.toString().contains("second v1 waiting for resources (1 replica(s) waiting"), s.toString());
+    }
+
+    @Test
     void aReplicaNeedingTwoGpusGetsTwoWholeOnes() throws Exception {
         sluice(Resources.builder().cpus(4).gpu(GPU0).gpu(GPU1).build());
         DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.builder("pair", recorded())
                 .resources(r -> r.gpus(2)).build());
-        eventually("running", sluice::reconcile, () -> h.status().count("RUNNING") == 1);
+        eventually("running", runtime::runControlPass, () -> h.status().count(ReplicaState.RUNNING) == 1);
         Placement p = contexts.get("pair#1").placement();
         assertEquals(2, p.gpus().size());
         assertEquals(List.of(GPU0, GPU1), p.gpus().stream().map(Placement.GpuShare::device).toList());
@@ -165,8 +174,8 @@ class ScalingAndPlacementTest {
                 .resources(r -> r.cpus(2)).build());
         DeploymentHandle<Integer, Integer> gpu = sluice.deploy(Deployment.builder("gpu", recorded())
                 .resources(r -> r.cpus(1).gpus(0.25).gpuMemory(2L << 30)).build());
-        eventually("both running", sluice::reconcile,
-                () -> cpu.status().count("RUNNING") == 1 && gpu.status().count("RUNNING") == 1);
+        eventually("both running", runtime::runControlPass,
+                () -> cpu.status().count(ReplicaState.RUNNING) == 1 && gpu.status().count(ReplicaState.RUNNING) == 1);
         assertEquals(2, contexts.get("cpu#1").cpuThreads());
         assertTrue(contexts.get("cpu#1").gpu().isEmpty());
         assertEquals(2L << 30, contexts.get("gpu#1").gpuMemoryLimitBytes());

@@ -122,7 +122,7 @@ class SwapAndShutdownTest {
             assertTrue(e.getMessage().contains("v1 keeps serving"), e.getMessage());
             assertEquals("v1:3", h.submit(3).get(10, TimeUnit.SECONDS));
             assertEquals(1, h.status().version());
-            eventually("serving v1 only", () -> h.status().state().equals("serving") && h.status().replicas().size() == 1);
+            eventually("serving v1 only", () -> h.status().state() == DeploymentState.SERVING && h.status().replicas().size() == 1);
         }
     }
 
@@ -133,7 +133,7 @@ class SwapAndShutdownTest {
             DeploymentHandle<Integer, String> h = sluice.deploy(Deployment.<Integer, String>builder("tagger",
                     ctx -> new Versioned("v1", ctx)).replicas(2).resources(r -> r.gpus(0.5)).build());
             h.awaitReady(Duration.ofSeconds(10));
-            eventually("both halves of the GPU taken", () -> h.status().count("RUNNING") == 2);
+            eventually("both halves of the GPU taken", () -> h.status().count(ReplicaState.RUNNING) == 2);
             List<CompletableFuture<String>> fs = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 fs.add(h.submit(i));
@@ -147,7 +147,7 @@ class SwapAndShutdownTest {
             for (int i = 0; i < fs.size(); i++) {
                 assertTrue(fs.get(i).get(10, TimeUnit.SECONDS).endsWith(":" + i));
             }
-            eventually("two v2 replicas on the GPU", () -> h.status().count("RUNNING") == 2
+            eventually("two v2 replicas on the GPU", () -> h.status().count(ReplicaState.RUNNING) == 2
                     && h.status().replicas().stream().allMatch(r -> r.version() == 2));
             assertEquals("v2:5", h.submit(5).get(10, TimeUnit.SECONDS));
         }
@@ -160,7 +160,7 @@ class SwapAndShutdownTest {
             DeploymentHandle<Integer, String> h = sluice.deploy(d);
             h.update(d.toBuilder(ctx -> new Versioned("v2", ctx)).replicas(2).build()).get(10, TimeUnit.SECONDS);
             assertEquals(2, h.deployment().minReplicas());
-            eventually("two v2 replicas", () -> h.status().count("RUNNING") == 2
+            eventually("two v2 replicas", () -> h.status().count(ReplicaState.RUNNING) == 2
                     && h.status().replicas().stream().allMatch(r -> r.version() == 2));
             assertThrows(IllegalArgumentException.class,
                     () -> h.update(Deployment.<Integer, String>builder("other", ctx -> new Versioned("v3", ctx)).build()));
@@ -193,7 +193,7 @@ class SwapAndShutdownTest {
             assertEquals(2 * i, fs.get(i).get(1, TimeUnit.SECONDS));
         }
         assertTrue(models.values().stream().allMatch(m -> m.closed));
-        assertEquals("closed", h.status().state());
+        assertEquals(DeploymentState.CLOSED, h.status().state());
         assertThrows(IllegalStateException.class, () -> sluice.deploy(
                 Deployment.<Integer, Integer>builder("late", ctx -> new Fixtures.GatedModel("x")).build()));
         sluice.close(); // idempotent
@@ -215,6 +215,53 @@ class SwapAndShutdownTest {
         assertInstanceOf(ShutdownException.class, failureOf(running));
         assertInstanceOf(ShutdownException.class, failureOf(queued));
         model[0].release();
+    }
+
+    @Test
+    void closeWithANegativeGraceIsRefusedAndChangesNothingSoEveryQueuedRequestStillEnds() throws Exception {
+        Sluice sluice = Sluice.builder().resources(Fixtures.cpus(2)).build();
+        Fixtures.GatedModel[] model = new Fixtures.GatedModel[1];
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("d", ctx -> {
+            model[0] = new Fixtures.GatedModel(ctx.replicaId()).hold();
+            return model[0];
+        }).batching(b -> b.maxBatchSize(1)).build());
+        List<CompletableFuture<Integer>> fs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            fs.add(h.submit(i));
+        }
+        eventually("running", () -> model[0] != null);
+        model[0].awaitStarted(); // one request runs, four are queued
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> sluice.close(Duration.ofSeconds(-1)));
+        assertTrue(e.getMessage().contains("grace"), e.getMessage());
+        assertThrows(NullPointerException.class, () -> sluice.close(null));
+        CompletableFuture<Integer> later = h.submit(5);
+
+        model[0].release();
+        sluice.close(Duration.ofSeconds(10));
+        for (int i = 0; i < 6; i++) {
+            CompletableFuture<Integer> f = i < 5 ? fs.get(i) : later;
+            assertEquals(2 * i, f.get(10, TimeUnit.SECONDS), "request " + i + " was served");
+        }
+        assertEquals(DeploymentState.CLOSED, h.status().state());
+    }
+
+    @Test
+    void aModelWhoseBatchOutlivesTheCloseIsClosedOnlyOnceThatBatchReturns() throws Exception {
+        Sluice sluice = Sluice.builder().resources(Fixtures.cpus(2)).build();
+        Fixtures.DeafModel model = new Fixtures.DeafModel();
+        DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("d", ctx -> model).build());
+        CompletableFuture<Integer> stuck = h.submit(666);
+        assertTrue(model.entered.await(10, TimeUnit.SECONDS));
+
+        sluice.close(Duration.ofMillis(100));
+        assertInstanceOf(ShutdownException.class, failureOf(stuck));
+        assertEquals(1, model.closed.getCount(), "not closed while its batch still runs");
+
+        model.release.countDown();
+        assertTrue(model.closed.await(10, TimeUnit.SECONDS), "closed once the batch returned");
+        assertFalse(model.closedWhileRunning.get());
     }
 
     @Test

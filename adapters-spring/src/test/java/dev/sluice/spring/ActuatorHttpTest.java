@@ -22,7 +22,7 @@ class ActuatorHttpTest extends FakeModelsHttpTest {
         JsonNode doubler = health.at("/components/sluice/components/doubler");
         assertEquals("UP", doubler.get("status").asString(), health.toString());
         assertEquals(1, doubler.at("/details/running").asInt());
-        assertEquals("serving", doubler.at("/details/state").asString());
+        assertEquals("SERVING", doubler.at("/details/state").asString());
         assertTrue(health.at("/components/sluice/components").has("strings"), "every deployment, typed ones too");
     }
 

@@ -1,9 +1,11 @@
 package dev.sluice.bench;
 
+import dev.sluice.AutoscalerAction;
 import dev.sluice.AutoscalingPolicy;
 import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
 import dev.sluice.Resources;
+import dev.sluice.ReplicaState;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceStatus;
 import java.io.IOException;
@@ -198,9 +200,14 @@ public final class AutoscaleStepBenchmark {
         return Math.max(Math.max(1, min), Math.min(max, n));
     }
 
+    /** An autoscaler action as the reports write it: {@code SCALE_UP} as "scale up". */
+    static String words(AutoscalerAction action) {
+        return action.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+    }
+
     /** One sample of the deployment, {@code at} nanoseconds after the schedule's start. */
     record Sample(long at, double offered, int running, int target, int starting, int draining, int queueDepth,
-            String action, String reason) {}
+            AutoscalerAction action, String reason) {}
 
     /** When a count was first reached after a step, and the latency around it. */
     record Step(String name, double offered, int needed, int neededBefore, int runningAtStep, int targetAtStep,
@@ -253,7 +260,7 @@ public final class AutoscaleStepBenchmark {
                 if (k % Math.max(1, 5_000 / o.sampleMs) == 0) { // progress every 5 s
                     Sample s = samples.get(samples.size() - 1);
                     log(String.format(Locale.ROOT, "t %5.1f s offered %6.0f/s running %d target %d queue %d: %s",
-                            at / 1e9, s.offered(), s.running(), s.target(), s.queueDepth(), s.action()));
+                            at / 1e9, s.offered(), s.running(), s.target(), s.queueDepth(), words(s.action())));
                 }
             }
             sender.join();
@@ -288,8 +295,8 @@ public final class AutoscaleStepBenchmark {
     }
 
     private static Sample sample(SluiceStatus.DeploymentStatus d, long at, double offered) {
-        return new Sample(at, offered, (int) d.count("RUNNING"), d.targetReplicas(),
-                (int) (d.count("STARTING") + d.count("PENDING")), (int) d.count("DRAINING"), d.queueDepth(),
+        return new Sample(at, offered, d.count(ReplicaState.RUNNING), d.targetReplicas(),
+                d.count(ReplicaState.STARTING) + d.count(ReplicaState.PENDING), d.count(ReplicaState.DRAINING), d.queueDepth(),
                 d.autoscaler(), d.autoscalerReason());
     }
 
@@ -360,7 +367,7 @@ public final class AutoscaleStepBenchmark {
             s.append(String.format(Locale.ROOT, "%.3f,%.1f,%d,%d,%d,%d,%d,%d,%s,%s%n", (x.at() - stepAt) / 1e9,
                     x.offered(), x.running(), x.target(), x.starting(), x.draining(), x.queueDepth(), h.getTotalCount(),
                     h.getTotalCount() == 0 ? "" : String.format(Locale.ROOT, "%.3f", h.getValueAtPercentile(99) / 1e6),
-                    csvField(x.action())));
+                    csvField(words(x.action()))));
         }
         return s.toString();
     }
@@ -449,7 +456,7 @@ public final class AutoscaleStepBenchmark {
             if (last != null) {
                 out.append(String.format(Locale.ROOT, "| %d (%.0f%%) | %.1f | %d / %d | %s | %s |%n", i + 1,
                         100 * ps.get(i).ratePerSecond() / o.rate(1), ps.get(i).ratePerSecond(), last.running(),
-                        last.target(), last.action(), last.reason().replace("|", "/")));
+                        last.target(), words(last.action()), last.reason().replace("|", "/")));
             }
         }
         out.append('\n');

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.AutoscalerAction;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -72,9 +73,9 @@ class AutoscaleStepBenchmarkTest {
     void csvHasOneRowPerSampleWithTimesFromTheStep() {
         long ms = 1_000_000;
         List<AutoscaleStepBenchmark.Sample> samples = List.of(
-                new AutoscaleStepBenchmark.Sample(0, 100, 1, 1, 0, 0, 0, "hold", "r"),
-                new AutoscaleStepBenchmark.Sample(100 * ms, 800, 1, 3, 2, 0, 40, "scale up", "load 1.2, wants 3"),
-                new AutoscaleStepBenchmark.Sample(200 * ms, 800, 3, 3, 0, 0, 5, "hold", "r"));
+                new AutoscaleStepBenchmark.Sample(0, 100, 1, 1, 0, 0, 0, AutoscalerAction.HOLD, "r"),
+                new AutoscaleStepBenchmark.Sample(100 * ms, 800, 1, 3, 2, 0, 40, AutoscalerAction.SCALE_UP, "load 1.2, wants 3"),
+                new AutoscaleStepBenchmark.Sample(200 * ms, 800, 3, 3, 0, 0, 5, AutoscalerAction.HOLD, "r"));
         LatencyLog log = new LatencyLog();
         long start = 1_000 * ms;
         log.completed(start + 150 * ms, 7 * ms);

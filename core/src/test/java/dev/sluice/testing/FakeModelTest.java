@@ -1,5 +1,6 @@
 package dev.sluice.testing;
 
+import static dev.sluice.Fixtures.failureOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -68,8 +68,7 @@ class FakeModelTest {
             }
             assertEquals(10, fs.get(0).get(10, TimeUnit.SECONDS));
             assertEquals(20, fs.get(1).get(10, TimeUnit.SECONDS));
-            ExecutionException e = assertThrows(ExecutionException.class, () -> fs.get(2).get(10, TimeUnit.SECONDS));
-            assertInstanceOf(FakeModel.InjectedFailure.class, assertInstanceOf(ModelException.class, e.getCause()).getCause());
+            assertInstanceOf(FakeModel.InjectedFailure.class, assertInstanceOf(ModelException.class, failureOf(fs.get(2))).getCause());
             assertEquals(40, fs.get(3).get(10, TimeUnit.SECONDS));
         }
     }

@@ -1,5 +1,7 @@
 package dev.sluice.spring.actuate;
 
+import dev.sluice.DeploymentState;
+import dev.sluice.ReplicaState;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceStatus;
 import java.util.stream.Stream;
@@ -39,12 +41,13 @@ public final class SluiceHealthContributor implements CompositeHealthContributor
     }
 
     static Health health(SluiceStatus.DeploymentStatus d) {
-        int running = d.count("RUNNING");
-        boolean notStarting = d.state().startsWith("not starting");
+        int running = d.count(ReplicaState.RUNNING);
         // A deployment allowed to scale to zero serves from zero replicas: its first request starts one.
-        Health.Builder h = notStarting ? Health.down()
-                : running > 0 || (d.minReplicas() == 0 && !d.state().equals("closed")) ? Health.up() : Health.outOfService();
-        h.withDetail("version", d.version()).withDetail("state", d.state()).withDetail("running", running)
+        Health.Builder h = d.state() == DeploymentState.NOT_STARTING ? Health.down()
+                : running > 0 || (d.minReplicas() == 0 && d.state() != DeploymentState.CLOSED) ? Health.up()
+                : Health.outOfService();
+        h.withDetail("version", d.version()).withDetail("state", d.state()).withDetail("stateDetail", d.stateDetail())
+                .withDetail("running", running)
                 .withDetail("target", d.targetReplicas()).withDetail("queueDepth", d.queueDepth());
         if (d.startFailure() != null) {
             h.withDetail("startFailure", d.startFailure().toString());

@@ -2,6 +2,7 @@ package dev.sluice.spring.actuate;
 
 import dev.sluice.DeploymentHandle;
 import dev.sluice.Sluice;
+import dev.sluice.ReplicaState;
 import dev.sluice.SluiceStatus;
 import dev.sluice.batching.BatchObserver;
 import io.micrometer.core.instrument.Counter;
@@ -117,7 +118,7 @@ public final class SluiceMetrics implements BatchObserver, MeterBinder {
                     .description("Inputs per model call").register(r);
             Gauge.builder("sluice.queue.depth", this, m -> status(m.deployment, SluiceStatus.DeploymentStatus::queueDepth))
                     .tag("deployment", deployment).description("Requests waiting for a replica").register(r);
-            Gauge.builder("sluice.replicas", this, m -> status(m.deployment, d -> d.count("RUNNING")))
+            Gauge.builder("sluice.replicas", this, m -> status(m.deployment, d -> d.count(ReplicaState.RUNNING)))
                     .tag("deployment", deployment).description("Running replicas").register(r);
         }
 

@@ -208,7 +208,10 @@ public final class OpenInferenceProtocol {
     }
 
     private static boolean ready(SluiceStatus.DeploymentStatus d) {
-        return d.state().equals("serving") || d.state().equals("scaled to zero") || d.state().startsWith("updating");
+        return switch (d.state()) {
+            case SERVING, UPDATING, SCALED_TO_ZERO -> true;
+            case STARTING, WAITING_FOR_RESOURCES, NOT_STARTING, CLOSED -> false;
+        };
     }
 
     // ---------------------------------------------------------------- inference

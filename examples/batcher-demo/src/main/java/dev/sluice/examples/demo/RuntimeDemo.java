@@ -5,6 +5,7 @@ import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
 import dev.sluice.GpuDevice;
 import dev.sluice.Resources;
+import dev.sluice.ReplicaState;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceStatus;
 import dev.sluice.testing.FakeModel;
@@ -130,7 +131,7 @@ public final class RuntimeDemo {
             String last = "";
             while (!Thread.currentThread().isInterrupted()) {
                 SluiceStatus.DeploymentStatus d = sluice.status().deployment("recognizer");
-                String line = String.format(Locale.ROOT, "%d running, target %d, queue %d; %s", d.count("RUNNING"),
+                String line = String.format(Locale.ROOT, "%d running, target %d, queue %d; %s", d.count(ReplicaState.RUNNING),
                         d.targetReplicas(), d.queueDepth(), d.autoscaler());
                 if (!line.equals(last)) {
                     System.out.printf(Locale.ROOT, "   t=%4.1fs  %s (%s)%n", (System.nanoTime() - start) / 1e9, line,

@@ -28,6 +28,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Text recognition with the PaddleOCR models as one Sluice pipeline. Each image is decoded, read once by the
@@ -59,6 +61,9 @@ public final class OcrService implements AutoCloseable {
 
     private final Sluice sluice;
     private final boolean ownsSluice;
+    /** The names of the deployments it made, in the order deployed. */
+    private final List<String> deployments;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> detector;
     private final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> classifier;
     private final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> recognizer;
@@ -69,7 +74,7 @@ public final class OcrService implements AutoCloseable {
     private final CtcDecoder ctcDecoder;
     private final double minFlipScore;
 
-    private OcrService(Builder b) throws OrtException, IOException, InterruptedException {
+    private OcrService(Builder b) throws OrtException, IOException, InterruptedException, TimeoutException {
         Path det = model(b.models, DETECTOR);
         Path cls = model(b.models, CLASSIFIER);
         Path rec = model(b.models, RECOGNIZER);
@@ -99,6 +104,8 @@ public final class OcrService implements AutoCloseable {
                 ? Sluice.builder().resources(Resources.builder()
                         .cpus(Math.max(slots, Runtime.getRuntime().availableProcessors())).build()).build()
                 : b.sluice;
+        // Undone if a later step fails, so a runtime given to the builder is left as it was.
+        List<String> deployed = new ArrayList<>();
         try {
             detector = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("det", detModel.factory())
                     .signature(detSignature)
@@ -107,27 +114,33 @@ public final class OcrService implements AutoCloseable {
                     .replicas(b.detectorReplicasMin, b.detectorReplicasMax)
                     .resources(r -> r.cpus(1))
                     .build());
+            deployed.add(detector.name());
             classifier = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("cls", clsModel.factory())
                     .signature(clsSignature)
                     .batching(x -> x.maxBatchSize(b.maxBatchSize).maxDelay(b.maxDelay))
                     .replicas(b.classifierReplicas)
                     .resources(r -> r.cpus(1))
                     .build());
+            deployed.add(classifier.name());
             recognizer = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", recFactory)
                     .signature(recSignature)
                     .batching(x -> x.maxBatchSize(b.maxBatchSize).maxDelay(b.maxDelay))
                     .replicas(b.recognizerReplicas)
                     .resources(r -> r.cpus(1))
                     .build());
+            deployed.add(recognizer.name());
             for (DeploymentHandle<?, ?> h : List.of(detector, classifier, recognizer)) {
                 h.awaitReady(b.startTimeout);
             }
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (RuntimeException | InterruptedException | TimeoutException e) {
             if (ownsSluice) {
                 sluice.close();
+            } else {
+                undeploy(sluice, deployed, e);
             }
             throw e;
         }
+        this.deployments = List.copyOf(deployed);
 
         ImageDecoder decoder = new ImageDecoder(b.maxPixels, b.maxSide);
         TextDetector text = new TextDetector(detSignature.inputs().get(0).name(), b.detectorMaxSide,
@@ -169,6 +182,30 @@ public final class OcrService implements AutoCloseable {
             return new OcrResult(result);
         }, upright, recOuts);
         this.pipeline = p.build(read);
+    }
+
+    /**
+     * Undeploys in reverse order, each even if an earlier one failed. Failures are added to {@code failure}
+     * when there is one, and otherwise the first is thrown (the others suppressed in it).
+     */
+    private static void undeploy(Sluice sluice, List<String> names, Throwable failure) {
+        RuntimeException first = null;
+        for (int i = names.size() - 1; i >= 0; i--) {
+            try {
+                sluice.undeploy(names.get(i));
+            } catch (RuntimeException e) {
+                if (failure != null) {
+                    failure.addSuppressed(e);
+                } else if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     private static <A, B> List<B> map(List<A> in, java.util.function.Function<A, B> f) {
@@ -304,13 +341,19 @@ public final class OcrService implements AutoCloseable {
     }
 
     /**
-     * Closes the runtime if the service made it (finishing what was admitted). A runtime given to the builder
-     * is left open, and the deployments stay in it.
+     * Closes the runtime if the service made it; undeploys the service's three deployments from a runtime
+     * given to the builder, which stays open. Either way what was admitted finishes first (within the
+     * runtime's close grace period). Blocks until then. Idempotent.
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (ownsSluice) {
             sluice.close();
+        } else {
+            undeploy(sluice, deployments, null);
         }
     }
 
@@ -339,7 +382,11 @@ public final class OcrService implements AutoCloseable {
             this.models = Objects.requireNonNull(models, "models");
         }
 
-        /** Deploys into this runtime (which the service then does not close). Default: a runtime of its own. */
+        /**
+         * Deploys into this runtime, which the service then does not close: its {@link OcrService#close()}
+         * undeploys what it deployed, as does a {@link #build()} that fails half-way. Default: a runtime of
+         * its own.
+         */
         public Builder sluice(Sluice runtime) {
             this.sluice = Objects.requireNonNull(runtime, "sluice");
             return this;
@@ -439,7 +486,11 @@ public final class OcrService implements AutoCloseable {
             return this;
         }
 
-        /** Builds the service: deploys the three models and waits until they run. */
+        /**
+         * Builds the service: deploys the three models and waits until they run.
+         *
+         * @throws IllegalStateException if a model cannot be loaded, or does not start within the start timeout
+         */
         public OcrService build() {
             try {
                 return new OcrService(this);
@@ -450,6 +501,9 @@ public final class OcrService implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while the models started", e);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("the models did not start within the start timeout of "
+                        + startTimeout.toMillis() + " ms: " + e.getMessage(), e);
             }
         }
 
