@@ -577,7 +577,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         }
 
         String describe() {
-            return file != null ? file.getFileName().toString() : bytes.length + " bytes";
+            return file != null ? Objects.toString(file.getFileName(), file.toString()) : bytes.length + " bytes";
         }
     }
 }
