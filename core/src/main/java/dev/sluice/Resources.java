@@ -18,7 +18,7 @@ public final class Resources {
 
     private Resources(int cpus, List<GpuDevice> gpus) {
         this.cpus = cpus;
-        this.gpus = gpus;
+        this.gpus = List.copyOf(gpus);
     }
 
     /**

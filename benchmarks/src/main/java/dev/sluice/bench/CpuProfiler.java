@@ -2,6 +2,7 @@ package dev.sluice.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +97,7 @@ public final class CpuProfiler implements InternalProfiler {
             for (Path dir : dirs) {
                 long[] counts = new long[3];
                 try {
-                    String comm = new String(Files.readAllBytes(dir.resolve("comm"))).trim();
+                    String comm = new String(Files.readAllBytes(dir.resolve("comm")), StandardCharsets.UTF_8).trim();
                     counts[2] = comm.startsWith("sluice-") || comm.startsWith("lbq-") || comm.startsWith("mpsc-") ? 1 : 0;
                 } catch (IOException threadEnded) {
                     continue;
@@ -114,7 +115,7 @@ public final class CpuProfiler implements InternalProfiler {
                         counts[1] = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
                     }
                 }
-                out.put(dir.getFileName().toString(), counts);
+                out.put(String.valueOf(dir.getFileName()), counts);
             }
         } catch (IOException e) {
             return null;

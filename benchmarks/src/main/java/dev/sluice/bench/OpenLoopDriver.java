@@ -5,6 +5,7 @@ import dev.sluice.batching.BatchPolicy;
 import dev.sluice.batching.DynamicBatcher;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -187,11 +188,11 @@ public final class OpenLoopDriver {
             try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tasks)) {
                 for (Path dir : dirs) {
                     try {
-                        String comm = new String(Files.readAllBytes(dir.resolve("comm"))).trim();
+                        String comm = new String(Files.readAllBytes(dir.resolve("comm")), StandardCharsets.UTF_8).trim();
                         if (!comm.startsWith(prefix)) {
                             continue;
                         }
-                        String schedstat = new String(Files.readAllBytes(dir.resolve("schedstat"))).trim();
+                        String schedstat = new String(Files.readAllBytes(dir.resolve("schedstat")), StandardCharsets.UTF_8).trim();
                         sum[0] += Long.parseLong(schedstat.split("\\s+")[0]);
                         for (String line : Files.readAllLines(dir.resolve("status"))) {
                             if (line.startsWith("voluntary_ctxt_switches:")) {
@@ -261,7 +262,6 @@ public final class OpenLoopDriver {
         long processCpuNanos;
         long formerCpuNanos;
         long formerWakeups;
-        long workerWakeups;
         long policyDecisions;
         long policyWaits;
         Histogram latency;
@@ -407,7 +407,7 @@ public final class OpenLoopDriver {
 
     static String loadAverage() {
         try {
-            return new String(Files.readAllBytes(Paths.get("/proc/loadavg"))).trim();
+            return new String(Files.readAllBytes(Paths.get("/proc/loadavg")), StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
             return "?";
         }
@@ -540,7 +540,6 @@ public final class OpenLoopDriver {
         pt.processCpuNanos = d[PROCESS_CPU];
         pt.formerCpuNanos = d[FORMER_CPU];
         pt.formerWakeups = d[FORMER_WAKEUPS];
-        pt.workerWakeups = d[WORKER_WAKEUPS];
         pt.policyDecisions = d[DECISIONS];
         pt.policyWaits = d[WAITS];
         return pt;

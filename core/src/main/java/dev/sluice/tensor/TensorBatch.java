@@ -35,6 +35,12 @@ public final class TensorBatch {
             shapes = List.copyOf(shapes);
         }
 
+        /** How many rows each request brought: a copy, as the constructor took one. */
+        @Override
+        public int[] rows() {
+            return rows.clone();
+        }
+
         public int requests() {
             return rows.length;
         }

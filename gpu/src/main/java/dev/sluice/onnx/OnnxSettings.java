@@ -2,6 +2,7 @@ package dev.sluice.onnx;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -30,6 +31,6 @@ record OnnxSettings(Path file, byte[] bytes, Map<String, Double> pads, Map<Strin
     }
 
     String describe() {
-        return file != null ? file.getFileName().toString() : bytes.length + " bytes";
+        return file != null ? Objects.toString(file.getFileName(), file.toString()) : bytes.length + " bytes";
     }
 }
