@@ -1,6 +1,8 @@
 package dev.sluice.batching.internal;
 
 import dev.sluice.batching.DynamicBatcher;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The one door from this package into the batcher's package-private implementation: Java has no "friend"
@@ -14,7 +16,7 @@ public final class BatcherAccess {
         <I, O> DynamicBatcher.Builder<I, O> workerBuilder();
     }
 
-    private static volatile Door door;
+    private static final AtomicReference<Door> DOOR = new AtomicReference<>();
 
     private BatcherAccess() {}
 
@@ -23,15 +25,14 @@ public final class BatcherAccess {
      *
      * @throws IllegalStateException if the door is already open
      */
-    public static synchronized void open(Door opened) {
-        if (door != null) {
+    public static void open(Door opened) {
+        if (!DOOR.compareAndSet(null, Objects.requireNonNull(opened, "opened"))) {
             throw new IllegalStateException("already open");
         }
-        door = opened;
     }
 
     static Door door() {
-        Door d = door;
+        Door d = DOOR.get();
         if (d == null) {
             try {
                 // Initializing the builder class opens the door.
@@ -39,7 +40,7 @@ public final class BatcherAccess {
             } catch (ClassNotFoundException e) {
                 throw new IllegalStateException(e);
             }
-            d = door;
+            d = DOOR.get();
         }
         return d;
     }
