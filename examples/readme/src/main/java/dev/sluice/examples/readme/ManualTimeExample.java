@@ -33,7 +33,7 @@ public class ManualTimeExample {
             System.out.println(h.submit("hi").join());                     // 2: the first request starts a replica
             t.advance(Duration.ofMinutes(5));                              // five idle minutes, in no time
             t.runUntil(() -> h.status().state() == DeploymentState.SCALED_TO_ZERO, Duration.ofSeconds(10));
-            System.out.println(h.status().state());                       // SCALED_TO_ZERO
+            System.out.println(h.status().state());                        // SCALED_TO_ZERO
         }
     }
 }
