@@ -30,8 +30,8 @@ public class ManualTimeExample {
         try (TestRuntime t = TestRuntime.builder().sluice(s -> s.resources(Resources.builder().cpus(2).build())).build()) {
             DeploymentHandle<String, Integer> h = t.sluice().deploy(Deployment.<String, Integer>builder(
                     "lengths", ctx -> model).replicas(0, 1).build());
-            System.out.println(h.submit("hi").join());                     // 2: the first request starts a replica
-            t.advance(Duration.ofMinutes(5));                              // five idle minutes, in no time
+            System.out.println(h.submit("hi").join());                     // 2
+            t.advance(Duration.ofMinutes(5));                              // five idle minutes, in no time: to zero
             t.runUntil(() -> h.status().state() == DeploymentState.SCALED_TO_ZERO, Duration.ofSeconds(10));
             System.out.println(h.status().state());                        // SCALED_TO_ZERO
         }
