@@ -85,7 +85,7 @@ class ReadmeTest {
                     JSONAssert.assertEquals(shown.substring(2), reply.body(), JSONCompareMode.STRICT);
                 }
             }
-            assertThat(run).isEqualTo(6);
+            assertThat(run).isEqualTo(7);
         }
     }
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ReadmeSnippetsTest {
     /** The files the README shows, in the order it shows them. */
     static final List<String> SNIPPETS = List.of("BatcherQuickstart", "ServingQuickstart", "OnnxRecognizer",
-            "ReceiptPipeline", "FakeModelExample");
+            "ReceiptPipeline", "FakeModelExample", "ManualTimeExample");
 
     private static final Pattern JAVA_BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
     private static final Path README = Path.of("../../README.md");

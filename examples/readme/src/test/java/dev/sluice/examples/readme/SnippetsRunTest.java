@@ -80,6 +80,13 @@ class SnippetsRunTest {
         assertEquals(List.of("5", "[1]"), printed);
     }
 
+    @Test
+    void theManualTimeSnippetRunsABatchAndScalesToZeroOnlyWhenTimeIsMoved() throws Exception {
+        List<String> printed = printedBy(() -> ManualTimeExample.main(new String[0]));
+
+        assertEquals(List.of("false", "5", "2", "SCALED_TO_ZERO"), printed);
+    }
+
     interface Snippet {
         void run() throws Exception;
     }
