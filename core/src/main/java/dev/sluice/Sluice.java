@@ -92,10 +92,9 @@ public final class Sluice implements AutoCloseable {
      * {@link DeploymentHandle#awaitReady}). Requests may be submitted at once: they wait for a replica.
      *
      * @throws IllegalArgumentException if a deployment of that name exists (until {@link #undeploy} of it
-     *     returned), or a replica could never be
-     *     placed on this runtime's resources (the message names the field); nothing is created then
-     * @throws IllegalStateException if the deployment's batching settings do not apply to a deployment
-     *     (e.g. {@code maxConcurrentBatches}), or the runtime is closed
+     *     returned), or a replica could never be placed on this runtime's resources (the message names the
+     *     field); nothing is created then
+     * @throws IllegalStateException if the runtime is closed
      */
     public <I, O> DeploymentHandle<I, O> deploy(Deployment<I, O> deployment) {
         Objects.requireNonNull(deployment, "deployment");

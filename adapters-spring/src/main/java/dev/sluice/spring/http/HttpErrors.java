@@ -15,7 +15,8 @@ import org.springframework.http.ResponseEntity;
  *   <tr><th>failure</th><th>status</th></tr>
  *   <tr><td>{@code InvalidInputException}</td><td>400</td></tr>
  *   <tr><td>{@code OverloadedException}</td><td>429, with {@code Retry-After: 1}</td></tr>
- *   <tr><td>{@code DeadlineExceededException}</td><td>504</td></tr>
+ *   <tr><td>{@code DeadlineExceededException} (no model saw the request), or a pipeline step's
+ *   {@code StepTimeoutException} (an attempt ran out of time while it ran)</td><td>504</td></tr>
  *   <tr><td>{@code ShutdownException}, or cancelled</td><td>503</td></tr>
  *   <tr><td>anything else (a model's failure, a bug)</td><td>500, whose message gives an error id that the log
  *   line holding the failure (logger {@code dev.sluice.spring.internal.Failures}, ERROR) also gives</td></tr>
