@@ -235,6 +235,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
      * {@code RunOptions.setTerminate}, which ONNX Runtime checks between operators: nobody is left to read
      * the outputs, so stopping only frees the replica sooner. (Pinned runs do the same.)
      */
+    @SuppressWarnings("try") // "stop" is held, not read: closing it unregisters the hook when the run ends
     private Map<String, Tensor> runCopyingOutputs(Map<String, OnnxTensor> feed) throws OrtException {
         try (OrtSession.RunOptions options = new OrtSession.RunOptions();
                 BatchCall.Registration stop = BatchCall.current().onAbandoned(() -> terminate(options))) {
