@@ -14,6 +14,9 @@ import java.util.List;
  * @param <I> input type
  * @param <O> output type
  */
+// "try": close() throws Exception, InterruptedException included, so that a model over a native runtime passes
+// its checked errors on; the runtime, not a try-with-resources, closes it and keeps an interrupt it reports.
+@SuppressWarnings("try")
 public interface Model<I, O> extends AutoCloseable {
 
     List<O> predict(List<I> batch) throws Exception;
@@ -29,7 +32,8 @@ public interface Model<I, O> extends AutoCloseable {
      * its last batch returned: no {@code predict} runs during or after it. A batch still running then (a
      * lost replica's hung batch, or one outliving the close grace period) delays the close until it returns,
      * and the close then runs on that batch's thread; if it never returns, the model is never closed (the
-     * runtime logs a warning naming the replica). An exception thrown here is logged and otherwise ignored.
+     * runtime logs a warning naming the replica). An exception thrown here is logged and otherwise ignored;
+     * an {@link InterruptedException} also sets the closing thread's interrupt status again.
      */
     @Override
     default void close() throws Exception {}

@@ -121,6 +121,9 @@ final class Replica<I, O> {
     private void close(Model<I, O> model) {
         try {
             model.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the closing thread's owner decides what an interrupt means
+            LOG.warn("Closing the model of replica {} was interrupted", id, e);
         } catch (Throwable t) {
             LOG.warn("Closing the model of replica {} failed", id, t);
         } finally {

@@ -1,8 +1,8 @@
 package dev.sluice;
 
 import static dev.sluice.Fixtures.cpus;
-import static dev.sluice.Fixtures.eventually;
-import static dev.sluice.Fixtures.failureOf;
+import static dev.sluice.batching.Eventually.eventually;
+import static dev.sluice.batching.TestFutures.failureOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,7 +1,7 @@
 package dev.sluice;
 
-import static dev.sluice.Fixtures.eventually;
-import static dev.sluice.Fixtures.failureOf;
+import static dev.sluice.batching.Eventually.eventually;
+import static dev.sluice.batching.TestFutures.failureOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,48 +1,19 @@
 package dev.sluice;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
-
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 
 /**
- * Helpers shared by core's tests, in one place: public so the tests of every core package use these and
- * keep no copies of their own.
+ * Fixtures shared by core's tests, in one place: public so the tests of every core package use these and
+ * keep no copies of their own. How a test reads a future's failure or waits for a condition is common to
+ * every module and lives in sluice-batching's test-jar ({@link dev.sluice.batching.TestFutures},
+ * {@link dev.sluice.batching.Eventually}).
  */
 public final class Fixtures {
     private Fixtures() {}
-
-    /** The exception {@code f} failed with, failing the test if it succeeds or does not end within 10 s. */
-    public static Throwable failureOf(CompletableFuture<?> f) {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-        return e.getCause();
-    }
-
-    /** Polls {@code condition} (after driving {@code pass}) until it holds, failing after 10 s. */
-    public static void eventually(String what, Runnable pass, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            pass.run();
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never happened: " + what);
-            }
-            Thread.sleep(2);
-        }
-    }
-
-    /** Polls {@code condition} until it holds, failing after 10 s. */
-    public static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
-        eventually(what, () -> {}, condition);
-    }
 
     public static Resources cpus(int n) {
         return Resources.builder().cpus(n).build();

@@ -1,6 +1,6 @@
 package dev.sluice;
 
-import static dev.sluice.Fixtures.eventually;
+import static dev.sluice.batching.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,5 +1,6 @@
 package dev.sluice.batching;
 
+import static dev.sluice.batching.TestFutures.failureOfCompleted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -73,11 +73,6 @@ class BatchRunnerTest {
         return r;
     }
 
-    private static Throwable failureOf(CompletableFuture<?> f) {
-        assertTrue(f.isDone(), "completed by the runner before run returned");
-        return f.handle((v, t) -> t).join();
-    }
-
     @Test
     void onePoisonedInputFailsAloneWithTheModelsErrorAndItsNeighboursSucceed() {
         Batch<Integer, Integer> batch = batchOf(poisonedBy3, 1, 2, 3, 4);
@@ -86,7 +81,7 @@ class BatchRunnerTest {
 
         assertEquals(2, batch.requests.get(0).join());
         assertEquals(4, batch.requests.get(1).join());
-        ModelException e = assertInstanceOf(ModelException.class, failureOf(batch.requests.get(2)));
+        ModelException e = assertInstanceOf(ModelException.class, failureOfCompleted(batch.requests.get(2)));
         assertSame(poison, e.getCause());
         assertEquals(8, batch.requests.get(3).join());
         assertEquals(List.of(List.of(1, 2, 3, 4), List.of(1, 2), List.of(3, 4), List.of(3), List.of(4)), calls,
@@ -102,10 +97,10 @@ class BatchRunnerTest {
 
         runner(false).run(batch);
 
-        Throwable first = failureOf(batch.requests.get(0));
+        Throwable first = failureOfCompleted(batch.requests.get(0));
         assertInstanceOf(ModelException.class, first);
         assertSame(poison, first.getCause());
-        assertSame(first, failureOf(batch.requests.get(1)));
+        assertSame(first, failureOfCompleted(batch.requests.get(1)));
         assertEquals(1, calls.size());
         assertEquals(1, observedFailures.get());
     }
@@ -123,7 +118,7 @@ class BatchRunnerTest {
         runner(true).run(batch);
 
         assertEquals(2, batch.requests.get(0).join());
-        assertSame(bad, failureOf(batch.requests.get(1)));
+        assertSame(bad, failureOfCompleted(batch.requests.get(1)));
     }
 
     @Test
@@ -132,9 +127,9 @@ class BatchRunnerTest {
 
         runner(true).run(batch);
 
-        ModelException e = assertInstanceOf(ModelException.class, failureOf(batch.requests.get(0)));
+        ModelException e = assertInstanceOf(ModelException.class, failureOfCompleted(batch.requests.get(0)));
         assertTrue(e.getMessage().contains("1 outputs for 2 inputs"), e.getMessage());
-        assertSame(e, failureOf(batch.requests.get(1)));
+        assertSame(e, failureOfCompleted(batch.requests.get(1)));
     }
 
     @Test
@@ -158,7 +153,7 @@ class BatchRunnerTest {
 
         runner(true).run(batch);
 
-        assertInstanceOf(DeadlineExceededException.class, failureOf(late));
+        assertInstanceOf(DeadlineExceededException.class, failureOfCompleted(late));
         assertEquals(List.of(List.of(2)), calls);
         assertEquals(4, requests.get(1).join());
     }

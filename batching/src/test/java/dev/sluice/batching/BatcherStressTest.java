@@ -1,5 +1,6 @@
 package dev.sluice.batching;
 
+import static dev.sluice.batching.TestFutures.failureOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -315,10 +316,6 @@ class BatcherStressTest {
                     + ") and it does not fail alone, yet its future failed with " + victimFailure);
             assertEquals("victim", victim.get());
         }
-    }
-
-    private static Throwable failureOf(CompletableFuture<?> f) throws Exception {
-        return f.handle((v, t) -> t).get(10, TimeUnit.SECONDS);
     }
 
     // ------------------------------------------------------------------ the workload

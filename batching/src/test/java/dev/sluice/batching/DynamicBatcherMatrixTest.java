@@ -1,5 +1,6 @@
 package dev.sluice.batching;
 
+import static dev.sluice.batching.TestFutures.failureOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -10,11 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -117,15 +116,6 @@ class DynamicBatcherMatrixTest {
         passMaxDelay();
         fn.awaitStarted(1);
         return first;
-    }
-
-    private static Throwable failureOf(CompletableFuture<?> f) throws InterruptedException, TimeoutException {
-        try {
-            f.get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            return e.getCause();
-        }
-        throw new AssertionError("expected a failure, got " + f.join());
     }
 
     @ParameterizedTest(name = "{0}")

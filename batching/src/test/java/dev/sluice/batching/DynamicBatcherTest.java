@@ -1,5 +1,7 @@
 package dev.sluice.batching;
 
+import static dev.sluice.batching.Eventually.eventually;
+import static dev.sluice.batching.TestFutures.failureOf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -56,11 +57,6 @@ class DynamicBatcherTest {
         CompletableFuture<Integer> first = b.submit(-1);
         fn.awaitStarted(1);
         return first;
-    }
-
-    private static Throwable failureOf(CompletableFuture<?> f) {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-        return e.getCause();
     }
 
     @Nested
@@ -650,10 +646,7 @@ class DynamicBatcherTest {
         }
 
         private void awaitClosed(DynamicBatcher<?, ?> b) throws InterruptedException {
-            for (int i = 0; i < 1000 && !b.isClosed(); i++) {
-                Thread.sleep(5);
-            }
-            assertTrue(b.isClosed());
+            eventually("the batcher reports itself closed", b::isClosed);
         }
     }
 

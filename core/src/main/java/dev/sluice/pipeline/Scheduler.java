@@ -1,9 +1,5 @@
 package dev.sluice.pipeline;
 
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-
 /**
  * Runs a task after a delay: the pipeline's step timeouts and retry backoffs. Injectable, so tests run
  * timing logic on their own clock. The default is one shared daemon timer thread.
@@ -18,31 +14,13 @@ public interface Scheduler {
      */
     Runnable schedule(Runnable task, long delayNanos);
 
-    /** The shared timer thread. */
+    /**
+     * The default scheduler: one daemon timer thread shared by every pipeline. Tasks run on that thread,
+     * so they must not block; a cancelled task stays queued (inert) until its time.
+     *
+     * @return the shared instance, the same on every call
+     */
     static Scheduler system() {
         return SystemScheduler.INSTANCE;
-    }
-
-    /** The default scheduler: a single daemon thread, shared by every pipeline. */
-    final class SystemScheduler implements Scheduler {
-        static final SystemScheduler INSTANCE = new SystemScheduler();
-        private final ScheduledThreadPoolExecutor timer;
-
-        private SystemScheduler() {
-            timer = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "sluice-pipeline-timer");
-                t.setDaemon(true);
-                return t;
-            });
-            // Cancelled tasks stay queued until their time instead of being removed: nearly every deadline
-            // timer is cancelled, and removing the queue's head wakes the timer thread each time.
-            timer.setRemoveOnCancelPolicy(false);
-        }
-
-        @Override
-        public Runnable schedule(Runnable task, long delayNanos) {
-            ScheduledFuture<?> f = timer.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
-            return () -> f.cancel(false);
-        }
     }
 }

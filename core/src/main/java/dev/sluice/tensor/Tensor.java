@@ -215,14 +215,6 @@ public final class Tensor {
         return data();
     }
 
-    List<byte[]> stringsView() {
-        return strings;
-    }
-
-    ByteBuffer dataView() {
-        return data;
-    }
-
     @Override
     public String toString() {
         return "Tensor[" + name + ", " + type + ", " + Arrays.toString(shape) + "]";

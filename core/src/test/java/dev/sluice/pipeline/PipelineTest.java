@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import static dev.sluice.batching.TestFutures.failureOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -25,7 +26,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -41,11 +41,6 @@ class PipelineTest {
     void tearDown() {
         endOfTest.countDown();
         sluice.close(Duration.ofSeconds(5));
-    }
-
-    private static Throwable failureOf(CompletableFuture<?> f) {
-        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-        return e.getCause();
     }
 
     private <A, O> java.util.function.Function<A, O> counted(String name, java.util.function.Function<A, O> fn) {

@@ -1,6 +1,6 @@
 package dev.sluice.testing;
 
-import static dev.sluice.Fixtures.failureOf;
+import static dev.sluice.batching.TestFutures.failureOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -13,11 +13,11 @@ import dev.sluice.ModelFactory;
 import dev.sluice.Placement;
 import dev.sluice.batching.BatchCall;
 import dev.sluice.batching.InvalidInputException;
-import dev.sluice.tensor.RaggedRuns;
 import dev.sluice.tensor.Tensor;
-import dev.sluice.tensor.TensorBatch;
 import dev.sluice.tensor.TensorSignature;
 import dev.sluice.tensor.TensorSpec;
+import dev.sluice.tensor.internal.RaggedRuns;
+import dev.sluice.tensor.internal.TensorBatch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -235,6 +235,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
      * {@code RunOptions.setTerminate}, which ONNX Runtime checks between operators: nobody is left to read
      * the outputs, so stopping only frees the replica sooner. (Pinned runs do the same.)
      */
+    @SuppressWarnings("try") // "stop" is held, not read: closing it unregisters the hook when the run ends
     private Map<String, Tensor> runCopyingOutputs(Map<String, OnnxTensor> feed) throws OrtException {
         try (OrtSession.RunOptions options = new OrtSession.RunOptions();
                 BatchCall.Registration stop = BatchCall.current().onAbandoned(() -> terminate(options))) {

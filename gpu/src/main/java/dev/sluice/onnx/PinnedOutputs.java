@@ -7,8 +7,8 @@ import ai.onnxruntime.OrtSession;
 import dev.sluice.batching.BatchCall;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
-import dev.sluice.tensor.TensorBatch;
 import dev.sluice.tensor.TensorSpec;
+import dev.sluice.tensor.internal.TensorBatch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -85,6 +85,9 @@ final class PinnedOutputs {
      * @param terminate stops the run when every caller of the batch gives up
      * @throws OrtException if the run fails, e.g. because a predicted shape is wrong
      */
+    // "try": "stop" and "result" are held, not read: closing them unregisters the hook and frees the run's
+    // result (the outputs themselves are the pinned buffers).
+    @SuppressWarnings("try")
     Map<String, Tensor> run(OrtEnvironment env, OrtSession session, Map<String, OnnxTensor> feed, long[][] shapes,
             Consumer<OrtSession.RunOptions> terminate) throws OrtException {
         Map<String, OnnxTensor> pinned = new LinkedHashMap<>();

@@ -19,6 +19,7 @@ class OnnxModelBuilderTest {
             Map.of("x", Tensor.ofFloats("x", new long[] {1, 2}, 1, 2)),
             Map.of("x", Tensor.ofFloats("x", new long[] {1, 3}, 4, 5, 6)));
 
+    @SuppressWarnings("try") // Model.close() may throw InterruptedException; this test thread has no interrupt to keep
     private static Map<String, Tensor> narrowOfRaggedBatch(ModelFactory<Map<String, Tensor>, Map<String, Tensor>> f)
             throws Exception {
         try (Model<Map<String, Tensor>, Map<String, Tensor>> m = f.create(ModelContext.forTest("r"))) {

@@ -1,7 +1,11 @@
-package dev.sluice.tensor;
+package dev.sluice.tensor.internal;
 
 import dev.sluice.batching.InvalidInputException;
+import dev.sluice.tensor.DataType;
+import dev.sluice.tensor.Fp16;
+import dev.sluice.tensor.Tensor;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +21,9 @@ import java.util.function.LongUnaryOperator;
  * <p>For example, text-line images of shape {@code [1, 3, 48, W]} with different widths W stack into
  * {@code [n, 3, 48, Wmax]} (padded with the pad value); a recognizer's output {@code [n, Wmax / 8, C]} splits
  * back into {@code [1, W / 8, C]} per request with {@code Follow.dim(1, 3)}.
+ *
+ * <p>Not API (see the package): the ONNX runtime in {@code sluice-gpu} is its user. It reads tensors through
+ * their public methods only. Threading: stateless, thread-safe.
  */
 public final class TensorBatch {
     private TensorBatch() {}
@@ -152,11 +159,11 @@ public final class TensorBatch {
                 throw new IllegalArgumentException("BYTES tensors cannot be padded");
             }
             List<byte[]> all = new ArrayList<>();
-            tensors.forEach(t -> all.addAll(t.stringsView()));
+            tensors.forEach(t -> all.addAll(t.strings()));
             return new Stacked(Tensor.ofStrings(first.name(), out, all), rows, shapes);
         }
         int size = type.byteSize();
-        ByteBuffer dst = Tensor.allocate(Tensor.elements(first.name(), out) * size);
+        ByteBuffer dst = allocate(first.name(), out, size);
         boolean padded = false;
         for (long[] s : shapes) {
             for (int d = 1; d < rank; d++) {
@@ -169,7 +176,7 @@ public final class TensorBatch {
         long row = 0;
         for (int i = 0; i < tensors.size(); i++) {
             long[] s = shapes.get(i);
-            copyBlock(tensors.get(i).dataView(), s, 0, dst, out, row, s, size);
+            copyBlock(tensors.get(i).data(), s, 0, dst, out, row, s, size);
             row += s[0];
         }
         return new Stacked(Tensor.of(first.name(), type, out, dst), rows, shapes);
@@ -199,6 +206,10 @@ public final class TensorBatch {
             }
         }
         List<Tensor> parts = new ArrayList<>(input.requests());
+        // Read once: data() and strings() hand out a fresh view or copy on each call.
+        List<byte[]> strings = output.dataType() == DataType.BYTES ? output.strings() : null;
+        ByteBuffer data = output.dataType() == DataType.BYTES ? null : output.data();
+        long rowElements = out[0] == 0 ? 0 : output.elementCount() / out[0];
         long row = 0;
         for (int i = 0; i < input.requests(); i++) {
             long[] block = out.clone();
@@ -211,22 +222,19 @@ public final class TensorBatch {
                 if (follows.length > 0) {
                     throw new IllegalArgumentException("BYTES outputs cannot be cropped");
                 }
-                long per = Tensor.elements(output.name(), block) / Math.max(1, block[0]);
-                List<byte[]> all = output.stringsView();
-                int from = (int) (row * per);
-                parts.add(Tensor.ofStrings(output.name(), block, all.subList(from, from + (int) (block[0] * per))));
+                int from = (int) (row * rowElements);
+                parts.add(Tensor.ofStrings(output.name(), block,
+                        strings.subList(from, from + (int) (block[0] * rowElements))));
             } else if (follows.length == 0) {
                 // Whole rows: a view of the output, no copy (it keeps the batch's buffer alive while it lives).
-                int size = output.dataType().byteSize();
-                long rowBytes = Tensor.elements(output.name(), out) / Math.max(1, out[0]) * size;
-                ByteBuffer view = output.dataView().duplicate();
+                long rowBytes = rowElements * output.dataType().byteSize();
+                ByteBuffer view = data.duplicate();
                 view.position((int) (row * rowBytes)).limit((int) ((row + block[0]) * rowBytes));
-                parts.add(Tensor.of(output.name(), output.dataType(), block,
-                        view.slice().order(java.nio.ByteOrder.nativeOrder())));
+                parts.add(Tensor.of(output.name(), output.dataType(), block, view.slice().order(ByteOrder.nativeOrder())));
             } else {
                 int size = output.dataType().byteSize();
-                ByteBuffer dst = Tensor.allocate(Tensor.elements(output.name(), block) * size);
-                copyBlock(output.dataView(), out, row, dst, block, 0, block, size);
+                ByteBuffer dst = allocate(output.name(), block, size);
+                copyBlock(data, out, row, dst, block, 0, block, size);
                 parts.add(Tensor.of(output.name(), output.dataType(), block, dst));
             }
             row += input.rows[i];
@@ -274,6 +282,28 @@ public final class TensorBatch {
         }
     }
 
+    /**
+     * A zeroed direct buffer in native order for a tensor of {@code shape}, as {@link Tensor#of} keeps without
+     * a copy.
+     *
+     * @throws InvalidInputException if it would hold more than one tensor may (2 GiB)
+     */
+    private static ByteBuffer allocate(String name, long[] shape, int elementSize) {
+        long bytes = elementSize;
+        try {
+            for (long d : shape) {
+                bytes = Math.multiplyExact(bytes, d);
+            }
+        } catch (ArithmeticException e) {
+            bytes = Long.MAX_VALUE;
+        }
+        if (bytes > Integer.MAX_VALUE) {
+            throw new InvalidInputException("tensor '" + name + "': a batch of shape " + Arrays.toString(shape)
+                    + " is larger than 2 GiB, which is the most one tensor may hold");
+        }
+        return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+    }
+
     private static long[] strides(long[] shape, int size) {
         long[] stride = new long[shape.length];
         long s = size;
@@ -299,7 +329,7 @@ public final class TensorBatch {
 
     /** The pad value encoded as one element of {@code type}, in native order. */
     static byte[] padBytes(DataType type, double value) {
-        ByteBuffer b = ByteBuffer.allocate(type.byteSize()).order(java.nio.ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.allocate(type.byteSize()).order(ByteOrder.nativeOrder());
         switch (type) {
             case BOOL, UINT8, INT8 -> b.put((byte) value);
             case UINT16, INT16 -> b.putShort((short) value);

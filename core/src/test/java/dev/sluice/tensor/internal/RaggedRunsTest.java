@@ -1,8 +1,9 @@
-package dev.sluice.tensor;
+package dev.sluice.tensor.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.sluice.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

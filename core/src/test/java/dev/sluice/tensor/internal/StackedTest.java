@@ -1,7 +1,8 @@
-package dev.sluice.tensor;
+package dev.sluice.tensor.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.sluice.tensor.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

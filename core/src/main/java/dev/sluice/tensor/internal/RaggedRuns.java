@@ -1,5 +1,6 @@
-package dev.sluice.tensor;
+package dev.sluice.tensor.internal;
 
+import dev.sluice.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
