@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import static dev.sluice.batching.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -70,6 +71,7 @@ class RuntimeStressTest {
             h.awaitReady(Duration.ofSeconds(10));
 
             List<List<CompletableFuture<Integer>>> futures = new ArrayList<>();
+            AtomicInteger submitted = new AtomicInteger();
             List<Thread> producers = new ArrayList<>();
             for (int p = 0; p < PRODUCERS; p++) {
                 List<CompletableFuture<Integer>> mine = new ArrayList<>(PER_PRODUCER);
@@ -81,6 +83,7 @@ class RuntimeStressTest {
                         CompletableFuture<Integer> f = roll < 10
                                 ? h.submit(i, Duration.ofMillis(1 + rnd.nextInt(30))) : h.submit(i);
                         mine.add(f);
+                        submitted.incrementAndGet();
                         if (roll == 99) {
                             f.cancel(false);
                         }
@@ -92,7 +95,8 @@ class RuntimeStressTest {
                 producers.add(t);
                 t.start();
             }
-            Thread.sleep(300);
+            // The swap lands in the middle of the traffic, however fast this machine sends it.
+            eventually("a quarter of the traffic sent", () -> submitted.get() >= PRODUCERS * PER_PRODUCER / 4);
             CompletableFuture<Void> swapped = h.update(ctx -> model(0));
             for (Thread t : producers) {
                 t.join();

@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,7 @@ class SwapAndShutdownTest {
             h.awaitReady(Duration.ofSeconds(10));
 
             AtomicBoolean producing = new AtomicBoolean(true);
+            AtomicInteger submitted = new AtomicInteger();
             List<List<CompletableFuture<String>>> sent = new ArrayList<>();
             List<Thread> producers = new ArrayList<>();
             for (int p = 0; p < 3; p++) {
@@ -72,15 +74,18 @@ class SwapAndShutdownTest {
                 Thread t = new Thread(() -> {
                     for (int i = 0; producing.get() || i < 500; i++) {
                         mine.add(h.submit(i));
+                        submitted.incrementAndGet();
                         LockSupport.parkNanos(50_000);
                     }
                 });
                 producers.add(t);
                 t.start();
             }
-            Thread.sleep(100);
+            // Requests in flight on v1 when the swap starts, and more sent after it, whatever the machine's speed.
+            eventually("traffic before the swap", () -> submitted.get() >= 300);
             h.update(ctx -> new Versioned("v2", ctx)).get(10, TimeUnit.SECONDS);
-            Thread.sleep(100);
+            int atSwap = submitted.get();
+            eventually("traffic after the swap", () -> submitted.get() >= atSwap + 300);
             producing.set(false);
             for (Thread t : producers) {
                 t.join();

@@ -701,7 +701,8 @@ class DynamicBatcherTest {
             List<long[]> waits = new CopyOnWriteArrayList<>();
             List<Integer> sizes = new CopyOnWriteArrayList<>();
             List<Long> times = new CopyOnWriteArrayList<>();
-            DynamicBatcher<Integer, Integer> b = batcher(c -> c.maxBatchSize(8).observer(new BatchObserver() {
+            ManualTicker time = new ManualTicker();
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(time).maxBatchSize(8).observer(new BatchObserver() {
                 @Override
                 public void onBatch(String batcher, int size, long[] queueWaitNanos, long executionNanos, Throwable failure) {
                     assertEquals("test", batcher);
@@ -715,7 +716,7 @@ class DynamicBatcherTest {
             for (int i = 0; i < 5; i++) {
                 fs.add(b.submit(i));
             }
-            Thread.sleep(5);
+            time.advance(Duration.ofMillis(5)); // while the first batch runs and five wait
             fn.release();
             CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
             running.get();
