@@ -5,6 +5,7 @@ import dev.sluice.batching.BatchPolicy;
 import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.batching.ModelException;
 import dev.sluice.batching.OverloadedException;
+import dev.sluice.batching.internal.BatchingLimits;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -144,10 +145,7 @@ public final class Batching {
 
         /** Most inputs per call of the model, at least 1. Default 32. */
         public Builder maxBatchSize(int maxBatchSize) {
-            if (maxBatchSize < 1) {
-                throw new IllegalArgumentException("maxBatchSize must be at least 1, was " + maxBatchSize);
-            }
-            this.maxBatchSize = maxBatchSize;
+            this.maxBatchSize = BatchingLimits.maxBatchSize(maxBatchSize);
             return this;
         }
 
@@ -156,26 +154,13 @@ public final class Batching {
          * day. Default 2 ms. It does not bound the wait for a free replica.
          */
         public Builder maxDelay(Duration maxDelay) {
-            Objects.requireNonNull(maxDelay, "maxDelay");
-            if (maxDelay.isNegative()) {
-                throw new IllegalArgumentException("maxDelay must not be negative, was " + maxDelay);
-            }
-            if (maxDelay.compareTo(Duration.ofDays(1)) > 0) {
-                throw new IllegalArgumentException("maxDelay must be at most one day, was " + maxDelay);
-            }
-            this.maxDelay = maxDelay;
+            this.maxDelay = BatchingLimits.maxDelay(maxDelay);
             return this;
         }
 
         /** Most requests waiting for a replica, from 1 to 2^29; beyond it submissions fail. Default 4096. */
         public Builder queueCapacity(int queueCapacity) {
-            if (queueCapacity < 1) {
-                throw new IllegalArgumentException("queueCapacity must be at least 1, was " + queueCapacity);
-            }
-            if (queueCapacity > (1 << 29)) {
-                throw new IllegalArgumentException("queueCapacity must be at most 2^29, was " + queueCapacity);
-            }
-            this.queueCapacity = queueCapacity;
+            this.queueCapacity = BatchingLimits.queueCapacity(queueCapacity);
             return this;
         }
 
@@ -207,11 +192,7 @@ public final class Batching {
 
         /** How long closing the deployment's queue waits for admitted work, not negative. Default 30 s. */
         public Builder closeGracePeriod(Duration closeGracePeriod) {
-            Objects.requireNonNull(closeGracePeriod, "closeGracePeriod");
-            if (closeGracePeriod.isNegative()) {
-                throw new IllegalArgumentException("closeGracePeriod must not be negative, was " + closeGracePeriod);
-            }
-            this.closeGracePeriod = closeGracePeriod;
+            this.closeGracePeriod = BatchingLimits.closeGracePeriod(closeGracePeriod);
             return this;
         }
 

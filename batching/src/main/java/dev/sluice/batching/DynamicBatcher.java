@@ -1,6 +1,7 @@
 package dev.sluice.batching;
 
 import dev.sluice.batching.internal.BatcherAccess;
+import dev.sluice.batching.internal.BatchingLimits;
 import dev.sluice.batching.internal.WorkerBatcher;
 import java.time.Duration;
 import java.util.Objects;
@@ -163,10 +164,7 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
 
         /** Most inputs per call of the function, at least 1. Default 32. */
         public Builder<I, O> maxBatchSize(int maxBatchSize) {
-            if (maxBatchSize < 1) {
-                throw new IllegalArgumentException("maxBatchSize must be at least 1, was " + maxBatchSize);
-            }
-            this.maxBatchSize = maxBatchSize;
+            this.maxBatchSize = BatchingLimits.maxBatchSize(maxBatchSize);
             return this;
         }
 
@@ -175,26 +173,13 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
          * Default 2 ms. It does not bound the wait for a free worker.
          */
         public Builder<I, O> maxDelay(Duration maxDelay) {
-            Objects.requireNonNull(maxDelay, "maxDelay");
-            if (maxDelay.isNegative()) {
-                throw new IllegalArgumentException("maxDelay must not be negative, was " + maxDelay);
-            }
-            if (maxDelay.compareTo(Duration.ofDays(1)) > 0) {
-                throw new IllegalArgumentException("maxDelay must be at most one day, was " + maxDelay);
-            }
-            this.maxDelay = maxDelay;
+            this.maxDelay = BatchingLimits.maxDelay(maxDelay);
             return this;
         }
 
         /** Most requests waiting for dispatch; beyond it, submissions fail with {@link OverloadedException}. Default 4096. */
         public Builder<I, O> queueCapacity(int queueCapacity) {
-            if (queueCapacity < 1) {
-                throw new IllegalArgumentException("queueCapacity must be at least 1, was " + queueCapacity);
-            }
-            if (queueCapacity > (1 << 29)) {
-                throw new IllegalArgumentException("queueCapacity must be at most 2^29, was " + queueCapacity);
-            }
-            this.queueCapacity = queueCapacity;
+            this.queueCapacity = BatchingLimits.queueCapacity(queueCapacity);
             return this;
         }
 
@@ -266,11 +251,7 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
 
         /** How long {@link DynamicBatcher#close()} waits for admitted work. Default 30 s. */
         public Builder<I, O> closeGracePeriod(Duration closeGracePeriod) {
-            Objects.requireNonNull(closeGracePeriod, "closeGracePeriod");
-            if (closeGracePeriod.isNegative()) {
-                throw new IllegalArgumentException("closeGracePeriod must not be negative, was " + closeGracePeriod);
-            }
-            this.closeGracePeriod = closeGracePeriod;
+            this.closeGracePeriod = BatchingLimits.closeGracePeriod(closeGracePeriod);
             return this;
         }
 

@@ -1,0 +1,59 @@
+package dev.sluice.batching.internal;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Not API. The allowed range of each batching setting, checked in one place for the batcher's builder and for a
+ * deployment's {@code Batching} value in {@code sluice-core}, so the two can never disagree. Each method returns
+ * its argument, or throws naming the setting: {@link NullPointerException} for null, {@link IllegalArgumentException}
+ * for a value out of range.
+ */
+public final class BatchingLimits {
+    /** The largest queue capacity: the request ring is sized to the next power of two above it. */
+    public static final int MAX_QUEUE_CAPACITY = 1 << 29;
+    /** The longest {@code maxDelay}: a wait for company longer than a day is a mistake, not a setting. */
+    public static final Duration MAX_DELAY = Duration.ofDays(1);
+
+    private BatchingLimits() {}
+
+    /** At least 1. */
+    public static int maxBatchSize(int maxBatchSize) {
+        if (maxBatchSize < 1) {
+            throw new IllegalArgumentException("maxBatchSize must be at least 1, was " + maxBatchSize);
+        }
+        return maxBatchSize;
+    }
+
+    /** From zero to {@link #MAX_DELAY}. */
+    public static Duration maxDelay(Duration maxDelay) {
+        Objects.requireNonNull(maxDelay, "maxDelay");
+        if (maxDelay.isNegative()) {
+            throw new IllegalArgumentException("maxDelay must not be negative, was " + maxDelay);
+        }
+        if (maxDelay.compareTo(MAX_DELAY) > 0) {
+            throw new IllegalArgumentException("maxDelay must be at most one day, was " + maxDelay);
+        }
+        return maxDelay;
+    }
+
+    /** From 1 to {@link #MAX_QUEUE_CAPACITY}. */
+    public static int queueCapacity(int queueCapacity) {
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("queueCapacity must be at least 1, was " + queueCapacity);
+        }
+        if (queueCapacity > MAX_QUEUE_CAPACITY) {
+            throw new IllegalArgumentException("queueCapacity must be at most 2^29, was " + queueCapacity);
+        }
+        return queueCapacity;
+    }
+
+    /** Not negative. */
+    public static Duration closeGracePeriod(Duration closeGracePeriod) {
+        Objects.requireNonNull(closeGracePeriod, "closeGracePeriod");
+        if (closeGracePeriod.isNegative()) {
+            throw new IllegalArgumentException("closeGracePeriod must not be negative, was " + closeGracePeriod);
+        }
+        return closeGracePeriod;
+    }
+}
