@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -117,32 +118,9 @@ class WebFluxHttpTest {
         assertEquals(400, http.post("/sluice/lengths", "{not json").status());
     }
 
-    private static final String TARGET = "lengths";
-
     @ParameterizedTest(name = "?{0}: {1}")
-    @CsvSource(delimiter = '|', value = {
-        "''                    | off",
-        "trace                 | on",
-        "trace=                | on",
-        "trace=true            | on",
-        "trace=TRUE            | on",
-        "trace=1               | on",
-        "tr%61ce=tru%65        | on",
-        "trace=false           | off",
-        "trace=0               | off",
-        "tracer=true           | off",
-        "trace=yes             | 400",
-        "trace=on              | 400",
-        "trace=true&trace=true | 400",
-    })
+    @MethodSource("dev.sluice.spring.TraceRuleCases#cases")
     void theTraceParameterFollowsTheStartersOneRule(String query, String expected) throws Exception {
-        Http.Reply r = http.post("/sluice/%s%s".formatted(TARGET, query.isEmpty() ? "" : "?" + query), "\"abc\"");
-        if (expected.equals("400")) {
-            assertEquals(400, r.status(), r.body());
-            assertTrue(r.error().contains("\"trace\""), "names the parameter: " + r.error());
-            return;
-        }
-        assertEquals(200, r.status(), r.body());
-        assertEquals(expected.equals("on"), r.json().has("trace"), r.body());
+        TraceRuleCases.check(http, "lengths", "\"abc\"", query, expected);
     }
 }
