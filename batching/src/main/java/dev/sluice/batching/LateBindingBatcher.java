@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * announces what it waits for ({@link PublishParkFence}), and producers and workers unpark it only when
  * their event matters. Workers of a {@link WorkerBatcher} may be abandoned while they run
  * ({@link AssignAbandonHandshake}).
+ *
+ * <p>Length: about 500 lines, and it stays one class on purpose. What is left here is the coordination of the
+ * pieces (who holds the former role, when it parks and who wakes it, how close ends every request), which
+ * reads best in one place; each piece it coordinates is a class of its own, tested without threads.
  */
 final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);

@@ -65,6 +65,9 @@ import java.util.function.Supplier;
  * java -cp benchmarks/target/benchmarks.jar dev.sluice.bench.OcrBenchmark
  * java -cp benchmarks/target/benchmarks.jar dev.sluice.bench.OcrBenchmark --pages 8 --capacity-warmup-s 1 --capacity-s 3 --warmup-s 1 --duration-s 3 --out /tmp/ocr   # smoke run
  * </pre>
+ *
+ * <p>Length: one benchmark program in one file: its options, both sides' set-up, the reading checks, the
+ * phases, the report and the plots; the parts shared with other benchmarks are classes of their own.
  */
 public final class OcrBenchmark {
 

@@ -38,6 +38,10 @@ import org.HdrHistogram.Recorder;
  * loop above capacity, as a fraction of the analytic limit {@code maxBatch / (fixed + perItem * maxBatch)}
  * per concurrent batch; (b) p50/p99/p99.9 latency and mean batch size at fractions of that limit. Prints
  * markdown tables on stdout, progress on stderr. {@code --help} lists the options.
+ *
+ * <p>Length: one benchmark program in one file: its options, the probes it reads (batch sizes, thread
+ * wake-ups, policy decisions), the phases and the report; the sender and the arrival process it shares with
+ * other benchmarks are classes of their own.
  */
 public final class OpenLoopDriver {
 

@@ -84,6 +84,9 @@ import org.HdrHistogram.Recorder;
  * java -cp benchmarks/target/benchmarks.jar dev.sluice.bench.RecognizerBenchmark
  * java -cp benchmarks/target/benchmarks.jar dev.sluice.bench.RecognizerBenchmark --capacity-s 2 --adapter-capacity-s 1 --warmup-s 1 --duration-s 3 --out /tmp/rec   # smoke run
  * </pre>
+ *
+ * <p>Length: one benchmark program in one file: its options, both sides' set-up, the phases, the report and
+ * the plots; the parts shared with other benchmarks (sender, plots, pools) are classes of their own.
  */
 public final class RecognizerBenchmark {
 

@@ -54,6 +54,10 @@ import org.slf4j.LoggerFactory;
  *
  * @param <I> input type
  * @param <O> output type
+ *
+ * <p>Length: over 500 lines because the builder's small nested types ({@link Builder}, {@link StepRef},
+ * {@link Inputs}) live here beside the pipeline, so its whole API reads in one file; running a request is
+ * {@code PipelineRun} and {@code Attempt}, package-private.
  */
 public final class Pipeline<I, O> {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
