@@ -70,9 +70,14 @@ final class OcrSelfCheck {
             b.append(String.format(Locale.ROOT, "  %-17s +%7.1f ms %7.1f ms  %s", s.get("step").asString(),
                     s.get("startNanos").asLong() / 1e6, s.get("durationNanos").asLong() / 1e6, s.get("outcome").asString()));
             if (s.get("batchSize").asInt() > 0) {
-                b.append(String.format(Locale.ROOT, "  %squeue %.1f ms, batch %d, %s",
-                        s.get("elements").asInt() > 0 ? "x" + s.get("elements").asInt() + ", " : "",
-                        s.get("queueWaitNanos").asLong() / 1e6, s.get("batchSize").asInt(), s.get("replicas").asString()));
+                // A fan-out's elements may join different batches: say each one's, and the longest wait.
+                int elements = s.get("elements").asInt();
+                b.append(elements > 0
+                        ? String.format(Locale.ROOT, "  x%d, longest queue %.1f ms, batch sizes per element %s, %s",
+                                elements, s.get("queueWaitNanos").asLong() / 1e6, s.get("batchSizes").toString(),
+                                s.get("replicas").asString())
+                        : String.format(Locale.ROOT, "  queue %.1f ms, batch %d, %s",
+                                s.get("queueWaitNanos").asLong() / 1e6, s.get("batchSize").asInt(), s.get("replicas").asString()));
             }
             b.append('\n');
         }
