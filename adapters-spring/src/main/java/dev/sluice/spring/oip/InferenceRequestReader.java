@@ -172,30 +172,13 @@ final class InferenceRequestReader {
             data.nextToken(); // the START_ARRAY seen before
             if (count > carried) {
                 // More than this body can carry, so "data" falls short: nothing is allocated for the shape; the
-                // elements are counted to say by how much.
-                checkCount(what, shape, type, count, count(data));
+                // elements are only counted (an object counts as one, wrong, element), to say by how much.
+                checkCount(what, shape, type, count, elements(data, what, shape,
+                        (int) Math.min(count, Integer.MAX_VALUE), (t, i) -> data.skipChildren()));
             }
             return type == DataType.BYTES ? strings(data, what, name, shape, (int) count)
                     : fixed(data, what, name, type, shape, (int) count);
         }
-    }
-
-    /** The elements of the (possibly nested) data array, counted without reading them. */
-    private static long count(JsonParser p) {
-        int depth = 1;
-        long n = 0;
-        while (depth > 0) {
-            JsonToken t = p.nextToken();
-            if (t == JsonToken.START_ARRAY) {
-                depth++;
-            } else if (t == JsonToken.END_ARRAY) {
-                depth--;
-            } else {
-                p.skipChildren(); // an object counts as one (wrong) element
-                n++;
-            }
-        }
-        return n;
     }
 
     private static long[] shape(JsonParser p, String what) {
