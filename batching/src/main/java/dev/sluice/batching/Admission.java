@@ -99,7 +99,7 @@ final class Admission<I, O> {
     void release() {
         queued.decrementAndGet();
         if (closing) {
-            owner.wakeFormer();
+            owner.unparkFormerIfParked();
         }
     }
 
@@ -126,12 +126,12 @@ final class Admission<I, O> {
         return sum < now ? Long.MAX_VALUE : sum;
     }
 
-    /** The duration in nanoseconds, {@link Long#MAX_VALUE} for one too long to count (about 292 years). */
+    /** The (not negative) duration in nanoseconds, {@link Long#MAX_VALUE} for one too long to count (about 292 years). */
     static long saturatedNanos(Duration d) {
         try {
             return d.toNanos();
         } catch (ArithmeticException tooLong) {
-            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+            return Long.MAX_VALUE; // callers pass no negative duration
         }
     }
 }

@@ -93,7 +93,8 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         this.runner = new BatchRunner<>(name, b.isolateFailures, observer, policy, ticker);
         this.waitForCompany = new WaitForCompany(name, policy, queued, maxBatchSize, maxDelayNanos, workers,
                 queue.arrivals());
-        this.lifecycle = new WorkerLifecycle<>(workers, queue, () -> forced, this::unparkFormer, this::wakeFormer);
+        this.lifecycle = new WorkerLifecycle<>(workers, queue, () -> forced, this::unparkFormer,
+                this::unparkFormerIfParked);
         Executor executor = b.executor;
         if (workerMode || executor != null) {
             this.ownExecutor = null;
@@ -111,7 +112,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             }
         }
         this.former = BatcherThreads.named("sluice-" + name + "-former").newThread(this::runFormer);
-        this.manualTicker = b.ticker instanceof ManualTicker manual ? manual.onAdvance(() -> LockSupport.unpark(former)) : null;
+        this.manualTicker = b.ticker instanceof ManualTicker manual ? manual.onAdvance(this::unparkFormer) : null;
         former.start();
     }
 
@@ -131,7 +132,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     }
 
     /** Wakes the former if it is parked. */
-    void wakeFormer() {
+    void unparkFormerIfParked() {
         if (fence.parked()) {
             LockSupport.unpark(former);
         }
@@ -317,8 +318,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             // The worker is given back (or, for an added worker, whose executor refusing work means it is
             // gone, retired) before the callers hear of it.
             if (workerMode) {
-                worker.abandonment.compareAndSet(null, new Lane.Abandonment(false, error));
-                lifecycle.retireNow(worker);
+                lifecycle.abandon(worker, false, error);
             } else {
                 workers.release(worker);
             }
@@ -351,7 +351,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         } finally {
             BatcherThreads.exit(outer);
             workers.release(worker);
-            wakeFormer();
+            unparkFormerIfParked();
         }
     }
 

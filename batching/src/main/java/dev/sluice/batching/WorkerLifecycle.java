@@ -20,23 +20,23 @@ final class WorkerLifecycle<I, O> {
     /** Whether a forced close is under way (then nothing is requeued). */
     private final BooleanSupplier forced;
     /** Wakes the former whatever it waits for. */
-    private final Runnable wakeFormer;
+    private final Runnable unparkFormer;
     /** Wakes the former only if it is parked. */
-    private final Runnable wakeParkedFormer;
+    private final Runnable unparkFormerIfParked;
 
-    WorkerLifecycle(Workers<I, O> workers, RequestQueue<I, O> queue, BooleanSupplier forced, Runnable wakeFormer,
-            Runnable wakeParkedFormer) {
+    WorkerLifecycle(Workers<I, O> workers, RequestQueue<I, O> queue, BooleanSupplier forced, Runnable unparkFormer,
+            Runnable unparkFormerIfParked) {
         this.workers = workers;
         this.queue = queue;
         this.forced = forced;
-        this.wakeFormer = wakeFormer;
-        this.wakeParkedFormer = wakeParkedFormer;
+        this.unparkFormer = unparkFormer;
+        this.unparkFormerIfParked = unparkFormerIfParked;
     }
 
     /** Adds a worker, free at once. */
     void add(Lane<I, O> worker) {
         workers.add(worker);
-        wakeParkedFormer.run();
+        unparkFormerIfParked.run();
     }
 
     /**
@@ -68,7 +68,7 @@ final class WorkerLifecycle<I, O> {
     /** Stops giving the worker batches; the future completes once it is not running one. */
     CompletableFuture<Void> retire(Lane<I, O> worker) {
         if (workers.retire(worker)) {
-            wakeParkedFormer.run();
+            unparkFormerIfParked.run();
         }
         return worker.retired.copy();
     }
@@ -82,7 +82,7 @@ final class WorkerLifecycle<I, O> {
     }
 
     /** Retires a worker at once; its running batch, if any, is abandoned as its abandonment says. */
-    int retireNow(Lane<I, O> worker) {
+    private int retireNow(Lane<I, O> worker) {
         int before = workers.retireNow(worker);
         int back = 0;
         if (before == Lane.BUSY || before == Lane.RETIRING) {
@@ -92,7 +92,7 @@ final class WorkerLifecycle<I, O> {
             back = work == null ? 0 : abandonBatch(work);
             workers.gone(worker);
         }
-        wakeFormer.run();
+        unparkFormer.run();
         return back;
     }
 
