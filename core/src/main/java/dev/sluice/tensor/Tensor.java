@@ -1,10 +1,12 @@
 package dev.sluice.tensor;
 
 import dev.sluice.batching.InvalidInputException;
+import dev.sluice.tensor.internal.TensorAccess;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -17,6 +19,23 @@ import java.util.Objects;
  * saying what was expected and what came, so bad input is refused before it reaches a batch.
  */
 public final class Tensor {
+    static {
+        TensorAccess.open(new TensorAccess.Door() {
+            @Override
+            public List<byte[]> strings(Tensor tensor) {
+                if (tensor.strings == null) {
+                    throw new IllegalStateException("tensor '" + tensor.name + "' is " + tensor.type + ", not BYTES");
+                }
+                return tensor.strings;
+            }
+
+            @Override
+            public Tensor ofSharedStrings(String name, long[] shape, List<byte[]> elements) {
+                return stringsTensor(name, shape, elements, false);
+            }
+        });
+    }
+
     private final String name;
     private final DataType type;
     private final long[] shape;
@@ -110,6 +129,10 @@ public final class Tensor {
      * @throws InvalidInputException if the number of strings does not fit the shape, or one is null
      */
     public static Tensor ofStrings(String name, long[] shape, List<byte[]> elements) {
+        return stringsTensor(name, shape, elements, true);
+    }
+
+    private static Tensor stringsTensor(String name, long[] shape, List<byte[]> elements, boolean copy) {
         Objects.requireNonNull(elements, "elements");
         long[] s = checkShape(name, shape);
         long count = elements(name, s);
@@ -117,15 +140,15 @@ public final class Tensor {
             throw new InvalidInputException("tensor '" + name + "': shape " + Arrays.toString(s) + " needs " + count
                     + " BYTES elements, got " + elements.size());
         }
-        List<byte[]> copy = new ArrayList<>(elements.size());
+        List<byte[]> kept = new ArrayList<>(elements.size());
         for (int i = 0; i < elements.size(); i++) {
             byte[] e = elements.get(i);
             if (e == null) {
                 throw new InvalidInputException("tensor '" + name + "': BYTES element " + i + " is null");
             }
-            copy.add(e.clone());
+            kept.add(copy ? e.clone() : e);
         }
-        return new Tensor(checkName(name), DataType.BYTES, s, count, null, List.copyOf(copy));
+        return new Tensor(checkName(name), DataType.BYTES, s, count, null, Collections.unmodifiableList(kept));
     }
 
     public String name() {

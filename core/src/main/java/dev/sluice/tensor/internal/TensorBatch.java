@@ -159,8 +159,8 @@ public final class TensorBatch {
                 throw new IllegalArgumentException("BYTES tensors cannot be padded");
             }
             List<byte[]> all = new ArrayList<>();
-            tensors.forEach(t -> all.addAll(t.strings()));
-            return new Stacked(Tensor.ofStrings(first.name(), out, all), rows, shapes);
+            tensors.forEach(t -> all.addAll(TensorAccess.door().strings(t))); // moved, not copied
+            return new Stacked(TensorAccess.door().ofSharedStrings(first.name(), out, all), rows, shapes);
         }
         int size = type.byteSize();
         ByteBuffer dst = allocate(first.name(), out, size);
@@ -206,8 +206,8 @@ public final class TensorBatch {
             }
         }
         List<Tensor> parts = new ArrayList<>(input.requests());
-        // Read once: data() and strings() hand out a fresh view or copy on each call.
-        List<byte[]> strings = output.dataType() == DataType.BYTES ? output.strings() : null;
+        // Read once: data() hands out a fresh view on each call. Strings are moved to the parts, not copied.
+        List<byte[]> strings = output.dataType() == DataType.BYTES ? TensorAccess.door().strings(output) : null;
         ByteBuffer data = output.dataType() == DataType.BYTES ? null : output.data();
         long rowElements = out[0] == 0 ? 0 : output.elementCount() / out[0];
         long row = 0;
@@ -223,7 +223,7 @@ public final class TensorBatch {
                     throw new IllegalArgumentException("BYTES outputs cannot be cropped");
                 }
                 int from = (int) (row * rowElements);
-                parts.add(Tensor.ofStrings(output.name(), block,
+                parts.add(TensorAccess.door().ofSharedStrings(output.name(), block,
                         strings.subList(from, from + (int) (block[0] * rowElements))));
             } else if (follows.length == 0) {
                 // Whole rows: a view of the output, no copy (it keeps the batch's buffer alive while it lives).

@@ -2,6 +2,7 @@ package dev.sluice.tensor.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,6 +115,8 @@ class TensorBatchTest {
         assertEquals(3, st.tensor().elementCount());
         List<Tensor> parts = TensorBatch.split(st.tensor(), st);
         assertEquals("c", new String(parts.get(1).strings().get(1), StandardCharsets.UTF_8));
+        // The strings move from the requests to the batch and back to the parts, never copied on the way.
+        assertSame(TensorAccess.door().strings(b).get(1), TensorAccess.door().strings(parts.get(1)).get(1));
         assertThrows(IllegalArgumentException.class, () -> TensorBatch.stack(List.of(a, b), 0, 0));
     }
 
