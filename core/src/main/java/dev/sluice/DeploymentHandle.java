@@ -76,6 +76,21 @@ public interface DeploymentHandle<I, O> {
     /** The settings the deployment runs with now (the last update's once it has taken over). */
     Deployment<I, O> deployment();
 
+    /**
+     * The version serving now together with its settings, from one read that takes no lock: for code that
+     * describes the deployment on every request (a protocol adapter), where two reads could straddle a swap and
+     * {@link #status()} would take the runtime's lock.
+     */
+    Serving<I, O> serving();
+
+    /**
+     * A version of a deployment and its settings.
+     *
+     * @param version 1 when deployed, +1 per update (as in {@link SluiceStatus.DeploymentStatus#version()})
+     * @param deployment the settings that version runs with
+     */
+    record Serving<I, O>(int version, Deployment<I, O> deployment) {}
+
     /** This deployment's part of {@link Sluice#status()}. */
     SluiceStatus.DeploymentStatus status();
 

@@ -136,6 +136,11 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
     }
 
     @Override
+    public Serving<I, O> serving() {
+        return gens.current().serving;
+    }
+
+    @Override
     public SluiceStatus.DeploymentStatus status() {
         synchronized (sluice.lock) {
             return statusLocked();

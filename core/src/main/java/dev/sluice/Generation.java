@@ -21,6 +21,8 @@ final class Generation<I, O> {
     final String name;
     final int version;
     final Deployment<I, O> config;
+    /** Its version and settings as the handle hands them out, made once. */
+    final DeploymentHandle.Serving<I, O> serving;
     final WorkerBatcher<I, O> batcher;
     final List<Replica<I, O>> replicas = new ArrayList<>();
     /** This version's batch cost, learnt from its replicas' batches. */
@@ -38,6 +40,7 @@ final class Generation<I, O> {
         this.name = config.name();
         this.version = version;
         this.config = config;
+        this.serving = new DeploymentHandle.Serving<>(version, config);
         DynamicBatcher.Builder<I, O> b = WorkerBatcher.builder();
         config.configureBatching(b);
         observers.forEach(b::addObserver);

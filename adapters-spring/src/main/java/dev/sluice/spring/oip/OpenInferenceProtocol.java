@@ -173,21 +173,21 @@ public final class OpenInferenceProtocol {
             TensorSignature signature, String version, String platform, OipResponse error) {}
 
     /**
-     * Resolves a model from ONE read of its deployment's settings: a hot swap may replace them between any two
-     * reads, so the signature and the platform both come from the same read, and a swap that drops the
-     * signature makes the model unknown (404) rather than failing here. The version number is read from the status
-     * just after: a swap between the two reads can pair the new number with the old settings in that one answer
-     * (the handle offers no read of both at once).
+     * Resolves a model from ONE read of the version serving and its settings ({@link DeploymentHandle#serving()},
+     * no lock): a hot swap may replace them between any two reads, so the signature, the platform and the
+     * version number all come from the same read, and a swap that drops the signature makes the model unknown
+     * (404) rather than failing here.
      */
     @SuppressWarnings("unchecked")
     private Model find(String name, String version) {
         DeploymentHandle<?, ?> h = deployments.apply(name).orElse(null);
-        Deployment<?, ?> settings = h == null ? null : h.deployment();
+        DeploymentHandle.Serving<?, ?> serving = h == null ? null : h.serving();
+        Deployment<?, ?> settings = serving == null ? null : serving.deployment();
         TensorSignature signature = settings == null ? null : settings.signature().orElse(null);
         if (signature == null) { // only tensor deployments speak the protocol
             return new Model(null, null, null, null, error(404, "no model named '" + name + "'"));
         }
-        String current = String.valueOf(h.status().version());
+        String current = String.valueOf(serving.version());
         if (version != null && !version.equals(current)) {
             return new Model(null, null, null, null, error(404, "model '" + name + "' has no version '" + version
                     + "'; it serves version " + current));
