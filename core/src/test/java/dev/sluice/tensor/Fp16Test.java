@@ -57,6 +57,30 @@ class Fp16Test {
         }
     }
 
+    /**
+     * Float bits and the half {@code Float.floatToFloat16} (Temurin 25) gives for them, written down so that the
+     * rounding is checked against the JDK's on Java 17 too: ties to even at 1 + 2^-11 and 2049 / 2051, the
+     * largest half (65504) and the first float that overflows (65520), the subnormal boundaries (2^-25 rounds to
+     * zero, just above it to the smallest subnormal), the largest subnormal and the smallest normal.
+     */
+    private static final int[][] REFERENCE = {
+            {0x00000000, 0x0000}, {0x80000000, 0x8000}, {0x3F800000, 0x3C00}, {0xBF800000, 0xBC00},
+            {0x3DCCCCCD, 0x2E66}, {0x3EAAAA9F, 0x3555}, {0x477FE000, 0x7BFF}, {0x477FEFFF, 0x7BFF},
+            {0x477FF000, 0x7C00}, {0xC77FF000, 0xFC00}, {0x322BCC77, 0x0000}, {0x33000000, 0x0000},
+            {0x33000001, 0x0001}, {0x33800000, 0x0001}, {0x33C00000, 0x0002}, {0x387FC000, 0x03FF},
+            {0x38800000, 0x0400}, {0x3F802000, 0x3C01}, {0x3F801000, 0x3C00}, {0x3F803000, 0x3C02},
+            {0x45001000, 0x6800}, {0x45003000, 0x6802}, {0x7F7FFFFF, 0x7C00}, {0x00000001, 0x0000},
+            {0x7F800000, 0x7C00}, {0xFF800000, 0xFC00}, {0x40490FDB, 0x4248}, {0xB627C5AC, 0x802A},
+    };
+
+    @Test
+    void aFloatRoundsToTheHalfTheJdkGivesOnEveryJdk() {
+        for (int[] pair : REFERENCE) {
+            float f = Float.intBitsToFloat(pair[0]);
+            assertEquals(pair[1], Fp16.fromFloat(f) & 0xFFFF, "float bits 0x" + Integer.toHexString(pair[0]));
+        }
+    }
+
     @Test
     void theJdksConversionsAgreeWhereTheJdkHasThem() throws Throwable {
         MethodHandle toHalf = jdk("floatToFloat16", short.class, float.class);
