@@ -133,13 +133,13 @@ public final class Batching {
 
     /** Builds {@link Batching}. Setters check their value at once and throw {@link IllegalArgumentException} naming the field. */
     public static final class Builder {
-        private int maxBatchSize = 32;
-        private Duration maxDelay = Duration.ofMillis(2);
-        private int queueCapacity = 4096;
+        private int maxBatchSize = BatchingLimits.DEFAULT_MAX_BATCH_SIZE;
+        private Duration maxDelay = BatchingLimits.DEFAULT_MAX_DELAY;
+        private int queueCapacity = BatchingLimits.DEFAULT_QUEUE_CAPACITY;
         private Supplier<? extends BatchPolicy> policy = BatchPolicy::eager;
         private boolean isolateFailures = true;
         private BatchObserver observer = BatchObserver.none();
-        private Duration closeGracePeriod = Duration.ofSeconds(30);
+        private Duration closeGracePeriod = BatchingLimits.DEFAULT_CLOSE_GRACE_PERIOD;
 
         private Builder() {}
 

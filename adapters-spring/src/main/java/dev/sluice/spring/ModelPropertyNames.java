@@ -2,9 +2,13 @@ package dev.sluice.spring;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import org.springframework.beans.PropertyMatches;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
@@ -23,7 +27,7 @@ final class ModelPropertyNames {
     /** Setting names (their uniform form: lower case, no dashes) to the name as documented (dashed). */
     private static final Map<String, String> KNOWN = known();
     /** The settings that are maps (e.g. {@code pad.<input>}): any key below them is theirs. */
-    private static final Map<String, Boolean> MAPS = maps();
+    private static final Set<String> MAPS = maps();
 
     private ModelPropertyNames() {}
 
@@ -45,7 +49,7 @@ final class ModelPropertyNames {
             return; // sluice.models.<name> itself: not a setting; binding says if it is wrong
         }
         String setting = name.getElement(3, ConfigurationPropertyName.Form.UNIFORM);
-        if (KNOWN.containsKey(setting) && (name.getNumberOfElements() == 4 || MAPS.containsKey(setting))) {
+        if (KNOWN.containsKey(setting) && (name.getNumberOfElements() == 4 || MAPS.contains(setting))) {
             return;
         }
         ConfigurationProperty property = source.getConfigurationProperty(name);
@@ -57,38 +61,21 @@ final class ModelPropertyNames {
                         + " The settings of sluice.models.<name> are " + String.join(", ", KNOWN.values()));
     }
 
-    /** The known setting within a few edits of {@code written}, or null. */
+    /** The known setting within a few edits of {@code written} (dashed), as Spring's own suggestions find it, or null. */
     private static String nearest(String written) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String known : KNOWN.values()) {
-            int d = distance(written, known);
-            if (d < bestDistance) {
-                best = known;
-                bestDistance = d;
+        StringBuilder camel = new StringBuilder(written.length());
+        boolean upper = false;
+        for (char c : written.toCharArray()) {
+            if (c == '-') {
+                upper = true;
+            } else {
+                camel.append(upper ? Character.toUpperCase(c) : c);
+                upper = false;
             }
         }
-        return bestDistance <= Math.max(2, written.length() / 4) ? best : null;
-    }
-
-    /** Levenshtein distance. */
-    private static int distance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] t = previous;
-            previous = current;
-            current = t;
-        }
-        return previous[b.length()];
+        String[] matches = PropertyMatches.forField(camel.toString(), SluiceProperties.Model.class,
+                Math.max(2, written.length() / 4)).getPossibleMatches();
+        return matches.length == 0 ? null : KNOWN.get(matches[0].toLowerCase(Locale.ROOT));
     }
 
     private static Map<String, String> known() {
@@ -97,17 +84,17 @@ final class ModelPropertyNames {
             String dashed = f.getName().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
             known.put(dashed.replace("-", ""), dashed);
         }
-        return Map.copyOf(known);
+        return Collections.unmodifiableMap(known); // sorted: the error lists the settings in a stable order
     }
 
-    private static Map<String, Boolean> maps() {
-        Map<String, Boolean> maps = new TreeMap<>();
+    private static Set<String> maps() {
+        Set<String> maps = new TreeSet<>();
         for (Field f : settings()) {
             if (Map.class.isAssignableFrom(f.getType())) {
-                maps.put(f.getName().toLowerCase(Locale.ROOT), true);
+                maps.add(f.getName().toLowerCase(Locale.ROOT));
             }
         }
-        return Map.copyOf(maps);
+        return Collections.unmodifiableSet(maps);
     }
 
     private static java.util.List<Field> settings() {

@@ -136,9 +136,9 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
 
         final BatchFunction<I, O> function;
         String name = "batcher";
-        int maxBatchSize = 32;
-        Duration maxDelay = Duration.ofMillis(2);
-        int queueCapacity = 4096;
+        int maxBatchSize = BatchingLimits.DEFAULT_MAX_BATCH_SIZE;
+        Duration maxDelay = BatchingLimits.DEFAULT_MAX_DELAY;
+        int queueCapacity = BatchingLimits.DEFAULT_QUEUE_CAPACITY;
         int maxConcurrentBatches = 1;
         boolean maxConcurrentBatchesSet;
         Executor executor;
@@ -146,7 +146,7 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         boolean isolateFailures = true;
         BatchObserver observer = BatchObserver.none();
         Ticker ticker = Ticker.system();
-        Duration closeGracePeriod = Duration.ofSeconds(30);
+        Duration closeGracePeriod = BatchingLimits.DEFAULT_CLOSE_GRACE_PERIOD;
 
         Builder(BatchFunction<I, O> function) {
             this.function = function;

@@ -68,7 +68,7 @@ public final class Failures {
     }
 
     /** The error body: {@code {"error": message}}. */
-    public static byte[] errorBody(String message) {
+    private static byte[] errorBody(String message) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(64 + message.length());
         try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
             g.writeStartObject();

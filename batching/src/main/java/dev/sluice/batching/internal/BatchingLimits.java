@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * Not API. The allowed range of each batching setting, checked in one place for the batcher's builder and for a
- * deployment's {@code Batching} value in {@code sluice-core}, so the two can never disagree. Each method returns
+ * deployment's {@code Batching} value in {@code sluice-core}, with their defaults, so the two can never disagree. Each method returns
  * its argument, or throws naming the setting: {@link NullPointerException} for null, {@link IllegalArgumentException}
  * for a value out of range.
  */
@@ -14,6 +14,12 @@ public final class BatchingLimits {
     public static final int MAX_QUEUE_CAPACITY = 1 << 29;
     /** The longest {@code maxDelay}: a wait for company longer than a day is a mistake, not a setting. */
     public static final Duration MAX_DELAY = Duration.ofDays(1);
+
+    /** The defaults of both builders. */
+    public static final int DEFAULT_MAX_BATCH_SIZE = 32;
+    public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(2);
+    public static final int DEFAULT_QUEUE_CAPACITY = 4096;
+    public static final Duration DEFAULT_CLOSE_GRACE_PERIOD = Duration.ofSeconds(30);
 
     private BatchingLimits() {}
 

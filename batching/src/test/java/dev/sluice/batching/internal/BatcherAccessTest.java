@@ -19,9 +19,15 @@ class BatcherAccessTest {
     }
 
     @Test
-    void theDoorOpensOnlyOnce() {
-        DynamicBatcher.Builder<Integer, Integer> opened = WorkerBatcher.builder();
-        assertThrows(IllegalStateException.class, () -> BatcherAccess.open(BatcherAccess.door()));
-        assertEquals(opened.getClass(), WorkerBatcher.builder().getClass());
+    void theDoorOpensOnlyOnceAndAnotherCannotReplaceIt() {
+        BatcherAccess.Door stranger = new BatcherAccess.Door() {
+            @Override
+            public <I, O> DynamicBatcher.Builder<I, O> workerBuilder() {
+                throw new AssertionError("a second door was let in");
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> BatcherAccess.open(stranger));
+        WorkerBatcher<Integer, Integer> b = WorkerBatcher.<Integer, Integer>builder().name("still").buildWithWorkers();
+        b.close();
     }
 }
