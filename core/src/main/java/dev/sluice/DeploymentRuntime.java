@@ -201,8 +201,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         if (n != null) {
             if (n.givenUp() && n.live() == 0) {
                 abandonUpdate(n, g, outside);
-            } else if (n.running() >= n.target
-                    || (n.count(Replica.State.STARTING) == 0 && n.count(Replica.State.PENDING) > 0)) {
+            } else if (n.running() >= n.target || n.waitingForResources()) {
                 // All its replicas run, or the rest cannot be placed until the old ones free their resources:
                 // move traffic now; the pending ones start when the old generation has drained and stopped.
                 swap(outside);
@@ -270,11 +269,12 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
     /**
      * After the drain: stops every replica (a batch still running, past the grace period, is waited for up
      * to {@code wait}), closes its model after its last batch and frees its resources. The control loop
-     * leaves the deployment alone from then on.
+     * leaves the deployment alone from then on. Returns the replicas' threads, for the caller to wait for.
      */
-    void stopAll(Duration wait) {
+    List<ThreadPoolExecutor> stopAll(Duration wait) {
         List<Replica<I, O>> all = new ArrayList<>();
         List<Generation<I, O>> owners = new ArrayList<>();
+        List<ThreadPoolExecutor> threads = new ArrayList<>();
         synchronized (sluice.lock) {
             stopped = true;
             Generation<I, O> n = gens.next();
@@ -289,6 +289,9 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
                     r.cancelled = true;
                     all.add(r);
                     owners.add(g);
+                    if (r.threads != null) {
+                        threads.add(r.threads);
+                    }
                 }
             }
         }
@@ -314,20 +317,6 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
                 replicas.releaseLocked(owners.get(i), r);
             }
         }
-    }
-
-    /** Threads of replicas, to wait for at the end of close. */
-    List<ThreadPoolExecutor> replicaThreads() {
-        List<ThreadPoolExecutor> all = new ArrayList<>();
-        synchronized (sluice.lock) {
-            for (Generation<I, O> g : gens.all()) {
-                for (Replica<I, O> r : g.replicas) {
-                    if (r.threads != null) {
-                        all.add(r.threads);
-                    }
-                }
-            }
-        }
-        return all;
+        return threads;
     }
 }

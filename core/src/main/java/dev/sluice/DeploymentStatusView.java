@@ -34,7 +34,7 @@ final class DeploymentStatusView {
         } else if (g.target == 0) {
             state = DeploymentState.SCALED_TO_ZERO;
             detail = "no load: the first request starts a replica";
-        } else if (g.count(Replica.State.STARTING) == 0 && g.count(Replica.State.PENDING) > 0) {
+        } else if (g.waitingForResources()) {
             state = DeploymentState.WAITING_FOR_RESOURCES;
             String why = g.replicas.stream().filter(r -> r.state == Replica.State.PENDING && r.pendingReason != null)
                     .map(r -> r.pendingReason).findFirst().orElse("not placed yet");

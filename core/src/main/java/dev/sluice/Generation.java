@@ -61,6 +61,11 @@ final class Generation<I, O> {
         return count(Replica.State.RUNNING);
     }
 
+    /** None of its replicas is starting and some wait to be placed: what it waits for is resources. */
+    boolean waitingForResources() {
+        return count(Replica.State.STARTING) == 0 && count(Replica.State.PENDING) > 0;
+    }
+
     long count(Replica.State state) {
         return replicas.stream().filter(r -> r.state == state).count();
     }

@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sluice implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sluice.class);
+    /** How long stopping a deployment waits for a batch still running after its grace period. */
+    private static final Duration REPLICA_STOP_WAIT = Duration.ofSeconds(5);
 
     final Object lock = new Object();
     final ResourcePool pool;
@@ -168,9 +170,7 @@ public final class Sluice implements AutoCloseable {
         }
         try {
             d.drain(grace);
-            List<ThreadPoolExecutor> replicaThreads = d.replicaThreads();
-            d.stopAll(Duration.ofSeconds(5));
-            awaitReplicaThreads(replicaThreads);
+            awaitReplicaThreads(d.stopAll(REPLICA_STOP_WAIT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -254,8 +254,7 @@ public final class Sluice implements AutoCloseable {
             control.awaitTermination(10, TimeUnit.SECONDS);
             List<ThreadPoolExecutor> replicaThreads = new ArrayList<>();
             for (DeploymentRuntime<?, ?> d : all) {
-                replicaThreads.addAll(d.replicaThreads());
-                d.stopAll(Duration.ofSeconds(5));
+                replicaThreads.addAll(d.stopAll(REPLICA_STOP_WAIT));
             }
             background.shutdown();
             if (!background.awaitTermination(10, TimeUnit.SECONDS)) {
