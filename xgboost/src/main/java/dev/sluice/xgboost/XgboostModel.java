@@ -1,0 +1,247 @@
+package dev.sluice.xgboost;
+
+import dev.sluice.Model;
+import dev.sluice.ModelContext;
+import dev.sluice.ModelFactory;
+import dev.sluice.batching.InvalidInputException;
+import dev.sluice.tensor.DataType;
+import dev.sluice.tensor.Tensor;
+import dev.sluice.tensor.TensorSignature;
+import dev.sluice.tensor.TensorSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An XGBoost model behind Sluice's batcher: one {@code Booster} per replica, loaded from XGBoost's own JSON or
+ * UBJSON model file, with {@code nthread} set to the replica's CPU slots. A request is one row of
+ * {@link Features} (in the model's order, or by feature name); a batch is scored in one call over one dense
+ * {@code float[]} of all its rows, missing values {@code NaN}; each request gets its {@link Prediction}.
+ *
+ * <pre>{@code
+ * XgboostModel.Builder fraud = XgboostModel.builder(Path.of("fraud.json")).withContributions();
+ * DeploymentHandle<Features, Prediction> h = sluice.deploy(Deployment.builder("fraud", fraud.factory())
+ *     .validator(fraud.info()::validate).build());
+ * Prediction p = h.submit(Features.named(Map.of("amount", 912.5, "hour", 3))).join();
+ * p.value();                     // the probability, for binary:logistic
+ * p.contributions().top(3);      // the features that moved it most
+ * }</pre>
+ *
+ * <p>For the Open Inference Protocol, {@link Builder#tensorFactory()} serves the same model over tensors: input
+ * {@value #INPUT} {@code FP32 [-1, features]} (several rows per request allowed), outputs {@value #OUTPUT}, and
+ * {@value #MARGIN} and {@value #CONTRIBUTIONS} when asked for; {@link Builder#signature()} declares them.
+ *
+ * <p>Bad rows: {@link #predict} checks every row of a batch before scoring it (see {@link ModelInfo#validate}:
+ * length, names, no infinite value) and throws {@link InvalidInputException} naming what was wrong, which the
+ * batcher's failure isolation confines to that row's caller. A deployment can also refuse bad rows before they
+ * join a batch with {@code validator(info::validate)}.
+ *
+ * <p>Batched and one-row scoring give the same floats: XGBoost scores each row on its own, summing its trees in
+ * a fixed order, whatever else is in the batch.
+ *
+ * <p>Threading: a replica calls {@link #predict} from one thread at a time by default; XGBoost's in-place
+ * prediction is thread-safe, so several ongoing batches per replica are safe too.
+ */
+public final class XgboostModel implements Model<Features, Prediction> {
+    private static final Logger LOG = LoggerFactory.getLogger(XgboostModel.class);
+
+    /** The tensor model's input: the rows, {@code FP32 [-1, features]}. */
+    public static final String INPUT = "features";
+    /** The tensor model's output of the objective's values, {@code FP32 [-1, outputCount]}. */
+    public static final String OUTPUT = "prediction";
+    /** The tensor model's margin output, {@code FP32 [-1, groupCount]}, when built {@link Builder#withMargin()}. */
+    public static final String MARGIN = "margin";
+    /**
+     * The tensor model's feature contributions, when built {@link Builder#withContributions()}: {@code FP32
+     * [-1, features + 1]} (the bias last), or {@code [-1, groupCount, features + 1]} for several margin groups.
+     */
+    public static final String CONTRIBUTIONS = "contributions";
+
+    private final BoosterReplica booster;
+    private final String replica;
+    private final String source;
+
+    private XgboostModel(Settings s, ModelContext ctx) throws IOException {
+        this.booster = s.open(ctx.cpuThreads());
+        this.replica = ctx.replicaId();
+        this.source = s.source.describe();
+        LOG.info("Replica {} loaded XGBoost model {}: {}", replica, source, booster.info());
+    }
+
+    /** What the model takes and gives. */
+    public ModelInfo info() {
+        return booster.info();
+    }
+
+    /**
+     * Scores a batch: one {@link Prediction} per row, in order.
+     *
+     * @throws InvalidInputException if a row does not fit the model (see {@link ModelInfo#validate}); no row is
+     *     scored then
+     * @throws XGBoostError if XGBoost fails
+     */
+    @Override
+    public List<Prediction> predict(List<Features> batch) throws XGBoostError {
+        ModelInfo info = booster.info();
+        int features = info.featureCount();
+        int n = batch.size();
+        float[] data = new float[Math.multiplyExact(n, features)];
+        for (int i = 0; i < n; i++) {
+            info.fill(batch.get(i), data, i * features); // a bad row fails the batch; the batcher isolates it
+        }
+        BoosterReplica.Scores scores = booster.score(data, n);
+        List<Prediction> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(new Prediction(info, scores.values()[i], scores.margin() == null ? null : scores.margin()[i],
+                    scores.contributions() == null ? null : scores.contributions()[i]));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        booster.close();
+    }
+
+    @Override
+    public String toString() {
+        return "XgboostModel[" + source + " on " + replica + "]";
+    }
+
+    /** A model file to load: XGBoost's JSON ({@code .json}) or UBJSON ({@code .ubj}), told apart by content. */
+    public static Builder builder(Path file) {
+        return new Builder(new BoosterReplica.Source(Objects.requireNonNull(file, "file"), null));
+    }
+
+    /** A model in memory: the bytes of XGBoost's JSON or UBJSON model (copied). */
+    public static Builder builder(byte[] model) {
+        return new Builder(new BoosterReplica.Source(null, Objects.requireNonNull(model, "model").clone()));
+    }
+
+    /** The builder's settings, frozen when a factory is made. */
+    private record Settings(BoosterReplica.Source source, List<String> featureNames, boolean margin,
+            boolean contributions) {
+        BoosterReplica open(int threads) throws IOException {
+            return BoosterReplica.open(source, featureNames, margin, contributions, threads);
+        }
+    }
+
+    /** Settings for {@link XgboostModel}; every setter validates at once and names what it refuses. */
+    public static final class Builder {
+        private final BoosterReplica.Source source;
+        private List<String> featureNames;
+        private boolean margin;
+        private boolean contributions;
+
+        private Builder(BoosterReplica.Source source) {
+            this.source = source;
+        }
+
+        /** Also compute each row's margin (the raw score; one more pass over the trees per batch). */
+        public Builder withMargin() {
+            this.margin = true;
+            return this;
+        }
+
+        /**
+         * Also compute each row's feature contributions (XGBoost's {@code pred_contribs}, SHAP values). They cost
+         * far more than the prediction itself (tens of times, for deep trees): ask for them only where they are
+         * read.
+         */
+        public Builder withContributions() {
+            this.contributions = true;
+            return this;
+        }
+
+        /**
+         * Names the features, in the model's order, for a model saved without names (or to rename them): named
+         * rows and contributions use these. The count is checked against the model when it loads.
+         *
+         * @throws IllegalArgumentException if a name is null, empty or given twice
+         */
+        public Builder featureNames(List<String> names) {
+            List<String> copy = List.copyOf(Objects.requireNonNull(names, "names"));
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String n : copy) {
+                if (n.isEmpty() || !seen.add(n)) {
+                    throw new IllegalArgumentException("featureNames: '" + n + "' is " + (n.isEmpty() ? "empty"
+                            : "given twice") + " in " + copy);
+                }
+            }
+            this.featureNames = copy;
+            return this;
+        }
+
+        /**
+         * Loads the model once (and frees it) to read what it takes and gives: for a deployment's
+         * {@code validator(info::validate)}, or to name the features.
+         *
+         * @throws IOException if the file cannot be read
+         * @throws IllegalArgumentException naming the file if it is not a model XGBoost can load
+         */
+        public ModelInfo info() throws IOException {
+            try (BoosterReplica b = settings().open(1)) {
+                return b.info();
+            }
+        }
+
+        /**
+         * The tensor model's inputs and outputs (see {@link XgboostModel}), for a {@code Deployment.Builder.signature}
+         * with {@link #tensorFactory()}; loads the model once to read its feature and output counts.
+         *
+         * @throws IOException if the file cannot be read
+         * @throws IllegalArgumentException naming the file if it is not a model XGBoost can load
+         */
+        public TensorSignature signature() throws IOException {
+            return signature(info(), margin, contributions);
+        }
+
+        static TensorSignature signature(ModelInfo info, boolean margin, boolean contributions) {
+            long features = info.featureCount();
+            List<TensorSpec> outputs = new ArrayList<>();
+            outputs.add(new TensorSpec(OUTPUT, DataType.FP32, new long[] {-1, info.outputCount()}));
+            if (margin) {
+                outputs.add(new TensorSpec(MARGIN, DataType.FP32, new long[] {-1, info.groupCount()}));
+            }
+            if (contributions) {
+                outputs.add(new TensorSpec(CONTRIBUTIONS, DataType.FP32, info.groupCount() == 1
+                        ? new long[] {-1, features + 1} : new long[] {-1, info.groupCount(), features + 1}));
+            }
+            return new TensorSignature(List.of(new TensorSpec(INPUT, DataType.FP32, new long[] {-1, features})), outputs);
+        }
+
+        /**
+         * Loads one {@code Booster} per replica, with the settings this builder has now (a later change to this
+         * builder changes no replica).
+         */
+        public ModelFactory<Features, Prediction> factory() {
+            Settings frozen = settings();
+            return context -> new XgboostModel(frozen, Objects.requireNonNull(context, "context"));
+        }
+
+        /**
+         * Like {@link #factory()}, over tensors ({@code Map<String, Tensor>} in and out; see {@link XgboostModel}),
+         * for the Open Inference Protocol. Declare {@link #signature()} on the deployment.
+         */
+        public ModelFactory<Map<String, Tensor>, Map<String, Tensor>> tensorFactory() {
+            Settings frozen = settings();
+            return context -> new XgboostTensorModel(frozen.open(Objects.requireNonNull(context, "context")
+                    .cpuThreads()), context.replicaId(), frozen.source.describe());
+        }
+
+        /** Loads the model for one replica (or for direct use, with {@link ModelContext#forTest}), as set now. */
+        public XgboostModel open(ModelContext context) throws IOException {
+            return new XgboostModel(settings(), Objects.requireNonNull(context, "context"));
+        }
+
+        private Settings settings() {
+            return new Settings(source, featureNames, margin, contributions);
+        }
+    }
+}
