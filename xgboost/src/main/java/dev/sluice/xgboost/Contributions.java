@@ -17,7 +17,7 @@ public final class Contributions {
     private final float bias;
 
     Contributions(List<String> names, float[] values, float bias) {
-        this.names = names;
+        this.names = List.copyOf(names); // the model's own immutable list: no copy is made
         this.values = values;
         this.bias = bias;
     }

@@ -63,6 +63,12 @@ class XgboostModelTest {
     }
 
     @Test
+    void xgboostsJavaApiRunsWithoutScala() {
+        // the module excludes xgboost4j's Scala libraries; every test here ran without them
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("scala.Product"));
+    }
+
+    @Test
     void readsTheObjectiveFeaturesAndOutputCountsFromTheModel() throws Exception {
         ModelInfo info = XgboostModel.builder(binary).info();
         assertEquals("binary:logistic", info.objective());
