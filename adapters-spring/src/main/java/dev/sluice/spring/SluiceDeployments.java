@@ -23,7 +23,6 @@ import org.springframework.util.ClassUtils;
  */
 public final class SluiceDeployments {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceDeployments.class);
-    static final String ONNX_MODEL = "dev.sluice.onnx.OnnxModel";
 
     private final Map<String, DeploymentHandle<?, ?>> handles;
 
@@ -35,18 +34,21 @@ public final class SluiceDeployments {
                         + "'; deployment names must be unique");
             }
         }
-        if (!properties.getModels().isEmpty() && !ClassUtils.isPresent(ONNX_MODEL, loader)) {
-            String name = properties.getModels().keySet().iterator().next();
-            throw new InvalidConfigurationPropertyValueException(PropertyModels.PREFIX + name + ".path",
-                    properties.getModels().get(name).getPath(),
-                    "models declared in properties are ONNX models, which need dev.sluice:sluice-gpu on the class path");
-        }
         for (Map.Entry<String, SluiceProperties.Model> e : properties.getModels().entrySet()) {
-            if (all.containsKey(e.getKey())) {
-                throw new InvalidConfigurationPropertyValueException(PropertyModels.PREFIX + e.getKey() + ".path",
-                        e.getValue().getPath(), "a Deployment bean is already named '" + e.getKey() + "'");
+            String path = PropertySettings.PREFIX + e.getKey() + ".path";
+            PropertySettings.Kind kind = PropertySettings.Kind.of(e.getValue().getPath());
+            if (!ClassUtils.isPresent(kind.modelClass, loader)) {
+                throw new InvalidConfigurationPropertyValueException(path, e.getValue().getPath(),
+                        "this is " + kind.what + ", which needs " + kind.artifact + " on the class path");
             }
-            all.put(e.getKey(), PropertyModels.deployment(e.getKey(), e.getValue()));
+            if (all.containsKey(e.getKey())) {
+                throw new InvalidConfigurationPropertyValueException(path, e.getValue().getPath(),
+                        "a Deployment bean is already named '" + e.getKey() + "'");
+            }
+            // Each runtime's classes are touched only by its own class, loaded only here, once it is known present.
+            all.put(e.getKey(), kind == PropertySettings.Kind.XGBOOST
+                    ? XgboostPropertyModels.deployment(e.getKey(), e.getValue())
+                    : PropertyModels.deployment(e.getKey(), e.getValue()));
         }
         Map<String, DeploymentHandle<?, ?>> deployed = new LinkedHashMap<>();
         for (Deployment<?, ?> d : all.values()) {
@@ -54,7 +56,7 @@ public final class SluiceDeployments {
                 deployed.put(d.name(), sluice.deploy(d));
             } catch (IllegalArgumentException e) {
                 String where = properties.getModels().containsKey(d.name())
-                        ? PropertyModels.PREFIX + d.name() : "Deployment bean '" + d.name() + "'";
+                        ? PropertySettings.PREFIX + d.name() : "Deployment bean '" + d.name() + "'";
                 throw new IllegalStateException(where + " cannot be deployed: " + e.getMessage(), e);
             }
             LOG.info("Deployed '{}' ({})", d.name(), d);

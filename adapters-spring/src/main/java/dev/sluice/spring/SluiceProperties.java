@@ -26,7 +26,10 @@ public class SluiceProperties {
     /** How long closing the application lets deployments finish the requests they admitted. */
     private Duration shutdownGracePeriod = Duration.ofSeconds(30);
 
-    /** ONNX models to deploy without code, by deployment name (needs sluice-gpu on the class path). */
+    /**
+     * Models to deploy without code, by deployment name: ONNX files (needs sluice-gpu on the class path) and XGBoost
+     * {@code .json} or {@code .ubj} files (needs sluice-xgboost).
+     */
     private final Map<String, Model> models = new LinkedHashMap<>();
 
     private final Http http = new Http();
@@ -47,10 +50,13 @@ public class SluiceProperties {
         return http;
     }
 
-    /** One ONNX model served as a deployment named by its key. Unset values keep Sluice's defaults. */
+    /** One model file served as a deployment named by its key. Unset values keep Sluice's defaults. */
     public static class Model {
 
-        /** The .onnx file. Read once at start-up; never taken from a request. */
+        /**
+         * The model file: XGBoost's own {@code .json} or {@code .ubj}, any other name an ONNX model. Read once at
+         * start-up; never taken from a request.
+         */
         private String path;
 
         /** Most requests per batch (Sluice's default: 32). */
@@ -68,16 +74,19 @@ public class SluiceProperties {
         /** Most replicas the autoscaler starts. */
         private int maxReplicas = 1;
 
-        /** CPU slots each replica takes (its ONNX Runtime intra-op threads). */
+        /** CPU slots each replica takes (its ONNX Runtime intra-op threads, or its XGBoost threads). */
         private int cpus = 1;
 
-        /** GPUs each replica takes: 0, a fraction of one device, or whole devices. */
+        /** GPUs each replica takes: 0, a fraction of one device, or whole devices (ONNX models only). */
         private double gpus = 0;
 
-        /** Let a replica placed on a GPU run on CPU if the CUDA provider cannot load. */
+        /** Let a replica placed on a GPU run on CPU if the CUDA provider cannot load (ONNX models only). */
         private boolean allowCpuFallback = false;
 
-        /** The value padded into an input's open dimensions when requests in a batch differ there, by input name. */
+        /**
+         * The value padded into an input's open dimensions when requests in a batch differ there, by input name
+         * (ONNX models only).
+         */
         private final Map<String, Double> pad = new LinkedHashMap<>();
 
         public String getPath() {

@@ -45,6 +45,8 @@ public final class OpenInferenceProtocol {
     static final String SERVER_NAME = "sluice";
     /** Platform of a deployment whose model came from a file ONNX Runtime loads. */
     static final String ONNX_PLATFORM = "onnx_onnxv1";
+    /** Platform of a deployment whose model is an XGBoost model file (KServe's name for the format). */
+    static final String XGBOOST_PLATFORM = "xgboost";
     static final String JAVA_PLATFORM = "sluice_java";
 
     private final Function<String, Optional<DeploymentHandle<?, ?>>> deployments;
@@ -202,9 +204,14 @@ public final class OpenInferenceProtocol {
         return h != null && h.deployment().signature().isPresent();
     }
 
-    /** ONNX for a model made by {@code OnnxModel}'s factory (from properties or a bean), else plain Java. */
+    /**
+     * ONNX for a model made by {@code OnnxModel}'s factory, XGBoost for one made by {@code XgboostModel}'s (from
+     * properties or a bean), else plain Java.
+     */
     private static String platform(Deployment<?, ?> settings) {
-        return settings.factory().getClass().getName().startsWith("dev.sluice.onnx.") ? ONNX_PLATFORM : JAVA_PLATFORM;
+        String factory = settings.factory().getClass().getName();
+        return factory.startsWith("dev.sluice.onnx.") ? ONNX_PLATFORM
+                : factory.startsWith("dev.sluice.xgboost.") ? XGBOOST_PLATFORM : JAVA_PLATFORM;
     }
 
     private static boolean ready(SluiceStatus.DeploymentStatus d) {
