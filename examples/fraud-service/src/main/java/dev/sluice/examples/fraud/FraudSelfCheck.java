@@ -32,6 +32,7 @@ final class FraudSelfCheck {
         HttpClient http = HttpClient.newHttpClient();
         URI fraud = service.resolve("/sluice/fraud?trace=true");
         JsonMapper json = JsonMapper.builder().build();
+        post(http, fraud, ORDINARY); // the first request warms the service up; its trace would show start-up
         boolean ok = true;
         for (String[] c : new String[][] {{"suspicious", SUSPICIOUS, "true"}, {"ordinary", ORDINARY, "false"}}) {
             HttpResponse<String> r = post(http, fraud, c[1]);
