@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * <p>Batched and one-row scoring give the same floats: XGBoost scores each row on its own, summing its trees in
  * a fixed order, whatever else is in the batch.
  *
- * <p>Threading: a replica calls {@link #predict} from one thread at a time by default; XGBoost's in-place
- * prediction is thread-safe, so several ongoing batches per replica are safe too.
+ * <p>Threading: a replica calls {@link #predict} from one thread at a time by default. With several ongoing batches
+ * per replica they share its {@code Booster}, which XGBoost documents as predicting thread-safely (contributions
+ * included) for tree models ({@code gbtree}, {@code dart}) since 1.4, not for {@code gblinear}.
  */
 public final class XgboostModel implements Model<Features, Prediction> {
     private static final Logger LOG = LoggerFactory.getLogger(XgboostModel.class);

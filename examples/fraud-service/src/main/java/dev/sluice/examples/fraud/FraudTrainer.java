@@ -31,7 +31,10 @@ public final class FraudTrainer {
             throw new IllegalArgumentException("usage: FraudTrainer <model.json to write>");
         }
         Path out = Path.of(args[0]);
-        Files.createDirectories(out.toAbsolutePath().getParent());
+        Path folder = out.toAbsolutePath().getParent();
+        if (folder != null) {
+            Files.createDirectories(folder);
+        }
         Files.write(out, train());
         System.out.println("FraudTrainer: wrote " + out + " (" + TREES + " trees on " + ROWS + " payments, seed " + SEED + ")");
     }
