@@ -139,7 +139,8 @@ class DynamicBatcherTest {
 
         @Test
         void aBatchNeverExceedsMaxBatchSize() throws Exception {
-            submitWhileWorkerBusy(batcher(c -> c.maxBatchSize(4)), 10);
+            // eager fills batches, so maxBatchSize is what bounds them
+            submitWhileWorkerBusy(batcher(c -> c.maxBatchSize(4).policy(BatchPolicy.eager())), 10);
             assertEquals(List.of(1, 4, 4, 2), fn.sizes());
             assertEquals(List.of(-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), fn.seen(), "dispatch keeps arrival order");
         }
@@ -209,13 +210,16 @@ class DynamicBatcherTest {
         }
 
         @Test
-        void adaptiveLearnsFromEveryBatchTheFunctionRan() throws Exception {
-            AdaptiveBatchPolicy adaptive = new AdaptiveBatchPolicy();
-            DynamicBatcher<Integer, Integer> b = batcher(c -> c.policy(adaptive));
+        void theCostCurveRecordsEveryBatchTheFunctionRan() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.maxBatchSize(8));
             for (int i = 0; i < AdaptiveBatchPolicy.MIN_SAMPLES; i++) {
                 b.submit(i).get(10, TimeUnit.SECONDS);
             }
-            assertTrue(adaptive.perItemCostNanos() >= 0, "fitted after MIN_SAMPLES batches");
+            CostCurve curve = b.costCurve();
+            assertEquals(1, curve.points().size(), curve.toString());
+            assertEquals(AdaptiveBatchPolicy.MIN_SAMPLES, curve.points().get(0).samples());
+            assertEquals(1, curve.points().get(0).minSize());
+            assertEquals(1, curve.targetBatchSize(), "the default (adaptive) policy's target: one known bucket of one");
         }
     }
 
@@ -429,7 +433,8 @@ class DynamicBatcherTest {
         void withIsolationOnlyTheFailingInputFails() throws Exception {
             RecordingFunction gate = new RecordingFunction();
             List<Integer> sizes = new CopyOnWriteArrayList<>();
-            DynamicBatcher<Integer, Integer> b = batcher(heldThenPoisonable(gate, sizes), c -> c.maxBatchSize(8));
+            DynamicBatcher<Integer, Integer> b = batcher(heldThenPoisonable(gate, sizes),
+                    c -> c.maxBatchSize(8).policy(BatchPolicy.eager())); // all eight in one batch
             List<CompletableFuture<Integer>> fs = submitBlocked(b, gate, 1, 2, 3, 13, 5, 6, 7, 8);
             for (int i = 0; i < 8; i++) {
                 int x = List.of(1, 2, 3, 13, 5, 6, 7, 8).get(i);
@@ -449,7 +454,7 @@ class DynamicBatcherTest {
         void withoutIsolationTheWholeBatchFailsWithTheCause() throws Exception {
             RecordingFunction gate = new RecordingFunction();
             DynamicBatcher<Integer, Integer> b = batcher(heldThenPoisonable(gate, new CopyOnWriteArrayList<>()),
-                    c -> c.maxBatchSize(8).isolateFailures(false));
+                    c -> c.maxBatchSize(8).isolateFailures(false).policy(BatchPolicy.eager())); // one batch
             List<CompletableFuture<Integer>> fs = submitBlocked(b, gate, 1, 13, 3);
             for (int i = 0; i < 3; i++) {
                 ModelException e = assertInstanceOf(ModelException.class, failureOf(fs.get(i)));
@@ -702,15 +707,17 @@ class DynamicBatcherTest {
             List<Integer> sizes = new CopyOnWriteArrayList<>();
             List<Long> times = new CopyOnWriteArrayList<>();
             ManualTicker time = new ManualTicker();
-            DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(time).maxBatchSize(8).observer(new BatchObserver() {
-                @Override
-                public void onBatch(String batcher, int size, long[] queueWaitNanos, long executionNanos, Throwable failure) {
-                    assertEquals("test", batcher);
-                    sizes.add(size);
-                    waits.add(queueWaitNanos);
-                    times.add(executionNanos);
-                }
-            }));
+            // eager: the five waiting go in one batch, whatever a curve with no time in it says
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(time).maxBatchSize(8).policy(BatchPolicy.eager())
+                    .observer(new BatchObserver() {
+                        @Override
+                        public void onBatch(String batcher, int size, long[] queueWaitNanos, long executionNanos, Throwable failure) {
+                            assertEquals("test", batcher);
+                            sizes.add(size);
+                            waits.add(queueWaitNanos);
+                            times.add(executionNanos);
+                        }
+                    }));
             CompletableFuture<Integer> running = occupyWorker(b);
             List<CompletableFuture<Integer>> fs = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
