@@ -1,6 +1,7 @@
 package dev.sluice.batching;
 
 import dev.sluice.batching.internal.BatchCostCurve;
+import dev.sluice.batching.internal.BatchingLimits;
 import dev.sluice.batching.internal.WorkerBatcher;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,7 +90,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         this.capacity = b.queueCapacity;
         this.workerMode = workerMode;
         this.observer = new GuardedObserver(name, b.observer);
-        this.policy = b.policy != null ? b.policy : BatchPolicy.adaptive();
+        this.policy = b.policy != null ? b.policy : BatchingLimits.defaultPolicy();
         this.ticker = b.ticker;
         this.closeGracePeriod = b.closeGracePeriod;
         this.queue = new RequestQueue<>(name, capacity, maxBatchSize, queued, workers, observer, ticker);
