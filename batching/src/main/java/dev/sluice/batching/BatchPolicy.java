@@ -13,8 +13,9 @@ import java.util.List;
  * latency for batch size.
  *
  * <p>When it is asked again: an answer shorter than what is left of {@code maxDelay} is re-decided on the
- * next arrival (or when it runs out); an answer of at least the rest of {@code maxDelay} is re-decided only
- * once a full batch waits or the delay is over, so waiting for a full batch costs no wake-up per arrival.
+ * next arrival (or when it runs out); an answer of at least the rest of {@code maxDelay}, with a size of
+ * {@code maxBatchSize}, is re-decided only once {@code maxBatchSize} requests wait or the delay is over, so
+ * waiting for a full batch costs no wake-up per arrival (with a smaller size, each arrival is re-decided).
  *
  * <p>Threading: {@link #batchSize} and {@link #nanosToWait} are called by one thread at a time (whichever
  * holds the batch-forming role: the former thread, a worker that has just finished, or a submitting thread
@@ -87,12 +88,14 @@ public interface BatchPolicy {
      * workers at once), never smaller than the size at which, by the curve's fit {@code a + b*n}, an input
      * would cost 10% more than at the target.
      *
-     * <p>Learning, deterministically. Until a bucket has three calls nothing is known and batches hold one
-     * input; while the best bucket is the largest measured, a batch tries the next bucket up whenever enough
-     * requests wait (slow start: the size grows while it pays). After that, one decision in sixteen with a
-     * target's worth waiting tries the bucket above the target, or the bucket below it if that went unused
-     * for {@value dev.sluice.batching.internal.BatchCostCurve#STALE_AFTER} calls, so a curve that changes is
-     * learned again.
+     * <p>Learning, deterministically (a counter, no random draws). Until a bucket has three calls nothing is
+     * known and batches hold one input; while the best bucket is the largest measured, a batch tries the next
+     * bucket up whenever enough requests wait for it (slow start: the size doubles while each step pays, three
+     * calls a step). After that, about one decision in sixteen, counting those with a target's worth waiting,
+     * tries a bucket beside the target: up and down in turn, where up needs enough waiting, and down is tried
+     * only into a bucket unused for {@value dev.sluice.batching.internal.BatchCostCurve#STALE_AFTER} calls
+     * (otherwise the turn passes up). So a curve that changes is learned again, and a model whose target is
+     * {@code maxBatchSize} runs a smaller batch at most once per that many calls.
      *
      * <p>The wait. With {@code a} and {@code b} the least-squares fit of the curve's points (which needs two
      * buckets with three calls each), {@code k} requests waiting, fewer than the size chosen, {@code d} the
