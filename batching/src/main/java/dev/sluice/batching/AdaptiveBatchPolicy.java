@@ -7,11 +7,15 @@ import java.util.List;
  * Batches of the size the measured cost curve says pays, and a wait for company only when the curve says
  * it pays: the rule is {@link BatchPolicy#adaptive()}'s Javadoc; the reasons are here.
  *
+ * <p>Why a bucket that looks better than it is needs no exploration: being the best, it becomes the target
+ * and runs, and its own calls correct it. A bucket that looks worse than it is never runs by itself; the
+ * exploration below is for those.
+ *
  * <p>Why the smallest size within a tolerance of the best, not the best: on a CPU, the inputs per second of
  * all sizes are within noise of each other (or fall with size), and among near-equals the smallest batch
- * answers its requests soonest and leaves the others to free workers. 10% is above the noise of a
- * bucket's running mean (a call's time varies by 5-10% on a busy machine; the mean of about ten calls by
- * a third of that), and below the gain that makes batching worth its latency.
+ * answers its requests soonest and leaves the others to free workers. 10% is well above the noise of a
+ * bucket's running mean (if single calls vary by 10%, a mean over about ten calls varies by about 3%), and
+ * below the gain that makes batching worth its latency.
  *
  * <p>Why exploration is a counter, not a random draw: the same calls make the same decisions, so tests
  * are exact. One decision in {@value #EXPLORE_EVERY} costs a CPU model at most a few percent of one batch in
@@ -23,8 +27,8 @@ import java.util.List;
  *
  * <p>Why slow start: filling {@code maxBatchSize} before anything is known would make a CPU model's first
  * batches the slowest per input it can run, and its first requests wait for the whole batch. Starting at
- * one and doubling while each step pays costs a GPU-like model three calls per bucket (about twenty calls
- * to reach 32).
+ * one and doubling while each step pays costs a GPU-like model three calls per bucket (fifteen calls
+ * before its first batch of 32).
  *
  * <p>Threading: {@link #batchSize} and {@link #nanosToWait} hold the exploration counter and a cache of the
  * plan for the last curve seen; the batcher calls them from one thread at a time (see {@link BatchPolicy}).

@@ -452,6 +452,23 @@ class BatchPolicyTest {
     }
 
     @Test
+    void adaptiveWaitsForTheGpuLikeModelExactlyWhereTheInequalityHolds() {
+        feed(curve, GPU, 4, 1, 2, 4, 8, 16, 32); // fits a = 2 ms, b = 0.05 ms
+        TestState s = TestState.of().curve(curve);
+        // One waiting, four workers: m = c(1) / 4d; a - d > (2 + m) d + (1 + m) b holds up to d = 460 us.
+        assertEquals(450 * US, adaptive.nanosToWait(s.queued(1).workers(3, 4).interArrival(450 * US)));
+        assertEquals(0, adaptive.nanosToWait(s.queued(1).workers(3, 4).interArrival(470 * US)));
+        // Eight waiting: everyone queued pays the wait; with four workers it never pays, with eight only
+        // for arrivals between 13 and 117 us apart.
+        for (long d = 1 * US; d < 2 * MS; d += 3 * US) {
+            assertEquals(0, adaptive.nanosToWait(s.queued(8).workers(3, 4).interArrival(d)), "d=" + d);
+        }
+        assertEquals(100 * US, adaptive.nanosToWait(s.queued(8).workers(7, 8).interArrival(100 * US)));
+        // One worker, arrivals slower than it serves batches of 32 (one per 112.5 us): never.
+        assertEquals(0, adaptive.nanosToWait(s.queued(1).interArrival(113 * US)));
+    }
+
+    @Test
     void adaptiveAsksToWaitOnlyWhenTheSizeItChoseExceedsWhatWaits() {
         // With one worker and a large fixed cost, a lone request is sized to grow (so the batcher asks
         // whether to wait); with the recognizer it is a whole batch (so the batcher dispatches it at once).
