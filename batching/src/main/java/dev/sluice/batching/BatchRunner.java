@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * <p>Before the call, a request whose caller gave it up (cancelled, completed) is dropped, and one whose
  * deadline passed after it was claimed fails with {@link DeadlineExceededException}; a retry is not a new
  * dispatch, so deadlines no longer apply to it. Each call is told to the observer, and each successful
- * call to the batcher's cost curve and to the policy. If the batch is abandoned (its worker given up on), the runner stops at the next
- * step and completes nothing: the abandoner owns the requests (see {@link Batch#settle}).
+ * call to the cost curve and the policy. If the batch is abandoned (its worker given up on), the runner
+ * stops at the next step and completes nothing: the abandoner owns the requests (see {@link Batch#settle}).
  *
  * <p>No threads of its own: a worker thread calls {@link #run}; tests call it directly. Thread-safe (no
  * state of its own beyond what it was built with).
