@@ -7,9 +7,9 @@ import java.util.Objects;
 
 /**
  * An immutable snapshot of a runtime: its resources, and per deployment its replicas, queue, measured batch
- * cost and batch size, autoscaler decision and why, and why a replica is pending or could not start. Made of records, enums, strings,
- * numbers and lists, so it serializes as JSON as it is (enums as their names); {@link #toString()} is a
- * stable, readable text for logs.
+ * cost and target batch size, autoscaler decision and why, and why a replica is pending or could not start.
+ * Made of records, enums, strings, numbers and lists, so it serializes as JSON as it is (enums as their
+ * names); {@link #toString()} is a stable, readable text for logs.
  *
  * @param resources what the runtime may use and what is free
  * @param deployments every deployment, in the order deployed

@@ -37,7 +37,10 @@ import java.util.List;
 final class AdaptiveBatchPolicy implements BatchPolicy {
     /** Calls a bucket needs before its means are trusted: the first stands in until a second replaces it. */
     static final int MIN_SAMPLES = 3;
-    /** How far below the best throughput a smaller size may be and still be the target, and how much more an input may cost when a short queue is spread over free workers. */
+    /**
+     * How far below the best throughput a smaller size may be and still be the target; and how much more an
+     * input may cost when a short queue is spread over free workers.
+     */
     static final double TOLERANCE = 0.10;
     /** One decision in this many (with a target's worth waiting) explores a bucket beside the target. */
     static final int EXPLORE_EVERY = 16;

@@ -28,7 +28,7 @@ class BatchPolicyTest {
             int runningBatches, int maxConcurrentBatches, long meanInterArrivalNanos, int freeWorkers,
             List<CostCurve.Point> costCurve) implements BatchPolicy.State {
 
-        /** One request waiting, max batch 32, maxDelay 2 ms, one idle worker, arrival rate unknown, nothing measured. */
+        /** One waiting, max batch 32, maxDelay 2 ms, one idle worker, arrival rate unknown, nothing measured. */
         static TestState of() {
             return new TestState(1, 32, 0, 2 * MS, 0, 1, -1, 1, List.of());
         }
@@ -181,7 +181,8 @@ class BatchPolicyTest {
             int decisions) {
         List<Integer> sizes = new ArrayList<>();
         for (int i = 0; i < decisions; i++) {
-            int n = Math.min(queued, p.batchSize(TestState.of().maxBatchSize(c.maxBatchSize()).queued(queued).curve(c)));
+            TestState s = TestState.of().maxBatchSize(c.maxBatchSize()).queued(queued).curve(c);
+            int n = Math.min(queued, p.batchSize(s));
             sizes.add(n);
             c.record(n, cost.applyAsLong(n));
         }
@@ -255,7 +256,8 @@ class BatchPolicyTest {
         List<Integer> sizes = run(adaptive, curve, FLAT, 64, 340);
         long explored = sizes.size() - count(sizes, 1);
         assertEquals(explored, count(sizes, 2), "only the bucket above the target (1) is explored: " + sizes);
-        assertEquals(20, explored, "the first at decision 16, then one every 17 (a turn down, impossible at 1, passes)");
+        assertEquals(20, explored, "the first at decision 16, then one every 17 (a turn down, impossible at 1, "
+                + "passes)");
         for (int i = 0; i < sizes.size(); i++) {
             assertEquals(i % 17 == 15 ? 2 : 1, sizes.get(i), "decision " + i);
         }

@@ -24,9 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The batcher's contract, each behaviour run in every configuration: who runs the batches (the batcher's
  * own threads, a caller's executor, workers added to a {@link WorkerBatcher}) x the batch policy (eager,
- * fixed, adaptive) x failure isolation (on, off). Eager and fixed fill batches; adaptive sizes them from a
- * cost curve, which with a manual ticker measures every call at no time. Time is a {@link ManualTicker}: a policy wait ends when the
- * test moves time past {@code maxDelay}, so no test sleeps.
+ * fixed, adaptive) x failure isolation (on, off). Time is a {@link ManualTicker}: a policy wait ends when
+ * the test moves time past {@code maxDelay}, so no test sleeps. Eager and fixed fill batches; adaptive
+ * sizes them from its cost curve, in which, with a manual ticker, every call takes no time.
  */
 class DynamicBatcherMatrixTest {
     private static final Duration MAX_DELAY = Duration.ofMillis(5);

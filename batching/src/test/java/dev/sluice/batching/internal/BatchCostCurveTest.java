@@ -218,7 +218,8 @@ class BatchCostCurveTest {
         c.record(1, 15_700_000);
         c.record(3, 48_000_000);
         c.record(4, 64_000_000); // replaces the first call of its bucket
-        assertEquals("target 1; 1: 15.7 ms (x1), 3-4 (mean 4.0): 64.0 ms (x2)", new CostCurve(c.points(), 1).toString());
+        assertEquals("target 1; 1: 15.7 ms (x1), 3-4 (mean 4.0): 64.0 ms (x2)",
+                new CostCurve(c.points(), 1).toString());
         assertEquals("target 8; nothing measured yet", new CostCurve(List.of(), 8).toString());
     }
 }
