@@ -22,12 +22,13 @@ import java.util.function.Supplier;
  * the new one's).
  *
  * <pre>{@code
- * Batching b = Batching.builder().maxBatchSize(32).maxDelay(Duration.ofMillis(2)).policy(BatchPolicy::adaptive).build();
+ * Batching b = Batching.builder().maxBatchSize(32).maxDelay(Duration.ofMillis(2)).policy(BatchPolicy::fixed).build();
  * }</pre>
  *
  * <p>Defaults (those of {@link DynamicBatcher}): {@code maxBatchSize} 32, {@code maxDelay} 2 ms,
- * {@code queueCapacity} 4096, policy {@link BatchPolicy#eager()}, failures isolated, no observer,
- * {@code closeGracePeriod} 30 s.
+ * {@code queueCapacity} 4096, policy {@link BatchPolicy#adaptive()} (batch sizes from the deployment's measured
+ * cost curve: full batches where a model call has a large fixed cost, as on a GPU, small ones where larger
+ * batches cost as much or more per input, as on a CPU), failures isolated, no observer, {@code closeGracePeriod} 30 s.
  */
 public final class Batching {
     private static final Batching DEFAULTS = new Builder().build();
@@ -136,7 +137,7 @@ public final class Batching {
         private int maxBatchSize = BatchingLimits.DEFAULT_MAX_BATCH_SIZE;
         private Duration maxDelay = BatchingLimits.DEFAULT_MAX_DELAY;
         private int queueCapacity = BatchingLimits.DEFAULT_QUEUE_CAPACITY;
-        private Supplier<? extends BatchPolicy> policy = BatchPolicy::eager;
+        private Supplier<? extends BatchPolicy> policy = BatchingLimits::defaultPolicy;
         private boolean isolateFailures = true;
         private BatchObserver observer = BatchObserver.none();
         private Duration closeGracePeriod = BatchingLimits.DEFAULT_CLOSE_GRACE_PERIOD;
@@ -165,9 +166,9 @@ public final class Batching {
         }
 
         /**
-         * Makes each batcher's policy, e.g. {@code BatchPolicy::adaptive}: called once per version of the
+         * Makes each batcher's policy, e.g. {@code BatchPolicy::fixed}: called once per version of the
          * deployment, and it must return a new instance each time (a policy instance belongs to one batcher).
-         * Default {@code BatchPolicy::eager}.
+         * Default {@code BatchPolicy::adaptive}.
          */
         public Builder policy(Supplier<? extends BatchPolicy> policy) {
             this.policy = Objects.requireNonNull(policy, "policy");

@@ -1,14 +1,15 @@
 package dev.sluice;
 
+import dev.sluice.batching.CostCurve;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
- * An immutable snapshot of a runtime: its resources, and per deployment its replicas, queue, autoscaler
- * decision and why, and why a replica is pending or could not start. Made of records, enums, strings,
- * numbers and lists, so it serializes as JSON as it is (enums as their names); {@link #toString()} is a
- * stable, readable text for logs.
+ * An immutable snapshot of a runtime: its resources, and per deployment its replicas, queue, measured batch
+ * cost and target batch size, autoscaler decision and why, and why a replica is pending or could not start.
+ * Made of records, enums, strings, numbers and lists, so it serializes as JSON as it is (enums as their
+ * names); {@link #toString()} is a stable, readable text for logs.
  *
  * @param resources what the runtime may use and what is free
  * @param deployments every deployment, in the order deployed
@@ -93,14 +94,17 @@ public record SluiceStatus(ResourceStatus resources, List<DeploymentStatus> depl
      * @param autoscalerReason what it measured and why it acted so
      * @param replicas every replica, with its state
      * @param startFailure the last failure of the model factory, or null
+     * @param costCurve what a model call of the serving version costs by batch size, as measured over its
+     *     calls, and the batch size its policy aims for ({@link CostCurve#targetBatchSize()})
      */
     public record DeploymentStatus(String name, int version, DeploymentState state, Integer updatingTo,
             String stateDetail, int minReplicas, int maxReplicas, int targetReplicas, int queueDepth,
             AutoscalerAction autoscaler, String autoscalerReason, List<ReplicaStatus> replicas,
-            StartFailure startFailure) {
+            StartFailure startFailure, CostCurve costCurve) {
         public DeploymentStatus {
             Objects.requireNonNull(state, "state");
             Objects.requireNonNull(autoscaler, "autoscaler");
+            Objects.requireNonNull(costCurve, "costCurve");
             replicas = List.copyOf(replicas);
         }
 
@@ -115,7 +119,7 @@ public record SluiceStatus(ResourceStatus resources, List<DeploymentStatus> depl
             return name + " v" + version + " " + words(state) + (updatingTo == null ? "" : " to v" + updatingTo)
                     + " (" + stateDetail + "): " + replicas.size() + " replica(s), target " + targetReplicas
                     + " (min " + minReplicas + ", max " + maxReplicas + "), queue " + queueDepth + "; autoscaler "
-                    + words(autoscaler) + ": " + autoscalerReason;
+                    + words(autoscaler) + ": " + autoscalerReason + "; batch size " + costCurve;
         }
     }
 

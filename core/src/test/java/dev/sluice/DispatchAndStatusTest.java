@@ -142,6 +142,11 @@ class DispatchAndStatusTest {
                 + " autoscaler "), text);
         assertTrue(text.contains("d#1 v1 RUNNING on 1 CPU; in flight 0, 11 batches, mean batch 1.0; last error: "
                 + "java.lang.IllegalArgumentException: negative input"), text);
+        // The batcher's cost curve: the ten calls that returned, all of one input (the failed one is not a cost).
+        assertEquals(1, d.costCurve().targetBatchSize());
+        assertEquals(1, d.costCurve().points().size());
+        assertEquals(10, d.costCurve().points().get(0).samples());
+        assertTrue(text.contains("; batch size target 1; 1: "), text);
     }
 
     @Test

@@ -34,6 +34,8 @@ class ActuatorHttpTest extends FakeModelsHttpTest {
         assertTrue(all.json().at("/resources/cpus").asInt() > 0, all.body());
         Http.Reply one = http.get("/actuator/sluice/doubler");
         assertEquals("doubler", one.json().get("name").asString());
+        assertTrue(one.json().at("/costCurve/targetBatchSize").asInt() >= 1, "the measured cost curve: " + one.body());
+        assertTrue(one.json().at("/costCurve/points").isArray(), one.body());
         assertEquals(404, http.get("/actuator/sluice/nothing").status());
         assertEquals(405, http.post("/actuator/sluice", "{}").status(), "nothing can be changed there");
     }
@@ -48,6 +50,8 @@ class ActuatorHttpTest extends FakeModelsHttpTest {
         assertTrue(measurement("sluice.request.latency", "doubler", "COUNT") >= 3);
         assertEquals(1.0, measurement("sluice.replicas", "doubler", "VALUE"));
         assertEquals(0.0, measurement("sluice.queue.depth", "doubler", "VALUE"));
+        int target = sluice.deployment("doubler").orElseThrow().status().costCurve().targetBatchSize();
+        assertEquals(target, measurement("sluice.batch.target", "doubler", "VALUE"), "the status's target");
     }
 
     @Test

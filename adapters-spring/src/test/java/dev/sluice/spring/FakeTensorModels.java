@@ -2,6 +2,7 @@ package dev.sluice.spring;
 
 import dev.sluice.Deployment;
 import dev.sluice.Model;
+import dev.sluice.batching.BatchPolicy;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
@@ -49,7 +50,9 @@ final class FakeTensorModels {
         return Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder(name, ctx -> model)
                 .signature(vectorOf4())
                 .resources(r -> r.cpus(0)) // fakes need no CPU slot: every deployment runs on a 2-core machine
-                .batching(b -> b.maxBatchSize(8).maxDelay(Duration.ZERO).queueCapacity(queueCapacity))
+                // eager: the HTTP tests count batches that fill up with whatever waits, up to maxBatchSize
+                .batching(b -> b.maxBatchSize(8).maxDelay(Duration.ZERO).queueCapacity(queueCapacity)
+                        .policy(BatchPolicy::eager))
                 .build();
     }
 

@@ -1,71 +1,194 @@
 package dev.sluice.batching;
 
-import dev.sluice.batching.internal.BatchCostModel;
+import dev.sluice.batching.internal.BatchCostCurve;
+import java.util.List;
 
 /**
- * Waits for company only while it is expected to pay.
+ * Batches of the size the measured cost curve says pays, and a wait for company only when the curve says
+ * it pays: the rule is {@link BatchPolicy#adaptive()}'s Javadoc; the reasons are here.
  *
- * <p>The batch cost is modelled as {@code c(n) = a + b*n}, fitted online by least squares over measured
- * batch times with exponential forgetting (recent batches weigh most). With {@code k} requests waiting
- * and one more expected after {@code d} (the smoothed inter-arrival time), waiting for it:
- * <ul>
- *   <li>saves the newcomer roughly a whole batch's fixed cost {@code a} (it rides along instead of
- *       waiting for the next batch), less the {@code d} it waits;</li>
- *   <li>costs the {@code k} waiting requests {@code d + b} each, and the {@code m} requests expected to
- *       arrive while this batch runs ({@code m = c(k) / (d * workers)}) the same, because the next batch
- *       starts later.</li>
- * </ul>
- * So it waits one inter-arrival time when {@code a - d > (k + m + 1) * d + (k + m) * b}, and otherwise
- * dispatches. The fit is a {@link BatchCostModel}: until it has seen enough batches, or when the batch sizes
- * seen do not tell {@code a} from {@code b}, it attributes the cost to {@code b}, which makes this policy
- * dispatch at once (eager). The batcher
- * never lets a request wait past {@code maxDelay} whatever this answers.
+ * <p>Why a bucket that looks better than it is needs no exploration: being the best, it becomes the target
+ * and runs, and its own calls correct it. A bucket that looks worse than it is never runs by itself; the
+ * exploration below is for those.
  *
- * <p>With one batch at a time ({@code maxConcurrentBatches = 1}) the rule never waits: then
- * {@code m * d = c(k) >= a}, so the cost side is always above {@code a}. That is the rule working, not
- * failing: with a single work-conserving worker, every wait delays everyone queued behind the batch, and
- * dispatching at once minimises latency (see benchmarks/RESULTS.md). It waits when several batches may
- * run at once and arrivals are quick relative to the fixed cost.
+ * <p>Why the smallest size within a tolerance of the best, not the best: on a CPU, the inputs per second of
+ * all sizes are within noise of each other (or fall with size), and among near-equals the smallest batch
+ * answers its requests soonest and leaves the others to free workers. 10% is well above the noise of a
+ * bucket's running mean (if single calls vary by 10%, a mean over about ten calls varies by about 3%), and
+ * below the gain that makes batching worth its latency.
+ *
+ * <p>Why exploration is a counter, not a random draw: the same calls make the same decisions, so tests
+ * are exact. One decision in {@value #EXPLORE_EVERY} costs a CPU model at most a few percent of one batch in
+ * sixteen (the recognizer: a batch of 2 runs 4% slower per input than two of 1). Exploring down only into
+ * a stale bucket keeps a GPU-like model, whose target is {@code maxBatchSize}, from paying for half-full
+ * batches it has no reason to doubt: the bucket below is tried at most once per
+ * {@value dev.sluice.batching.internal.BatchCostCurve#STALE_AFTER} calls, and that one call replaces what
+ * the bucket knew.
+ *
+ * <p>Why slow start: filling {@code maxBatchSize} before anything is known would make a CPU model's first
+ * batches the slowest per input it can run, and its first requests wait for the whole batch. Starting at
+ * one and doubling while each step pays costs a GPU-like model three calls per bucket (fifteen calls
+ * before its first batch of 32).
+ *
+ * <p>Threading: {@link #batchSize} and {@link #nanosToWait} hold the exploration counter and a cache of the
+ * plan for the last curve seen; the batcher calls them from one thread at a time (see {@link BatchPolicy}).
+ * {@link #targetBatchSize} reads nothing of that state.
  */
 final class AdaptiveBatchPolicy implements BatchPolicy {
-    /** Batches needed before the fit is trusted. */
-    static final int MIN_SAMPLES = BatchCostModel.MIN_SAMPLES;
+    /** Calls a bucket needs before its means are trusted: the first stands in until a second replaces it. */
+    static final int MIN_SAMPLES = 3;
+    /**
+     * How far below the best throughput a smaller size may be and still be the target; and how much more an
+     * input may cost when a short queue is spread over free workers.
+     */
+    static final double TOLERANCE = 0.10;
+    /** One decision in this many (with a target's worth waiting) explores a bucket beside the target. */
+    static final int EXPLORE_EVERY = 16;
 
-    private final BatchCostModel cost = new BatchCostModel();
+    /**
+     * What the curve says, worked out once per curve: the target size, the bucket to climb into (-1: none),
+     * the fit (null while unknown) and the smallest even share of a short queue that is worth spreading.
+     */
+    record Plan(int target, int climb, BatchCostCurve.Fit fit, int smallestShare) {}
+
+    // Used by the holder of the former role only.
+    private List<CostCurve.Point> planned;
+    private Plan plan;
+    private int maxPlanned;
+    private int sinceExplore;
+    private boolean exploreDownNext;
 
     @Override
-    public void onBatchExecuted(int size, long executionNanos) {
-        cost.record(size, executionNanos);
+    public int batchSize(State state) {
+        int max = state.maxBatchSize();
+        int k = state.queued();
+        Plan p = plan(state.costCurve(), max);
+        if (p.climb >= 0 && k >= BatchCostCurve.bucketMin(p.climb)) {
+            return Math.min(k, BatchCostCurve.bucketMax(p.climb, max));
+        }
+        int t = p.target;
+        if (k >= t && ++sinceExplore >= EXPLORE_EVERY) {
+            int explored = explore(state.costCurve(), t, k, max);
+            if (explored > 0) {
+                sinceExplore = 0;
+                return explored;
+            }
+        }
+        int f = Math.max(1, state.freeWorkers());
+        int share = (int) Math.min(t, (k + (long) f - 1) / f);
+        return Math.min(t, Math.max(share, p.smallestShare));
     }
 
-    /** Fitted fixed cost per batch in nanoseconds ({@code a}), or -1 before enough batches. */
-    double fixedCostNanos() {
-        return cost.fixedCostNanos();
-    }
-
-    /** Fitted cost per item in nanoseconds ({@code b}), or -1 before enough batches. */
-    double perItemCostNanos() {
-        return cost.perItemCostNanos();
+    /**
+     * A batch beside the target, up and down in turn; 0 if the turn's way is not open now (the turn then
+     * passes to the other way).
+     */
+    private int explore(List<CostCurve.Point> curve, int target, int k, int max) {
+        boolean down = exploreDownNext;
+        exploreDownNext = !down;
+        int b = BatchCostCurve.bucketOf(target);
+        if (down) {
+            if (b == 0) {
+                return 0;
+            }
+            CostCurve.Point below = point(curve, b - 1);
+            boolean stale = below == null || below.batchesAgo() >= BatchCostCurve.STALE_AFTER;
+            return stale ? BatchCostCurve.bucketMax(b - 1, max) : 0;
+        }
+        if (target >= max || k < BatchCostCurve.bucketMin(b + 1)) {
+            return 0;
+        }
+        return Math.min(k, BatchCostCurve.bucketMax(b + 1, max));
     }
 
     @Override
     public long nanosToWait(State state) {
         int k = state.queued();
-        if (k >= state.maxBatchSize()) {
-            return 0;
-        }
+        Plan p = plan(state.costCurve(), state.maxBatchSize());
         long d = state.meanInterArrivalNanos();
-        BatchCostModel.Fit fit = cost.fit();
-        double a = fit.a();
-        double b = fit.b();
-        if (d <= 0 || a <= 0) {
+        if (k >= p.target || p.fit == null || d <= 0) {
             return 0;
         }
-        double batchCost = a + b * k;
-        double m = Math.min(state.maxBatchSize(), batchCost / ((double) d * state.maxConcurrentBatches()));
+        double a = p.fit.fixedNanos();
+        double b = p.fit.perItemNanos();
+        if (a <= 0) {
+            return 0;
+        }
+        double m = Math.min(p.target, p.fit.nanos(k) / ((double) d * Math.max(1, state.maxConcurrentBatches())));
         double gain = a - d;
         double cost = (k + m + 1) * d + (k + m) * b;
         return gain > cost ? d : 0;
+    }
+
+    @Override
+    public int targetBatchSize(List<CostCurve.Point> curve, int maxBatchSize) {
+        return planOf(curve, maxBatchSize).target;
+    }
+
+    /** The plan for {@code curve}, worked out again only when the batcher recorded a call since the last one. */
+    private Plan plan(List<CostCurve.Point> curve, int max) {
+        if (curve != planned || max != maxPlanned) {
+            plan = planOf(curve, max);
+            planned = curve;
+            maxPlanned = max;
+        }
+        return plan;
+    }
+
+    static Plan planOf(List<CostCurve.Point> curve, int max) {
+        double best = 0;
+        int bestBucket = -1;
+        int largest = -1;
+        for (CostCurve.Point pt : curve) {
+            if (pt.samples() >= MIN_SAMPLES) {
+                int b = BatchCostCurve.bucketOf(pt.minSize());
+                largest = b;
+                double rate = pt.itemsPerSecond();
+                if (rate > best) {
+                    best = rate;
+                    bestBucket = b;
+                }
+            }
+        }
+        if (bestBucket < 0) {
+            return new Plan(1, -1, null, 1); // slow start: one at a time until a bucket is known
+        }
+        int target = BatchCostCurve.bucketMax(bestBucket, max);
+        for (CostCurve.Point pt : curve) {
+            if (pt.samples() >= MIN_SAMPLES && pt.itemsPerSecond() >= (1 - TOLERANCE) * best) {
+                target = Math.min(target, pt.maxSize());
+            }
+        }
+        int lastBucket = BatchCostCurve.bucketOf(max);
+        int climb = bestBucket == largest && bestBucket < lastBucket ? bestBucket + 1 : -1;
+        BatchCostCurve.Fit fit = BatchCostCurve.fit(curve, MIN_SAMPLES);
+        return new Plan(target, climb, fit, smallestShare(fit, target));
+    }
+
+    /**
+     * The smallest batch whose cost per input, by the fit, is at most {@link #TOLERANCE} above the target's:
+     * {@code a/s + b <= (1 + TOLERANCE) * (a/t + b)}. The target itself while the fit is unknown.
+     */
+    private static int smallestShare(BatchCostCurve.Fit fit, int target) {
+        if (fit == null) {
+            return target;
+        }
+        double a = fit.fixedNanos();
+        double b = fit.perItemNanos();
+        if (a <= 0) {
+            return 1;
+        }
+        double room = (1 + TOLERANCE) * (a / target + b) - b;
+        return (int) Math.max(1, Math.min(target, Math.ceil(a / room)));
+    }
+
+    private static CostCurve.Point point(List<CostCurve.Point> curve, int bucket) {
+        for (CostCurve.Point pt : curve) {
+            if (BatchCostCurve.bucketOf(pt.minSize()) == bucket) {
+                return pt;
+            }
+        }
+        return null;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.BatchCostCurve;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * <p>Before the call, a request whose caller gave it up (cancelled, completed) is dropped, and one whose
  * deadline passed after it was claimed fails with {@link DeadlineExceededException}; a retry is not a new
  * dispatch, so deadlines no longer apply to it. Each call is told to the observer, and each successful
- * call to the policy. If the batch is abandoned (its worker given up on), the runner stops at the next
- * step and completes nothing: the abandoner owns the requests (see {@link Batch#settle}).
+ * call to the cost curve and the policy. If the batch is abandoned (its worker given up on), the runner
+ * stops at the next step and completes nothing: the abandoner owns the requests (see {@link Batch#settle}).
  *
  * <p>No threads of its own: a worker thread calls {@link #run}; tests call it directly. Thread-safe (no
  * state of its own beyond what it was built with).
@@ -32,13 +33,16 @@ final class BatchRunner<I, O> {
     private final GuardedObserver observer;
     private final BatchPolicy policy;
     private final Ticker ticker;
+    private final BatchCostCurve curve;
 
-    BatchRunner(String name, boolean isolateFailures, GuardedObserver observer, BatchPolicy policy, Ticker ticker) {
+    BatchRunner(String name, boolean isolateFailures, GuardedObserver observer, BatchPolicy policy, Ticker ticker,
+            BatchCostCurve curve) {
         this.name = name;
         this.isolateFailures = isolateFailures;
         this.observer = observer;
         this.policy = policy;
         this.ticker = ticker;
+        this.curve = curve;
     }
 
     /**
@@ -136,6 +140,7 @@ final class BatchRunner<I, O> {
                         + " inputs; it must return exactly one output per input, in order", null));
                 return;
             }
+            curve.record(n, elapsed);
             try {
                 policy.onBatchExecuted(n, elapsed);
             } catch (RuntimeException e) {

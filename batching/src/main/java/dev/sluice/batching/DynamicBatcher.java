@@ -12,9 +12,11 @@ import java.util.concurrent.Executor;
  * Collects single requests into batches for a {@link BatchFunction}.
  *
  * <p>Requests wait in one bounded queue. A batch is formed only when a worker is free (late binding),
- * from whatever waits, up to {@code maxBatchSize}; the {@link BatchPolicy} decides whether the free
- * worker first waits a little for company, never past {@code maxDelay}. At most
- * {@code maxConcurrentBatches} batches run at once.
+ * from whatever waits, up to the size the {@link BatchPolicy} chooses (at most {@code maxBatchSize}); the
+ * policy also decides whether the free worker first waits a little for company, never past
+ * {@code maxDelay}. The default policy chooses from the batcher's measured cost of each batch size
+ * ({@link #costCurve()}): full batches where a call has a large fixed cost, small ones where larger
+ * batches cost as much or more per input. At most {@code maxConcurrentBatches} batches run at once.
  *
  * <p>Every future returned by {@code submit} completes exactly once: with the function's output for that
  * input, or with {@link OverloadedException} (queue full), {@link DeadlineExceededException} (deadline
@@ -70,6 +72,12 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
 
     /** Batches running now. */
     int runningBatches();
+
+    /**
+     * What the batcher has measured of its function's cost, by batch size, and the batch size its policy aims
+     * for: a snapshot, made on each call (not on a hot path). Thread-safe.
+     */
+    CostCurve costCurve();
 
     /** Whether {@link #close} has been called. */
     boolean isClosed();
@@ -162,7 +170,10 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
             return this;
         }
 
-        /** Most inputs per call of the function, at least 1. Default 32. */
+        /**
+         * Most inputs per call of the function, at least 1. Default 32. The default policy forms smaller
+         * batches where its measurements say larger ones do not pay.
+         */
         public Builder<I, O> maxBatchSize(int maxBatchSize) {
             this.maxBatchSize = BatchingLimits.maxBatchSize(maxBatchSize);
             return this;
@@ -206,7 +217,11 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
             return this;
         }
 
-        /** Whether a free worker waits for company: {@link BatchPolicy#eager()} (default), fixed or adaptive. */
+        /**
+         * How many waiting requests a free worker takes and whether it first waits for company:
+         * {@link BatchPolicy#adaptive()} (default: sizes from the measured cost curve), {@link BatchPolicy#eager()}
+         * or {@link BatchPolicy#fixed()} (both fill batches up to {@code maxBatchSize}), or one of your own.
+         */
         public Builder<I, O> policy(BatchPolicy policy) {
             this.policy = Objects.requireNonNull(policy, "policy");
             return this;

@@ -1,5 +1,7 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.BatchCostCurve;
+import dev.sluice.batching.internal.BatchingLimits;
 import dev.sluice.batching.internal.WorkerBatcher;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,6 +67,8 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     private final WorkerLifecycle<I, O> lifecycle;
     private final BatchRunner<I, O> runner;
     private final WaitForCompany waitForCompany;
+    /** Every successful call's size and time, recorded by the runner; read by the policy and by status. */
+    private final BatchCostCurve curve;
     private final PublishParkFence fence = new PublishParkFence();
     /** Set by {@link #failWaiting}; the former fails what waits with it and clears it. */
     private volatile RuntimeException failWaiting;
@@ -86,13 +90,14 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         this.capacity = b.queueCapacity;
         this.workerMode = workerMode;
         this.observer = new GuardedObserver(name, b.observer);
-        this.policy = b.policy != null ? b.policy : BatchPolicy.eager();
+        this.policy = b.policy != null ? b.policy : BatchingLimits.defaultPolicy();
         this.ticker = b.ticker;
         this.closeGracePeriod = b.closeGracePeriod;
         this.queue = new RequestQueue<>(name, capacity, maxBatchSize, queued, workers, observer, ticker);
-        this.runner = new BatchRunner<>(name, b.isolateFailures, observer, policy, ticker);
+        this.curve = new BatchCostCurve(maxBatchSize);
+        this.runner = new BatchRunner<>(name, b.isolateFailures, observer, policy, ticker, curve);
         this.waitForCompany = new WaitForCompany(name, policy, queued, maxBatchSize, maxDelayNanos, workers,
-                queue.arrivals());
+                queue.arrivals(), curve);
         this.lifecycle = new WorkerLifecycle<>(workers, queue, () -> forced, this::unparkFormer,
                 this::unparkFormerIfParked);
         Executor executor = b.executor;
@@ -164,8 +169,9 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             boolean expiriesDue = queue.expiryDue(now);
             formerNeeded |= expiriesDue;
             PendingRequest<I, O> oldest;
-            while (!expiriesDue && workers.free() > 0 && (oldest = queue.firstLive()) != null) {
-                if (waitForCompany.nanos(now, oldest.enqueuedAt, admission.isClosed(), runningBatches()) > 0) {
+            int free;
+            while (!expiriesDue && (free = workers.free()) > 0 && (oldest = queue.firstLive()) != null) {
+                if (waitForCompany.nanos(now, oldest.enqueuedAt, admission.isClosed(), runningBatches(), free) > 0) {
                     formerNeeded = true; // a policy wait: timing it is the former's job
                     break;
                 }
@@ -233,12 +239,14 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             boolean observedClosing = admission.isClosed();
             PendingRequest<I, O> oldest;
             while (observedFree > 0 && (oldest = queue.firstLive()) != null) {
-                long wait = waitForCompany.nanos(now, oldest.enqueuedAt, observedClosing, Math.max(0, workers.live() - observedFree));
+                long wait = waitForCompany.nanos(now, oldest.enqueuedAt, observedClosing,
+                        Math.max(0, workers.live() - observedFree), observedFree);
                 if (wait > 0) {
                     wakeAt = now + wait;
-                    // A policy that waits for the whole of maxDelay only cares about a full batch; any other
-                    // wait is re-decided on each arrival.
+                    // A policy that waits for the whole of maxDelay for a batch of maxBatchSize only cares about
+                    // a full batch (producers check that); any other wait is re-decided on each arrival.
                     awaiting = wait >= maxDelayNanos - (now - oldest.enqueuedAt)
+                            && waitForCompany.batchSize() >= maxBatchSize
                             ? PublishParkFence.AWAIT_FULL_BATCH : PublishParkFence.AWAIT_ARRIVAL;
                     break;
                 }
@@ -291,14 +299,18 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         }
     }
 
-    /** Takes a free worker, claims up to maxBatchSize live requests, oldest first, and hands them to it. */
+    /**
+     * Takes a free worker, claims up to the size of the decision just made (see {@link WaitForCompany})
+     * live requests, oldest first, and hands them to it.
+     */
     private boolean dispatch(boolean mayExpire) {
         Lane<I, O> worker = workers.take();
         if (worker == null) {
             return true;
         }
-        List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(1, queued.get())));
-        boolean clean = queue.claim(batch, mayExpire);
+        int size = waitForCompany.batchSize();
+        List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(size, Math.max(1, queued.get())));
+        boolean clean = queue.claim(batch, mayExpire, size);
         if (batch.isEmpty()) {
             workers.release(worker);
             return clean;
@@ -372,11 +384,13 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
                 return null;
             }
             // This worker is still busy, so the others running are one fewer than the busy count.
-            if (waitForCompany.nanos(now, oldest.enqueuedAt, admission.isClosed(), Math.max(0, runningBatches() - 1)) > 0) {
+            if (waitForCompany.nanos(now, oldest.enqueuedAt, admission.isClosed(), Math.max(0, runningBatches() - 1),
+                    workers.free() + 1) > 0) {
                 return null;
             }
-            List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(maxBatchSize, Math.max(1, queued.get())));
-            queue.claim(batch, true);
+            int size = waitForCompany.batchSize();
+            List<PendingRequest<I, O>> batch = new ArrayList<>(Math.min(size, Math.max(1, queued.get())));
+            queue.claim(batch, true, size);
             if (batch.isEmpty()) {
                 return null;
             }
@@ -447,6 +461,12 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     @Override
     public boolean isClosed() {
         return admission.isClosed();
+    }
+
+    @Override
+    public CostCurve costCurve() {
+        List<CostCurve.Point> points = curve.points();
+        return new CostCurve(points, waitForCompany.targetBatchSize(points));
     }
 
     @Override

@@ -165,16 +165,16 @@ final class RequestQueue<I, O> {
     }
 
     /**
-     * Claims up to maxBatchSize live requests into {@code batch}, oldest first, checking deadlines against
+     * Claims up to {@code limit} live requests into {@code batch}, oldest first, checking deadlines against
      * the clock read now: the caller's own reading may be stale (expiring a thousand requests on a cold JVM
      * takes milliseconds). With {@code mayExpire} false (a submitting thread) it stops at the first expired
      * request and leaves it for the former, so no other caller's future completes on that thread.
      *
      * @return false if it stopped at an expired request
      */
-    boolean claim(List<PendingRequest<I, O>> batch, boolean mayExpire) {
+    boolean claim(List<PendingRequest<I, O>> batch, boolean mayExpire, int limit) {
         try {
-            return claimInto(batch, ticker.read(), mayExpire);
+            return claimInto(batch, ticker.read(), mayExpire, Math.min(limit, maxBatchSize));
         } finally {
             if (!batch.isEmpty()) {
                 queued.addAndGet(-batch.size()); // once per batch: the counter is contended by producers
@@ -182,8 +182,8 @@ final class RequestQueue<I, O> {
         }
     }
 
-    private boolean claimInto(List<PendingRequest<I, O>> batch, long now, boolean mayExpire) {
-        while (batch.size() < maxBatchSize) {
+    private boolean claimInto(List<PendingRequest<I, O>> batch, long now, boolean mayExpire, int limit) {
+        while (batch.size() < limit) {
             PendingRequest<I, O> r = waiting.pollFirst();
             if (r == null && drain() > 0) {
                 r = waiting.pollFirst();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.batching.internal.BatchCostCurve;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ class BatchRunnerTest {
     private final AtomicInteger observedCalls = new AtomicInteger();
     private final AtomicInteger observedFailures = new AtomicInteger();
     private final List<long[]> learned = new ArrayList<>();
+    private final BatchCostCurve curve = new BatchCostCurve(8);
     private final BatchObserver counting = new BatchObserver() {
         @Override
         public void onBatch(String batcher, int size, long[] waits, long nanos, Throwable failure) {
@@ -54,7 +56,7 @@ class BatchRunnerTest {
     };
 
     private BatchRunner<Integer, Integer> runner(boolean isolate) {
-        return new BatchRunner<>("runner", isolate, new GuardedObserver("runner", counting), learning, ticker);
+        return new BatchRunner<>("runner", isolate, new GuardedObserver("runner", counting), learning, ticker, curve);
     }
 
     /** A batch of claimed requests for {@code inputs}, given to a worker running {@code f}. */
@@ -89,6 +91,9 @@ class BatchRunnerTest {
         assertEquals(5, observedCalls.get(), "the observer is told of every call, retries included");
         assertEquals(3, observedFailures.get());
         assertEquals(2, learned.size(), "the policy learns from the calls that returned");
+        assertEquals(List.of(1L, 1L), curve.points().stream().map(CostCurve.Point::samples).toList(),
+                "the cost curve records the same calls: 2 and 4 alone, nothing of the failed ones");
+        assertEquals(1, curve.points().get(0).minSize());
     }
 
     @Test

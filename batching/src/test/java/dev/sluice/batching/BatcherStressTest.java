@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * 8 producers x 200,000 requests (1.6M in all) against one batcher, with a random mix of short deadlines
+ * 8 producers x 200,000 requests (1.6M in all) against one batcher with the default policy (adaptive: batch
+ * sizes from its measured cost curve), with a random mix of short deadlines
  * (~10%), cancellations (~5%, by the producer a few submissions later or by another thread) and inputs the
  * function fails on (~2%), followed by exact bookkeeping of every request.
  *
@@ -124,6 +125,9 @@ class BatcherStressTest {
     private final AtomicIntegerArray seenInCleanBatch = new AtomicIntegerArray(TOTAL);
     private final AtomicIntegerArray seenInPoisonedBatch = new AtomicIntegerArray(TOTAL);
     private final AtomicInteger functionCalls = new AtomicInteger();
+    /** Calls that returned outputs: the calls the batcher's cost curve must have recorded. */
+    private final AtomicInteger returnedCalls = new AtomicInteger();
+    private volatile CostCurve curveAfter;
     private final AtomicInteger largestBatch = new AtomicInteger();
     private final LongAdder inputsSeen = new LongAdder();
 
@@ -244,6 +248,7 @@ class BatcherStressTest {
             }
             assertEquals(0, batcher.queueDepth(), "queueDepth() once every future completed");
             assertEquals(0, batcher.runningBatches(), "runningBatches() once every future completed");
+            curveAfter = batcher.costCurve();
 
             long closeStart = System.nanoTime();
             batcher.close();
@@ -296,6 +301,7 @@ class BatcherStressTest {
                 .name("retry-deadline")
                 .maxBatchSize(8)
                 .maxConcurrentBatches(1)
+                .policy(BatchPolicy.eager()) // fills batches: the victim must share the poisoned input's batch
                 .ticker(ticker::get)
                 .closeGracePeriod(Duration.ofSeconds(5))
                 .build()) {
@@ -373,6 +379,7 @@ class BatcherStressTest {
             seenInCleanBatch.incrementAndGet(id);
             out.add(expected(id));
         }
+        returnedCalls.incrementAndGet();
         return out;
     }
 
@@ -537,6 +544,9 @@ class BatcherStressTest {
         v.check(largestObservedBatch.get() <= MAX_BATCH, "onBatch reported a batch of " + largestObservedBatch.get(), -1);
         v.check(observedBatches.sum() == functionCalls.get(),
                 "onBatch calls " + observedBatches.sum() + " != function calls " + functionCalls.get(), -1);
+        long recorded = curveAfter.points().stream().mapToLong(CostCurve.Point::samples).sum();
+        v.check(recorded == returnedCalls.get(),
+                "the cost curve recorded " + recorded + " calls, the function returned " + returnedCalls.get(), -1);
         // outcomes add up; the observer's counts agree with them
         int total = 0;
         for (int c : counts) {
@@ -566,6 +576,7 @@ class BatcherStressTest {
                 functionCalls.get(), largestBatch.get(), inputsSeen.sum() / (double) Math.max(1, functionCalls.get()),
                 cancelCalls.sum(), cancelReturnedTrue.sum(), observedCancelled.sum(),
                 observedCancelledAttributed.sum(), observedExpired.sum(), windowPauses.sum()));
+        s.append("\ncost curve: ").append(curveAfter);
         if (!v.isEmpty()) {
             fail("violations:\n" + v + s);
         }

@@ -24,8 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The batcher's contract, each behaviour run in every configuration: who runs the batches (the batcher's
  * own threads, a caller's executor, workers added to a {@link WorkerBatcher}) x the batch policy (eager,
- * fixed, adaptive) x failure isolation (on, off). Time is a {@link ManualTicker}: a policy wait ends when the
- * test moves time past {@code maxDelay}, so no test sleeps.
+ * fixed, adaptive) x failure isolation (on, off). Time is a {@link ManualTicker}: a policy wait ends when
+ * the test moves time past {@code maxDelay}, so no test sleeps. Eager and fixed fill batches; adaptive
+ * sizes them from its cost curve, in which, with a manual ticker, every call takes no time.
  */
 class DynamicBatcherMatrixTest {
     private static final Duration MAX_DELAY = Duration.ofMillis(5);
@@ -147,7 +148,14 @@ class DynamicBatcherMatrixTest {
             assertEquals(2 * i, fs.get(i).get(10, TimeUnit.SECONDS));
         }
         assertEquals(-2, running.get());
-        assertEquals(List.of(1, 8), fn.sizes(), "a full batch goes out at once, whatever the policy");
+        assertEquals(List.of(-1, 0, 1, 2, 3, 4, 5, 6, 7), fn.seen(), "in arrival order");
+        if (c.policy() == Policy.ADAPTIVE) {
+            // Its curve has no time in it (a manual ticker): slow start, one at a time until three calls of
+            // one are known, then three of the next bucket up.
+            assertEquals(List.of(1, 1, 1, 2, 2, 2), fn.sizes(), "batches of the policy's size, at once");
+        } else {
+            assertEquals(List.of(1, 8), fn.sizes(), "a full batch goes out at once");
+        }
     }
 
     @ParameterizedTest(name = "{0}")
@@ -217,9 +225,14 @@ class DynamicBatcherMatrixTest {
 
         ModelException poisoned = assertInstanceOf(ModelException.class, failureOf(fs.get(2)));
         assertInstanceOf(IllegalStateException.class, poisoned.getCause());
+        if (c.policy() != Policy.ADAPTIVE) {
+            assertEquals(List.of(1, 4), fn.sizes().subList(0, 2), "the four went in one batch");
+        }
         for (int i : new int[] {0, 1, 3}) {
-            if (c.isolate()) {
-                assertEquals(2 * (i + 1), fs.get(i).get(10, TimeUnit.SECONDS), "a neighbour of the poisoned input");
+            int input = i + 1;
+            boolean batchMate = fn.batches.stream().anyMatch(batch -> batch.contains(3) && batch.contains(input));
+            if (c.isolate() || !batchMate) {
+                assertEquals(2 * input, fs.get(i).get(10, TimeUnit.SECONDS), "a neighbour of the poisoned input");
             } else {
                 assertInstanceOf(ModelException.class, failureOf(fs.get(i)));
             }

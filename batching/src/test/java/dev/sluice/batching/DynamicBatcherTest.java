@@ -139,9 +139,121 @@ class DynamicBatcherTest {
 
         @Test
         void aBatchNeverExceedsMaxBatchSize() throws Exception {
-            submitWhileWorkerBusy(batcher(c -> c.maxBatchSize(4)), 10);
+            // eager fills batches, so maxBatchSize is what bounds them
+            submitWhileWorkerBusy(batcher(c -> c.maxBatchSize(4).policy(BatchPolicy.eager())), 10);
             assertEquals(List.of(1, 4, 4, 2), fn.sizes());
             assertEquals(List.of(-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), fn.seen(), "dispatch keeps arrival order");
+        }
+    }
+
+    /** How many a free worker takes: the policy's size, in every path that forms a batch. */
+    @Nested
+    class Sizing {
+        /** Takes at most {@code size} (changeable while the batcher runs); waits for company while fewer wait. */
+        final class Sized implements BatchPolicy {
+            volatile int size;
+
+            Sized(int size) {
+                this.size = size;
+            }
+
+            @Override
+            public int batchSize(State state) {
+                return size;
+            }
+
+            @Override
+            public long nanosToWait(State state) {
+                return Long.MAX_VALUE; // capped at what is left of maxDelay
+            }
+        }
+
+        @Test
+        void aWorkerThatFinishesTakesAtMostThePolicysSizeOfWhatQueuedMeanwhile() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.maxBatchSize(8).maxDelay(Duration.ZERO)
+                    .policy(new Sized(3)));
+            CompletableFuture<Integer> running = occupyWorker(b);
+            List<CompletableFuture<Integer>> waiting = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                waiting.add(b.submit(i));
+            }
+            fn.release();
+            CompletableFuture.allOf(waiting.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
+            running.get();
+            assertEquals(List.of(1, 3, 3, 3, 1), fn.sizes());
+            assertEquals(List.of(-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9), fn.seen(), "in arrival order");
+        }
+
+        @Test
+        void aFullBatchOfThePolicysSizeGoesAtOnceWhileASmallerOneWaits() throws Exception {
+            ManualTicker ticker = new ManualTicker();
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(ticker).maxBatchSize(8)
+                    .maxDelay(Duration.ofMillis(5)).policy(new Sized(3)));
+            List<CompletableFuture<Integer>> fs = new ArrayList<>();
+            fs.add(b.submit(0));
+            fs.add(b.submit(1));
+            assertTrue(fn.batches.isEmpty(), "two of three wait for company");
+            fs.add(b.submit(2));
+            fn.awaitStarted(1); // no time moved: three of three went at once
+            assertEquals(List.of(0, 1, 2), fn.batches.get(0));
+
+            fs.add(b.submit(3));
+            fs.add(b.submit(4));
+            fs.get(2).get(10, TimeUnit.SECONDS);
+            assertEquals(1, fn.batches.size(), "two of three wait again");
+            ticker.advance(Duration.ofMillis(5));
+            fn.awaitStarted(1);
+            CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(3, 2), fn.sizes(), "the short batch went when maxDelay ran out");
+        }
+
+        @Test
+        void requestsThatWaitedGoOutInBatchesOfThePolicysSizeWhenItShrinks() throws Exception {
+            ManualTicker ticker = new ManualTicker();
+            // 7, not 8: a wait for a batch of maxBatchSize is re-decided only once that many wait (see
+            // BatchPolicy), and this test changes the size behind the batcher's back.
+            Sized policy = new Sized(7);
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(ticker).maxBatchSize(8)
+                    .maxDelay(Duration.ofHours(1)).policy(policy));
+            List<CompletableFuture<Integer>> fs = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                fs.add(b.submit(i));
+            }
+            assertTrue(fn.batches.isEmpty(), "five of seven wait");
+            policy.size = 2;
+            fs.add(b.submit(5)); // whichever thread forms the batches now, none holds more than two
+            CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(2, 2, 2), fn.sizes());
+        }
+
+        @Test
+        void noBatchExceedsThePolicysSizeWithSeveralWorkersRacing() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.maxBatchSize(16).maxConcurrentBatches(3)
+                    .maxDelay(Duration.ZERO).policy(new Sized(2)));
+            List<CompletableFuture<Integer>> fs = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                fs.add(b.submit(i));
+            }
+            CompletableFuture.allOf(fs.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
+            assertTrue(fn.sizes().stream().allMatch(n -> n <= 2), "sizes: " + fn.sizes());
+            assertEquals(200, fn.seen().size());
+        }
+
+        @Test
+        void theDefaultPolicyStartsWithBatchesOfOneAndGrowsWhileItPays() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.maxBatchSize(8));
+            CompletableFuture<Integer> running = occupyWorker(b);
+            List<CompletableFuture<Integer>> waiting = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                waiting.add(b.submit(i));
+            }
+            fn.release();
+            CompletableFuture.allOf(waiting.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
+            running.get();
+            // Three calls of one make the first known bucket; it is the best and the largest, so the next
+            // bucket up is tried, three times, whatever the calls cost.
+            assertEquals(List.of(1, 1, 1, 2, 2, 2), fn.sizes());
+            assertEquals("adaptive", b.toString().replaceAll(".*policy=(\\w+).*", "$1"));
         }
     }
 
@@ -209,13 +321,16 @@ class DynamicBatcherTest {
         }
 
         @Test
-        void adaptiveLearnsFromEveryBatchTheFunctionRan() throws Exception {
-            AdaptiveBatchPolicy adaptive = new AdaptiveBatchPolicy();
-            DynamicBatcher<Integer, Integer> b = batcher(c -> c.policy(adaptive));
+        void theCostCurveRecordsEveryBatchTheFunctionRan() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.maxBatchSize(8));
             for (int i = 0; i < AdaptiveBatchPolicy.MIN_SAMPLES; i++) {
                 b.submit(i).get(10, TimeUnit.SECONDS);
             }
-            assertTrue(adaptive.perItemCostNanos() >= 0, "fitted after MIN_SAMPLES batches");
+            CostCurve curve = b.costCurve();
+            assertEquals(1, curve.points().size(), curve.toString());
+            assertEquals(AdaptiveBatchPolicy.MIN_SAMPLES, curve.points().get(0).samples());
+            assertEquals(1, curve.points().get(0).minSize());
+            assertEquals(1, curve.targetBatchSize(), "the default (adaptive) policy's target: one known bucket of one");
         }
     }
 
@@ -429,7 +544,8 @@ class DynamicBatcherTest {
         void withIsolationOnlyTheFailingInputFails() throws Exception {
             RecordingFunction gate = new RecordingFunction();
             List<Integer> sizes = new CopyOnWriteArrayList<>();
-            DynamicBatcher<Integer, Integer> b = batcher(heldThenPoisonable(gate, sizes), c -> c.maxBatchSize(8));
+            DynamicBatcher<Integer, Integer> b = batcher(heldThenPoisonable(gate, sizes),
+                    c -> c.maxBatchSize(8).policy(BatchPolicy.eager())); // all eight in one batch
             List<CompletableFuture<Integer>> fs = submitBlocked(b, gate, 1, 2, 3, 13, 5, 6, 7, 8);
             for (int i = 0; i < 8; i++) {
                 int x = List.of(1, 2, 3, 13, 5, 6, 7, 8).get(i);
@@ -449,7 +565,7 @@ class DynamicBatcherTest {
         void withoutIsolationTheWholeBatchFailsWithTheCause() throws Exception {
             RecordingFunction gate = new RecordingFunction();
             DynamicBatcher<Integer, Integer> b = batcher(heldThenPoisonable(gate, new CopyOnWriteArrayList<>()),
-                    c -> c.maxBatchSize(8).isolateFailures(false));
+                    c -> c.maxBatchSize(8).isolateFailures(false).policy(BatchPolicy.eager())); // one batch
             List<CompletableFuture<Integer>> fs = submitBlocked(b, gate, 1, 13, 3);
             for (int i = 0; i < 3; i++) {
                 ModelException e = assertInstanceOf(ModelException.class, failureOf(fs.get(i)));
@@ -702,15 +818,17 @@ class DynamicBatcherTest {
             List<Integer> sizes = new CopyOnWriteArrayList<>();
             List<Long> times = new CopyOnWriteArrayList<>();
             ManualTicker time = new ManualTicker();
-            DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(time).maxBatchSize(8).observer(new BatchObserver() {
-                @Override
-                public void onBatch(String batcher, int size, long[] queueWaitNanos, long executionNanos, Throwable failure) {
-                    assertEquals("test", batcher);
-                    sizes.add(size);
-                    waits.add(queueWaitNanos);
-                    times.add(executionNanos);
-                }
-            }));
+            // eager: the five waiting go in one batch, whatever a curve with no time in it says
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(time).maxBatchSize(8).policy(BatchPolicy.eager())
+                    .observer(new BatchObserver() {
+                        @Override
+                        public void onBatch(String batcher, int size, long[] queueWaitNanos, long executionNanos, Throwable failure) {
+                            assertEquals("test", batcher);
+                            sizes.add(size);
+                            waits.add(queueWaitNanos);
+                            times.add(executionNanos);
+                        }
+                    }));
             CompletableFuture<Integer> running = occupyWorker(b);
             List<CompletableFuture<Integer>> fs = new ArrayList<>();
             for (int i = 0; i < 5; i++) {

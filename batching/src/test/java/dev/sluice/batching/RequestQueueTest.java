@@ -43,7 +43,7 @@ class RequestQueueTest {
 
     private List<Integer> claimInputs(boolean mayExpire) {
         List<PendingRequest<Integer, Integer>> batch = new ArrayList<>();
-        queue.claim(batch, mayExpire);
+        queue.claim(batch, mayExpire, Integer.MAX_VALUE);
         List<Integer> inputs = new ArrayList<>();
         batch.forEach(r -> inputs.add(r.input));
         return inputs;
@@ -57,6 +57,20 @@ class RequestQueueTest {
         assertEquals(List.of(0, 1, 2), claimInputs(true));
         assertEquals(2, queued.get(), "claimed requests no longer count as queued");
         assertEquals(List.of(3, 4), claimInputs(true));
+    }
+
+    @Test
+    void claimsNoMoreThanTheLimitAskedForNorMoreThanMaxBatchSize() {
+        for (int i = 0; i < 6; i++) {
+            submit(i, null);
+        }
+        List<PendingRequest<Integer, Integer>> batch = new ArrayList<>();
+        queue.claim(batch, true, 2);
+        assertEquals(2, batch.size());
+        batch.clear();
+        queue.claim(batch, true, 1);
+        assertEquals(1, batch.size());
+        assertEquals(List.of(3, 4, 5), claimInputs(true), "a limit above maxBatchSize (3) claims maxBatchSize");
     }
 
     @Test
@@ -94,7 +108,7 @@ class RequestQueueTest {
         ticker.advance(Duration.ofMillis(5));
 
         List<PendingRequest<Integer, Integer>> batch = new ArrayList<>();
-        assertFalse(queue.claim(batch, false));
+        assertFalse(queue.claim(batch, false, 3));
 
         assertTrue(batch.isEmpty());
         assertFalse(late.isDone(), "no other caller's future completes on a submitting thread");
@@ -107,7 +121,7 @@ class RequestQueueTest {
         PendingRequest<Integer, Integer> b = submit(2, null);
         submit(3, null);
         List<PendingRequest<Integer, Integer>> first = new ArrayList<>();
-        queue.claim(first, true);
+        queue.claim(first, true, 3);
         submit(4, null);
         RuntimeException lost = new IllegalStateException("worker lost");
 

@@ -252,7 +252,8 @@ class WorkerBatcherTest {
     void aCompletedRequestTellsItsQueueWaitBatchSizeAndWorker() throws Exception {
         ManualTicker ticker = new ManualTicker();
         WorkerBatcher<Integer, Integer> b = WorkerBatcher.<Integer, Integer>builder()
-                .name("dep").maxBatchSize(8).maxDelay(Duration.ZERO).ticker(ticker).buildWithWorkers();
+                .name("dep").maxBatchSize(8).maxDelay(Duration.ZERO).policy(BatchPolicy.eager()) // one batch of 3
+                .ticker(ticker).buildWithWorkers();
         batchers.add(b);
         List<CompletableFuture<Integer>> fs = List.of(b.submit(1), b.submit(2), b.submit(3));
         CompletableFuture<Integer> cancelled = b.submit(4);

@@ -2,6 +2,7 @@ package dev.sluice.bench;
 
 import dev.sluice.batching.BatchObserver;
 import dev.sluice.batching.BatchPolicy;
+import dev.sluice.batching.CostCurve;
 import dev.sluice.batching.DynamicBatcher;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -217,9 +218,9 @@ public final class OpenLoopDriver {
     }
 
     /**
-     * Wraps a policy and counts its answers, to show how often it chose to wait. The batcher calls
-     * {@code nanosToWait} on its former thread only, so plain counters would do; LongAdders keep the
-     * snapshot from another thread exact.
+     * Wraps a policy (its sizes and its waits) and counts its wait answers, to show how often it chose to
+     * wait. The batcher calls {@code nanosToWait} on its former thread only, so plain counters would do;
+     * LongAdders keep the snapshot from another thread exact.
      */
     static final class CountingPolicy implements BatchPolicy {
         final BatchPolicy delegate;
@@ -238,6 +239,16 @@ public final class OpenLoopDriver {
                 waits.increment();
             }
             return w;
+        }
+
+        @Override
+        public int batchSize(State state) {
+            return delegate.batchSize(state);
+        }
+
+        @Override
+        public int targetBatchSize(List<CostCurve.Point> curve, int maxBatchSize) {
+            return delegate.targetBatchSize(curve, maxBatchSize);
         }
 
         @Override

@@ -14,10 +14,12 @@ import dev.sluice.DeploymentHandle;
 import dev.sluice.Model;
 import dev.sluice.Resources;
 import dev.sluice.Sluice;
+import dev.sluice.batching.BatchPolicy;
 import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.ModelException;
 import dev.sluice.batching.OverloadedException;
+import dev.sluice.batching.internal.BatchingLimits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -64,6 +67,10 @@ class PipelineTest {
         final DeploymentHandle<Integer, Integer> handle;
 
         Doubler(String name, int maxBatch, Duration maxDelay) {
+            this(name, maxBatch, maxDelay, BatchingLimits::defaultPolicy);
+        }
+
+        Doubler(String name, int maxBatch, Duration maxDelay, Supplier<BatchPolicy> policy) {
             Model<Integer, Integer> model = batch -> {
                 seen.addAll(batch);
                 started.countDown();
@@ -76,7 +83,7 @@ class PipelineTest {
                 }).toList();
             };
             handle = sluice.deploy(Deployment.<Integer, Integer>builder(name, ctx -> model)
-                    .batching(b -> b.maxBatchSize(maxBatch).maxDelay(maxDelay)).build());
+                    .batching(b -> b.maxBatchSize(maxBatch).maxDelay(maxDelay).policy(policy)).build());
         }
     }
 
@@ -444,7 +451,8 @@ class PipelineTest {
 
         @Test
         void aFanOutsTraceGivesTheBatchSizeEachElementJoinedAndTheLongestQueueWait() throws Exception {
-            Doubler model = new Doubler("doubler", 2, Duration.ZERO);
+            // eager: the batch sizes below are those of batches filled up to maxBatchSize
+            Doubler model = new Doubler("doubler", 2, Duration.ZERO, BatchPolicy::eager);
             model.gate = new CountDownLatch(1);
             CompletableFuture<Integer> ahead = model.handle.submit(100);
             assertTrue(model.started.await(10, TimeUnit.SECONDS));

@@ -27,6 +27,9 @@ import java.util.function.Supplier;
  *   <li>{@code sluice.batch.size} (distribution summary): inputs per model call
  *   <li>{@code sluice.queue.depth} (gauge): requests waiting for a replica
  *   <li>{@code sluice.replicas} (gauge): running replicas
+ *   <li>{@code sluice.batch.target} (gauge): the batch size the deployment's batch policy aims for with the
+ *       cost of each batch size it has measured ({@code CostCurve.targetBatchSize}; with the default adaptive
+ *       policy, small where larger batches do not pay, {@code maxBatchSize} where they do)
  *   <li>{@code sluice.rejected} (counter, also tagged {@code reason}: overloaded, shutdown, already_expired,
  *       deadline): requests refused at admission or expired in the queue
  * </ul>
@@ -120,6 +123,11 @@ public final class SluiceMetrics implements BatchObserver, MeterBinder {
                     .tag("deployment", deployment).description("Requests waiting for a replica").register(r);
             Gauge.builder("sluice.replicas", this, m -> status(m.deployment, d -> d.count(ReplicaState.RUNNING)))
                     .tag("deployment", deployment).description("Running replicas").register(r);
+            Gauge.builder("sluice.batch.target", this,
+                            m -> status(m.deployment, d -> d.costCurve().targetBatchSize()))
+                    .tag("deployment", deployment)
+                    .description("The batch size the batch policy aims for with the measured cost of each size")
+                    .register(r);
         }
 
         private Timer latency(MeterRegistry r, String outcome) {

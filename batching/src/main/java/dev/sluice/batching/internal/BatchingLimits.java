@@ -1,5 +1,6 @@
 package dev.sluice.batching.internal;
 
+import dev.sluice.batching.BatchPolicy;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -22,6 +23,14 @@ public final class BatchingLimits {
     public static final Duration DEFAULT_CLOSE_GRACE_PERIOD = Duration.ofSeconds(30);
 
     private BatchingLimits() {}
+
+    /**
+     * The default policy of both builders, fresh on each call (a policy belongs to one batcher):
+     * {@link BatchPolicy#adaptive()}, which sizes batches from the batcher's measured cost curve.
+     */
+    public static BatchPolicy defaultPolicy() {
+        return BatchPolicy.adaptive();
+    }
 
     /** At least 1. */
     public static int maxBatchSize(int maxBatchSize) {
