@@ -1,5 +1,6 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.ExecutionGate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -15,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * {@link InvalidInputException} thrown about one input, with that exception unwrapped. A function that
  * returns the wrong number of outputs fails its whole call.
  *
- * <p>Before the call, a request whose caller gave it up (cancelled, completed) is dropped, and one whose
+ * <p>First the batch waits for its worker's {@link ExecutionGate} (the runtime's execution budget), holding
+ * nothing else; the wait is part of each request's queue wait and never of the call's time. Then, before the
+ * call, a request whose caller gave it up (cancelled, completed) is dropped, and one whose
  * deadline passed after it was claimed fails with {@link DeadlineExceededException}; a retry is not a new
  * dispatch, so deadlines no longer apply to it. Each call is told to the observer, and each successful
  * call to the policy. If the batch is abandoned (its worker given up on), the runner stops at the next
@@ -47,7 +50,10 @@ final class BatchRunner<I, O> {
      */
     void run(Batch<I, O> work) {
         try {
-            execute(work, work.requests, false);
+            ExecutionGate.Permit permit = acquire(work);
+            if (permit != null && work.holdPermit(permit)) {
+                execute(work, work.requests, false);
+            }
         } catch (Throwable t) {
             LOG.error("Worker of '{}' failed unexpectedly", name, t);
             ModelException error = new ModelException(name, work.worker.name, "the batcher's worker failed", t);
@@ -56,6 +62,24 @@ final class BatchRunner<I, O> {
                     r.completeExceptionally(error);
                 }
             }
+        } finally {
+            work.releasePermit();
+        }
+    }
+
+    /**
+     * Waits for the worker's gate (the runtime's execution budget), before the deadlines are checked and the
+     * call is timed. Interrupted meanwhile (a forced close), the batch's requests fail with
+     * {@link ShutdownException} and null is returned.
+     */
+    private ExecutionGate.Permit acquire(Batch<I, O> work) {
+        try {
+            return work.worker.gate.acquire(work.priorityKey());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the thread's owner decides what else an interrupt means
+            fail(work, work.requests, new ShutdownException("'" + name + "': the worker was interrupted (a close) "
+                    + "while this request's batch waited for its turn to run"));
+            return null;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.ExecutionGate;
 import dev.sluice.batching.internal.WorkerBatcher;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -396,6 +397,12 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
 
     @Override
     public WorkerBatcher.Worker addWorker(String workerName, BatchFunction<I, O> function, Executor executor) {
+        return addWorker(workerName, function, executor, ExecutionGate.open());
+    }
+
+    @Override
+    public WorkerBatcher.Worker addWorker(String workerName, BatchFunction<I, O> function, Executor executor,
+            ExecutionGate gate) {
         if (!workerMode) {
             throw new IllegalStateException("'" + name + "' runs its own workers; only a batcher built with "
                     + "buildWithWorkers() takes added ones");
@@ -403,10 +410,11 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         Objects.requireNonNull(workerName, "workerName");
         Objects.requireNonNull(function, "function");
         Objects.requireNonNull(executor, "executor");
+        Objects.requireNonNull(gate, "gate");
         if (terminated.getCount() == 0) {
             throw new IllegalStateException("'" + name + "' is closed");
         }
-        Lane<I, O> worker = new Lane<>(lifecycle, workerName, function, executor);
+        Lane<I, O> worker = new Lane<>(lifecycle, workerName, function, executor, gate);
         lifecycle.add(worker);
         return worker;
     }
