@@ -82,13 +82,13 @@ final class ExecutionBudget {
                 inUseNow.set(inUse);
                 return new Grant(tokens);
             }
+            long start = ticker.read(); // before it is counted as waiting, so no wait goes unmeasured
             Waiter w = new Waiter(key, arrivals++, tokens, lock.newCondition());
             waiters.add(w);
             grantLocked(); // it may go before every waiter and fit at once
             if (w.granted) {
                 return new Grant(tokens);
             }
-            long start = ticker.read();
             try {
                 while (!w.granted) {
                     w.ready.await();
