@@ -68,7 +68,8 @@ class DeployTest {
             ids.add(c.replicaId());
         }
         assertEquals(3, ids.size(), "distinct replica ids");
-        assertEquals(0, sluice.status().resources().cpusInUse(), "idle replicas hold no CPU of the budget");
+        // Each call gives its CPU back a moment after its callers saw the result; idle replicas hold none.
+        eventually("the budget idle", () -> sluice.status().resources().cpusInUse() == 0);
     }
 
     @Test

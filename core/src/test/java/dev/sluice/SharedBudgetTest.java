@@ -254,6 +254,20 @@ class SharedBudgetTest {
     }
 
     @Test
+    void aDependentStageThatWaitsForAnotherDeploymentOnTheReplicasThreadHoldsNoCpu() throws Exception {
+        Sluice sluice = sluice(1);
+        CountDownLatch aGate = closedGate();
+        DeploymentHandle<Integer, Integer> a = deploy(sluice, "a", aGate, new Semaphore(0), d -> d);
+        DeploymentHandle<Integer, Integer> b = deploy(sluice, "b", open(), new Semaphore(0), d -> d);
+        // Blocking in a non-async stage is discouraged, but must not wait for the one CPU its own call held.
+        CompletableFuture<Integer> first = a.submit(1);
+        CompletableFuture<Integer> chained = first.thenApply(x -> b.submit(x).join());
+        aGate.countDown(); // only now can `first` complete: the stage runs on a's replica thread
+        assertEquals(4, chained.get(10, TimeUnit.SECONDS));
+        assertEquals(List.of("a:1", "b:2"), calls);
+    }
+
+    @Test
     void aRequestWhoseDeadlinePassesWhileWaitingForTheBudgetFailsAndItsModelNeverSeesIt() throws Exception {
         TestRuntime runtime = testRuntime(1);
         Sluice sluice = runtime.sluice();

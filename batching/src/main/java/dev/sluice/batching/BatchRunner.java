@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * returns the wrong number of outputs fails its whole call.
  *
  * <p>First the batch waits for its worker's {@link ExecutionGate} (the runtime's execution budget), holding
- * nothing else; the wait is part of each request's queue wait and never of the call's time. Then, before the
+ * nothing else; the wait is part of each request's queue wait and never of the call's time. It gives the
+ * permit back once no model call of the batch follows: before completing the callers' futures, or after the
+ * last retry of a split batch (so a split batch completes its first halves while it still holds it). Then, before the
  * call, a request whose caller gave it up (cancelled, completed) is dropped, and one whose
  * deadline passed after it was claimed fails with {@link DeadlineExceededException}; a retry is not a new
  * dispatch, so deadlines no longer apply to it. Each call is told to the observer, and each successful
@@ -153,6 +155,12 @@ final class BatchRunner<I, O> {
         if (work.abandoned) {
             return; // the worker was given up on while it ran (it hung, or its model threw an Error)
         }
+        boolean split = failure != null && isolateFailures && n > 1 && !(failure instanceof VirtualMachineError);
+        if (!retry && !split) {
+            // No model call of this batch follows: the CPUs go back before the callers' futures complete, so
+            // a dependent stage that runs on this thread (and may wait for another deployment) holds none.
+            work.releasePermit();
+        }
         if (failure == null) {
             if (outputs == null || outputs.size() != n) {
                 fail(work, live, new ModelException(name, work.worker.name, "the batch function returned "
@@ -173,7 +181,7 @@ final class BatchRunner<I, O> {
             }
             return;
         }
-        if (isolateFailures && n > 1 && !(failure instanceof VirtualMachineError)) {
+        if (split) {
             int half = n >>> 1;
             execute(work, live.subList(0, half), true);
             execute(work, live.subList(half, n), true);

@@ -136,6 +136,32 @@ class ExecutionGateTest {
     }
 
     @Test
+    void thePermitIsGivenBackBeforeTheCallersFuturesCompleteButOnlyAfterTheLastRetryOfASplitBatch() throws Exception {
+        WorkerBatcher<Integer, Integer> b = batcher(BatchObserver.none());
+        TestGate gate = gate();
+        gate.open.countDown();
+        CompletableFuture<Integer> ok = b.submit(1);
+        CompletableFuture<Integer> releasedWhenOkCompleted = ok.thenApply(v -> gate.released.get());
+        b.addWorker("dep#1", new RecordingFunction(), thread(), gate);
+        assertEquals(1, releasedWhenOkCompleted.get(10, TimeUnit.SECONDS), "a stage on the worker's thread holds none");
+
+        // Split: 3 fails alone, 4 succeeds alone; both halves run under the one permit of their batch.
+        RecordingFunction poisoned = new RecordingFunction().poison(3);
+        WorkerBatcher<Integer, Integer> split = batcher(BatchObserver.none());
+        TestGate splitGate = gate();
+        splitGate.open.countDown();
+        CompletableFuture<Integer> bad = split.submit(3);
+        CompletableFuture<Integer> good = split.submit(4);
+        CompletableFuture<Integer> releasedWhenBadFailed = bad.handle((v, e) -> splitGate.released.get());
+        split.addWorker("dep#1", poisoned, thread(), splitGate);
+        assertEquals(8, good.get(10, TimeUnit.SECONDS));
+        assertEquals(0, releasedWhenBadFailed.get(10, TimeUnit.SECONDS), "the second half still had to run");
+        assertEquals(List.of(List.of(3, 4), List.of(3), List.of(4)), poisoned.batches);
+        eventually("given back after the last retry", () -> splitGate.released.get() == 1);
+        assertEquals(1, splitGate.granted.get());
+    }
+
+    @Test
     void theKeyOfABatchIsTheOriginOfItsOldestRequestAgedByItsCaller() throws Exception {
         WorkerBatcher<Integer, Integer> b = batcher(BatchObserver.none());
         ticker.set(1_000_000_000L);

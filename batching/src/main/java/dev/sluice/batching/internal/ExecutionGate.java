@@ -5,8 +5,9 @@ package dev.sluice.batching.internal;
  * that all deployments share, so that no more model calls run at once than the machine has room for. The
  * batcher acquires a permit after it claimed a batch and before it checks the batch's deadlines and times
  * the call (the cost of a batch never includes the wait, and a request whose deadline passes while its
- * batch waits never reaches the function), and releases it once the batch is over, failure isolation's
- * retries included. A worker abandoned while it holds a permit has it released at once.
+ * batch waits never reaches the function), and releases it once the batch's last model call returned: before
+ * the callers' futures complete, or, when failure isolation splits the batch, after its last retry. A worker
+ * abandoned while it holds a permit has it released at once.
  *
  * <p>Not API: public only so that the runtime (another module) can give its replicas' workers one; see
  * {@link dev.sluice.batching.internal}.
