@@ -204,8 +204,8 @@ public final class Deployment<I, O> {
 
     /**
      * Builds a {@link Deployment}. Every setter validates at once and names the field it rejects.
-     * Defaults: one replica ({@code replicas(1, 1)}), one ongoing batch per replica, one CPU slot per
-     * replica, {@link Batching#defaults()}, {@link AutoscalingPolicy#defaults()}, no health checks,
+     * Defaults: one replica ({@code replicas(1, 1)}), one ongoing batch per replica, one CPU per model
+     * call, {@link Batching#defaults()}, {@link AutoscalingPolicy#defaults()}, no health checks,
      * no watchdog, not idempotent, three start attempts.
      */
     public static final class Builder<I, O> {
@@ -291,7 +291,10 @@ public final class Deployment<I, O> {
             return this;
         }
 
-        /** What each replica needs, e.g. {@code r -> r.cpus(1).gpus(0.25)}. */
+        /**
+         * What each replica needs, e.g. {@code r -> r.cpus(1).gpus(0.25)}: the CPUs each of its model calls
+         * holds of the runtime's execution budget, and the GPU share it is placed on (see {@link ReplicaResources}).
+         */
         public Builder<I, O> resources(Consumer<ReplicaResources.Builder> resources) {
             Objects.requireNonNull(resources, "resources");
             ReplicaResources.Builder b = ReplicaResources.builder();

@@ -67,7 +67,7 @@ public interface DeploymentHandle<I, O> {
      * returned future fails in the same cases.
      *
      * @throws IllegalArgumentException if {@code deployment} has another name, or asks per replica for what
-     *     the runtime can never give (more CPU slots than it has, a GPU share when it has no GPU, more GPUs than
+     *     the runtime can never give (more CPUs per call than its budget has, a GPU share when it has no GPU, more GPUs than
      *     it has, more GPU memory than its largest GPU); nothing changes then
      * @throws NullPointerException if {@code deployment} is null
      */

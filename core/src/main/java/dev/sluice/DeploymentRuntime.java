@@ -309,6 +309,10 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
             if (!replicas.closeModel(r)) {
                 LOG.warn("'{}': replica {} was still running a batch {} ms after the close grace period; its model"
                         + " is closed once that batch returns, never if it never does", name, r.id, wait.toMillis());
+                // Given up on, so that the CPUs its batch holds go back to the budget the others share now.
+                ShutdownException gone = new ShutdownException("'" + name + "' was stopped while replica " + r.id
+                        + " was still running this request's batch");
+                r.workers.forEach(w -> w.abandon(false, gone));
             }
             if (r.threads != null) {
                 r.threads.shutdownNow();

@@ -12,8 +12,8 @@ public enum DeploymentState {
     /** No replica runs yet; at least one is starting (its model factory is running). */
     STARTING,
     /**
-     * No replica runs and none is starting: every wanted replica waits for resources (CPU slots or a GPU
-     * share) that other replicas hold. Each waiting replica's {@code pendingReason} says what it needs.
+     * No replica runs and none is starting: every wanted replica waits for resources (a GPU share or GPU
+     * memory) that other replicas hold. Each waiting replica's {@code pendingReason} says what it needs.
      */
     WAITING_FOR_RESOURCES,
     /** At least one replica runs and no update is in progress. */

@@ -4,12 +4,12 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a model learns about the replica it serves: names, and where it was placed (CPU slots, GPU share
- * and memory limit), so it can size its thread pools and device memory.
+ * What a model learns about the replica it serves: names, and where it was placed (the CPUs each of its
+ * calls holds, GPU share and memory limit), so it can size its thread pools and device memory.
  *
  * @param deployment the deployment's name
  * @param replicaId the replica's id, unique within the runtime (e.g. {@code "recognizer#2"})
- * @param placement the CPU slots and GPU shares the replica holds
+ * @param placement the CPUs each call holds of the execution budget, and the GPU shares the replica holds
  */
 public record ModelContext(String deployment, String replicaId, Placement placement) {
     public ModelContext {
@@ -18,7 +18,7 @@ public record ModelContext(String deployment, String replicaId, Placement placem
         Objects.requireNonNull(placement, "placement");
     }
 
-    /** Threads the model should use for CPU work: its CPU slots, at least 1. */
+    /** Threads the model should use for CPU work: the CPUs each of its calls holds, at least 1. */
     public int cpuThreads() {
         return Math.max(1, placement.cpus());
     }

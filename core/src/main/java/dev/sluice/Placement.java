@@ -4,10 +4,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Where one replica was placed: the CPU slots it holds and its share of each GPU it uses. A replica
- * without GPUs has an empty {@link #gpus()} list.
+ * Where one replica was placed: its share of each GPU it uses, held for the replica's life, and the CPUs
+ * each of its model calls holds of the runtime's execution budget while it runs (a replica holds no CPU
+ * while idle). A replica without GPUs has an empty {@link #gpus()} list.
  *
- * @param cpus CPU slots held
+ * @param cpus CPUs each model call holds of the execution budget
  * @param gpus the GPU shares held, in device order
  */
 public record Placement(int cpus, List<GpuShare> gpus) {

@@ -218,7 +218,10 @@ final class ReplicaLifecycle<I, O> {
         sluice.wake();
     }
 
-    /** One thread and one worker on the queue per ongoing batch allowed; false if the queue closed meanwhile. */
+    /**
+     * One thread and one worker on the queue per ongoing batch allowed, each batch holding the deployment's
+     * CPUs of the execution budget while it runs; false if the queue closed meanwhile.
+     */
     private boolean addWorkersLocked(Generation<I, O> g, Replica<I, O> r, Model<I, O> model) {
         int slots = g.config.maxOngoingBatchesPerReplica();
         AtomicInteger n = new AtomicInteger();
@@ -231,7 +234,8 @@ final class ReplicaLifecycle<I, O> {
         try {
             for (int slot = 0; slot < slots; slot++) {
                 int s = slot;
-                r.workers.add(g.batcher.addWorker(r.id, batch -> runOn(g, r, s, batch, model), r.threads));
+                r.workers.add(g.batcher.addWorker(r.id, batch -> runOn(g, r, s, batch, model), r.threads,
+                        sluice.budget.gate(g.config.resources().cpus())));
             }
             return true;
         } catch (IllegalStateException closedMeanwhile) {

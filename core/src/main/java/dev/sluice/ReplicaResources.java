@@ -3,9 +3,16 @@ package dev.sluice;
 import java.util.Locale;
 
 /**
- * What one replica of a deployment asks for: CPU slots, a share of a GPU or several whole GPUs, and
- * optionally GPU memory. Immutable; built through {@link Builder}, e.g.
+ * What one replica of a deployment asks for: the CPUs each of its model calls holds, a share of a GPU or
+ * several whole GPUs, and optionally GPU memory. Immutable; built through {@link Builder}, e.g.
  * {@code r -> r.cpus(1).gpus(0.25)}.
+ *
+ * <p>CPUs are not placed: each model call holds {@link #cpus()} of the runtime's execution budget
+ * ({@link Resources#cpus()}) from just before {@code Model.predict} until it returns, waiting for them if the
+ * budget is in use; a replica holds none while idle, so replicas are cheap. They are also the model's thread
+ * count ({@link ModelContext#cpuThreads()}). 0 is for models that do not compute on this machine's CPUs
+ * (I/O-bound, remote): their calls never wait. GPU shares and memory are placed: a replica holds them for its
+ * life, and waits, pending, while they are taken.
  *
  * <p>A fraction of a GPU ({@code 0 < gpus < 1}) shares that device with other fractional replicas; a
  * whole number of GPUs gives the replica that many devices to itself. Without an explicit
@@ -25,7 +32,7 @@ public final class ReplicaResources {
         this.gpuMemoryBytes = gpuMemoryBytes;
     }
 
-    /** One CPU slot, no GPU. */
+    /** One CPU per call, no GPU. */
     public static ReplicaResources defaults() {
         return new ReplicaResources(1, 0, 0);
     }
@@ -34,6 +41,7 @@ public final class ReplicaResources {
         return new Builder();
     }
 
+    /** CPUs of the execution budget each model call holds while it runs (0: it never waits). */
     public int cpus() {
         return cpus;
     }
@@ -84,7 +92,10 @@ public final class ReplicaResources {
 
         private Builder() {}
 
-        /** CPU slots per replica, at least 0 (0: the replica takes no slot). Default 1. */
+        /**
+         * CPUs of the execution budget each model call holds while it runs, at least 0 (0: calls never wait,
+         * for models that do not compute on this machine's CPUs). Default 1.
+         */
         public Builder cpus(int cpus) {
             if (cpus < 0) {
                 throw new IllegalArgumentException("cpus must not be negative, was " + cpus);

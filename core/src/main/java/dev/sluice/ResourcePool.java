@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Hands out CPU slots and GPU shares of a {@link Resources} to replicas, and takes them back.
+ * Hands out GPU shares (and GPU memory) of a {@link Resources} to replicas, and takes them back. CPUs are not
+ * placed: a replica holds none while it waits; each of its model calls holds CPU tokens of the runtime's
+ * {@link ExecutionBudget} while it runs. A placement still says how many CPUs each call asks for.
  *
  * <p>Fractional requests are packed best-fit: onto the GPU with the least free share that still fits,
  * so that whole devices stay free for replicas that need them. A request that does not fit gets a
@@ -17,14 +19,12 @@ import java.util.Objects;
 final class ResourcePool {
     private final Resources resources;
     private final List<GpuDevice> gpus;
-    private int freeCpus;
     private final int[] freeMilli;
     private final long[] freeMemory;
 
     ResourcePool(Resources resources) {
         this.resources = Objects.requireNonNull(resources, "resources");
         this.gpus = resources.gpus();
-        this.freeCpus = resources.cpus();
         this.freeMilli = new int[gpus.size()];
         this.freeMemory = new long[gpus.size()];
         for (int i = 0; i < gpus.size(); i++) {
@@ -42,12 +42,7 @@ final class ResourcePool {
 
     synchronized Outcome place(ReplicaResources request) {
         Objects.requireNonNull(request, "request");
-        if (request.cpus() > freeCpus) {
-            return pending("needs " + request.cpus() + " CPU slot" + (request.cpus() == 1 ? "" : "s") + ", "
-                    + freeCpus + " of " + resources.cpus() + " free");
-        }
         if (request.gpuMilli() == 0) {
-            freeCpus -= request.cpus();
             return new Outcome(new Placement(request.cpus(), List.of()), null);
         }
         if (gpus.isEmpty()) {
@@ -86,7 +81,6 @@ final class ResourcePool {
         long memory = memoryFor(request, best);
         freeMilli[best] -= milli;
         freeMemory[best] -= memory;
-        freeCpus -= request.cpus();
         return new Outcome(new Placement(request.cpus(), List.of(new Placement.GpuShare(gpus.get(best),
                 milli / (double) ReplicaResources.MILLI, memory))), null);
     }
@@ -135,7 +129,6 @@ final class ResourcePool {
             freeMilli[i] = 0;
             freeMemory[i] = 0;
         }
-        freeCpus -= request.cpus();
         return new Outcome(new Placement(request.cpus(), shares), null);
     }
 
@@ -146,9 +139,8 @@ final class ResourcePool {
         return Math.multiplyExact(gpus.get(gpu).memoryBytes(), (long) request.gpuMilli()) / ReplicaResources.MILLI;
     }
 
-    /** Gives a placement's CPU slots and GPU shares back. */
+    /** Gives a placement's GPU shares back. */
     synchronized void release(Placement placement) {
-        freeCpus += placement.cpus();
         for (Placement.GpuShare share : placement.gpus()) {
             int i = gpus.indexOf(share.device());
             if (i < 0) {
@@ -165,8 +157,8 @@ final class ResourcePool {
      */
     String neverFits(ReplicaResources request) {
         if (request.cpus() > resources.cpus()) {
-            return "resources.cpus: each replica needs " + request.cpus() + " CPU slots, the runtime has "
-                    + resources.cpus();
+            return "resources.cpus: each model call needs " + request.cpus() + " CPUs of the execution budget, "
+                    + "the runtime has " + resources.cpus();
         }
         if (request.gpuMilli() == 0) {
             return null;
@@ -184,10 +176,6 @@ final class ResourcePool {
                     + " on a GPU, the largest GPU has " + ReplicaResources.formatBytes(largest);
         }
         return null;
-    }
-
-    synchronized int freeCpus() {
-        return freeCpus;
     }
 
     /** Free share of each GPU, in thousandths, in device order. */

@@ -7,8 +7,13 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What the runtime may use: a number of CPU slots and a set of GPUs. Replicas are placed within it;
- * what does not fit waits, pending, with the reason in the status.
+ * What the runtime may use: a number of CPUs and a set of GPUs.
+ *
+ * <p>The CPUs are the runtime's execution budget: each model call holds its deployment's
+ * {@link ReplicaResources#cpus()} of them while it runs, so no more calls run at once than there are CPUs,
+ * however many replicas exist (calls of older requests go first). Replicas are not placed on CPUs: any number
+ * may exist. The GPUs are placed: a replica holds its GPU share for its life; one that does not fit waits,
+ * pending, with the reason in the status.
  *
  * <p>Immutable and thread-safe.
  */
@@ -22,7 +27,7 @@ public final class Resources {
     }
 
     /**
-     * This machine: one CPU slot per available processor, and the GPUs of {@link GpuInventory#discovered()}
+     * This machine: a budget of one CPU per available processor, and the GPUs of {@link GpuInventory#discovered()}
      * (none unless a GPU inventory, such as the one in {@code sluice-gpu}, is on the class path).
      */
     public static Resources detect() {
@@ -33,7 +38,7 @@ public final class Resources {
         return new Builder();
     }
 
-    /** CPU slots replicas may take. */
+    /** The CPUs of the execution budget: how many model calls of one CPU run at once, at most. */
     public int cpus() {
         return cpus;
     }
@@ -61,7 +66,7 @@ public final class Resources {
 
         private Builder() {}
 
-        /** CPU slots, at least 1. Default: the available processors. */
+        /** The CPUs of the execution budget, at least 1. Default: the available processors. */
         public Builder cpus(int cpus) {
             if (cpus < 1) {
                 throw new IllegalArgumentException("cpus must be at least 1, was " + cpus);

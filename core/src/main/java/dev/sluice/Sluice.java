@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The in-process serving runtime: deployments of models, each with one request queue, replicas that pull
- * batches from it, an autoscaler, health checks, and placement of replicas on the runtime's
- * {@link Resources}.
+ * batches from it, an autoscaler, health checks, placement of replicas on the runtime's GPUs, and an
+ * execution budget of the runtime's CPUs that every model call holds a share of while it runs (so no more
+ * calls run at once than there are CPUs, however many replicas exist; older requests' calls go first).
  *
  * <pre>{@code
  * try (Sluice sluice = Sluice.builder().resources(Resources.detect()).build()) {
@@ -54,6 +55,8 @@ public final class Sluice implements AutoCloseable {
 
     final Object lock = new Object();
     final ResourcePool pool;
+    /** The CPU tokens every model call of every deployment holds while it runs. */
+    final ExecutionBudget budget;
     final Ticker ticker;
     private final Resources resources;
     private final Duration closeGracePeriod;
@@ -71,6 +74,7 @@ public final class Sluice implements AutoCloseable {
         this.resources = b.resources != null ? b.resources : Resources.detect();
         this.pool = new ResourcePool(resources);
         this.ticker = b.ticker;
+        this.budget = new ExecutionBudget(resources.cpus(), ticker);
         this.closeGracePeriod = b.closeGracePeriod;
         this.observers = List.copyOf(b.observers);
         this.control = new ScheduledThreadPoolExecutor(1, threads("sluice-control", false));
@@ -131,7 +135,7 @@ public final class Sluice implements AutoCloseable {
      * Removes one deployment, the others serving on: its handle stops admitting at once (later submissions
      * fail with {@link ShutdownException}), what it admitted runs within {@code grace} (what is left then
      * fails with {@code ShutdownException}), an update in progress fails, then its replicas stop, their
-     * models are closed after their last batch, their CPU slots and GPU shares are freed and its name may
+     * models are closed after their last batch, their GPU shares are freed and its name may
      * be deployed again. Blocks the caller until then. Another call for the same deployment meanwhile waits
      * for the first; if the runtime is closing, this waits for that close, which ends the deployment too.
      *
@@ -204,7 +208,8 @@ public final class Sluice implements AutoCloseable {
             for (DeploymentRuntime<?, ?> d : deployments.values()) {
                 all.add(d.statusLocked());
             }
-            return new SluiceStatus(new SluiceStatus.ResourceStatus(resources.cpus(), pool.freeCpus(), gpus), all);
+            return new SluiceStatus(new SluiceStatus.ResourceStatus(resources.cpus(), budget.inUse(), budget.waiting(),
+                    budget.waitedNanos(), gpus), all);
         }
     }
 
@@ -380,7 +385,10 @@ public final class Sluice implements AutoCloseable {
             return this;
         }
 
-        /** What replicas may be placed on. Default {@link Resources#detect()}. */
+        /**
+         * What the runtime may use: its CPUs are the execution budget of every model call, its GPUs what
+         * replicas are placed on. Default {@link Resources#detect()}.
+         */
         public Builder resources(Resources resources) {
             this.resources = Objects.requireNonNull(resources, "resources");
             return this;

@@ -46,18 +46,23 @@ public record SluiceStatus(ResourceStatus resources, List<DeploymentStatus> depl
     }
 
     /**
-     * @param cpus CPU slots in all
-     * @param freeCpus CPU slots no replica holds
+     * @param cpus the CPUs of the execution budget, which every model call holds a share of while it runs
+     * @param cpusInUse CPUs held by model calls running now
+     * @param callsWaiting model calls waiting for CPUs of the budget now
+     * @param budgetWaitNanos how long model calls have waited for the budget in all, since the runtime started
      * @param gpus each GPU and its free share
      */
-    public record ResourceStatus(int cpus, int freeCpus, List<GpuStatus> gpus) {
+    public record ResourceStatus(int cpus, int cpusInUse, int callsWaiting, long budgetWaitNanos,
+            List<GpuStatus> gpus) {
         public ResourceStatus {
             gpus = List.copyOf(gpus);
         }
 
         @Override
         public String toString() {
-            StringBuilder s = new StringBuilder().append(freeCpus).append(" of ").append(cpus).append(" CPU slots free");
+            StringBuilder s = new StringBuilder("budget: ").append(cpusInUse).append(" of ").append(cpus)
+                    .append(" CPUs in use, ").append(callsWaiting).append(callsWaiting == 1 ? " call" : " calls")
+                    .append(" waiting");
             for (GpuStatus g : gpus) {
                 s.append(", ").append(g);
             }

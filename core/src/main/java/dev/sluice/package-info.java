@@ -9,7 +9,8 @@
  *       requests to it, updates it, waits for it to be ready.
  *   <li>{@link dev.sluice.Model}, {@link dev.sluice.ModelFactory} and {@link dev.sluice.ModelContext}: what a
  *       replica runs, and where it was placed.
- *   <li>{@link dev.sluice.Resources} (CPU slots and GPUs, found by {@link dev.sluice.GpuInventory}), what a
+ *   <li>{@link dev.sluice.Resources} (the CPUs of the execution budget, and GPUs found by
+ *       {@link dev.sluice.GpuInventory}), what a
  *       replica asks for ({@link dev.sluice.ReplicaResources}) and where it was placed
  *       ({@link dev.sluice.Placement}).
  *   <li>{@link dev.sluice.AutoscalingPolicy}: the rule the autoscaler follows.

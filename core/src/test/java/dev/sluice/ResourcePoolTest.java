@@ -69,8 +69,19 @@ class ResourcePoolTest {
     }
 
     @Test
-    void pendingReasonsForCpusWholeGpusMemoryAndNoGpu() {
-        assertEquals("needs 3 CPU slots, 2 of 2 free", pool(2).place(req(r -> r.cpus(3))).pendingReason());
+    void cpusAreNotPlacedSoAnyNumberOfReplicasFitsAndEachPlacementSaysItsCpusPerCall() {
+        ResourcePool pool = pool(2);
+        for (int i = 0; i < 6; i++) {
+            Placement p = pool.place(req(r -> r.cpus(2))).placement();
+            assertEquals(2, p.cpus(), "the CPUs each call holds of the budget (and the model's threads)");
+        }
+        assertNull(pool.neverFits(req(r -> r.cpus(2))));
+        assertEquals("resources.cpus: each model call needs 3 CPUs of the execution budget, the runtime has 2",
+                pool.neverFits(req(r -> r.cpus(3))));
+    }
+
+    @Test
+    void pendingReasonsForWholeGpusMemoryAndNoGpu() {
         assertEquals("needs 0.5 GPU, but the runtime has no GPUs", pool(2).place(req(r -> r.gpus(0.5))).pendingReason());
         assertEquals("needs 3 whole GPUs, the runtime has 2", pool(8, GPU0, GPU1).place(req(r -> r.gpus(3))).pendingReason());
 
@@ -91,9 +102,9 @@ class ResourcePoolTest {
         ReplicaResources second = req(r -> r.cpus(1).gpus(0.5));
         assertFalse(pool.place(second).placed());
         pool.release(first);
-        assertEquals(2, pool.freeCpus());
+        assertArrayEquals(new int[] {1000}, pool.freeGpuMilli());
         assertTrue(pool.place(second).placed());
-        assertEquals(1, pool.freeCpus());
+        assertArrayEquals(new int[] {500}, pool.freeGpuMilli());
     }
 
     @Test
@@ -101,7 +112,6 @@ class ResourcePoolTest {
         ResourcePool pool = pool(4, GPU0);
         pool.place(req(r -> r.cpus(1).gpus(0.75)));
         assertFalse(pool.place(req(r -> r.cpus(2).gpus(0.5))).placed());
-        assertEquals(3, pool.freeCpus(), "the CPU slots of a request that did not fit are not held");
         assertArrayEquals(new int[] {250}, pool.freeGpuMilli());
     }
 

@@ -103,7 +103,7 @@ class ScalingAndPlacementTest {
         runtime.advance(Duration.ofSeconds(4));
         eventually("scaled to zero", runtime::runControlPass, () -> h.status().replicas().isEmpty());
         assertEquals(DeploymentState.SCALED_TO_ZERO, h.status().state());
-        assertEquals(2, sluice.status().resources().freeCpus());
+        assertEquals(0, sluice.status().resources().cpusInUse());
 
         CompletableFuture<Integer> f = h.submit(21); // wakes the control loop itself: no pass driven here
         assertEquals(42, f.get(10, TimeUnit.SECONDS));
@@ -139,16 +139,19 @@ class ScalingAndPlacementTest {
     }
 
     @Test
-    void aDeploymentWhoseOnlyReplicaWaitsForACpuSlotSaysItWaitsForResourcesAndWhy() throws Exception {
-        sluice(Fixtures.cpus(1));
-        DeploymentHandle<Integer, Integer> first = sluice.deploy(Deployment.builder("first", recorded()).build());
+    void aDeploymentWhoseOnlyReplicaWaitsForAGpuShareSaysItWaitsForResourcesAndWhy() throws Exception {
+        sluice(Resources.builder().cpus(1).gpu(GPU0).build());
+        DeploymentHandle<Integer, Integer> first = sluice.deploy(Deployment.builder("first", recorded())
+                .resources(r -> r.gpus(1)).build());
         eventually("first running", runtime::runControlPass, () -> first.status().count(ReplicaState.RUNNING) == 1);
-        DeploymentHandle<Integer, Integer> second = sluice.deploy(Deployment.builder("second", recorded()).build());
+        DeploymentHandle<Integer, Integer> second = sluice.deploy(Deployment.builder("second", recorded())
+                .resources(r -> r.gpus(0.5)).build());
         runtime.runControlPass();
 
         SluiceStatus.DeploymentStatus s = second.status();
         assertEquals(DeploymentState.WAITING_FOR_RESOURCES, s.state());
         String reason = s.replicas().get(0).pendingReason();
+        assertEquals("needs 0.5 GPU, every GPU is fully taken", reason);
         assertTrue(s.stateDetail().contains("1 replica(s) waiting for resources: " + reason), s.stateDetail());
         assertTrue(s.toString().contains("second v1 waiting for resources (1 replica(s) waiting"), s.toString());
     }
@@ -180,7 +183,7 @@ class ScalingAndPlacementTest {
         assertTrue(contexts.get("cpu#1").gpu().isEmpty());
         assertEquals(2L << 30, contexts.get("gpu#1").gpuMemoryLimitBytes());
         SluiceStatus status = sluice.status();
-        assertEquals(1, status.resources().freeCpus());
+        assertEquals(0, status.resources().cpusInUse(), "CPUs are held by calls, not by replicas");
         assertEquals(0.75, status.resources().gpus().get(0).free(), 1e-9);
         assertNotNull(status.deployment("gpu"));
         assertFalse(status.toString().isBlank());

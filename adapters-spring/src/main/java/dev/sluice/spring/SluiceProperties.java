@@ -74,7 +74,10 @@ public class SluiceProperties {
         /** Most replicas the autoscaler starts. */
         private int maxReplicas = 1;
 
-        /** CPU slots each replica takes (its ONNX Runtime intra-op threads, or its XGBoost threads). */
+        /**
+         * CPUs of the runtime's execution budget each model call of a replica holds while it runs (also its
+         * ONNX Runtime intra-op threads, or its XGBoost threads); 0: its calls never wait for the budget.
+         */
         private int cpus = 1;
 
         /** GPUs each replica takes: 0, a fraction of one device, or whole devices (ONNX models only). */

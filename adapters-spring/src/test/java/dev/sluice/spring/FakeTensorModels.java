@@ -49,7 +49,7 @@ final class FakeTensorModels {
         };
         return Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder(name, ctx -> model)
                 .signature(vectorOf4())
-                .resources(r -> r.cpus(0)) // fakes need no CPU slot: every deployment runs on a 2-core machine
+                .resources(r -> r.cpus(0)) // fakes do no CPU work: their calls never wait for the budget
                 // eager: the HTTP tests count batches that fill up with whatever waits, up to maxBatchSize
                 .batching(b -> b.maxBatchSize(8).maxDelay(Duration.ZERO).queueCapacity(queueCapacity)
                         .policy(BatchPolicy::eager))

@@ -1,5 +1,6 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.RequestOrigin;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,7 +76,8 @@ final class Admission<I, O> {
         }
         long now = ticker.read();
         long deadline = timeout == null ? Long.MAX_VALUE : saturatedAdd(now, timeout);
-        PendingRequest<I, O> request = new PendingRequest<>(owner, input, now, deadline, timeout);
+        PendingRequest<I, O> request = new PendingRequest<>(owner, input, now, RequestOrigin.originAt(now), deadline,
+                timeout);
         if (!queue.publish(request)) {
             release();
             return rejected(BatchObserver.Rejection.OVERLOADED, new OverloadedException(name, capacity));

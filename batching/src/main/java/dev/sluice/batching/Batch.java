@@ -1,5 +1,6 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.ExecutionGate;
 import java.util.List;
 
 /**
@@ -16,6 +17,8 @@ final class Batch<I, O> {
     /** When the function first got it, and how many inputs it had then (before any failure isolation). */
     long startedAt;
     int size;
+    /** What it holds from its worker's gate while it runs; guarded by the batch's lock. */
+    private ExecutionGate.Permit permit;
 
     Batch(List<PendingRequest<I, O>> requests, Lane<I, O> worker) {
         this.requests = requests;
@@ -49,6 +52,47 @@ final class Batch<I, O> {
             }
             abandoned = true;
             return true;
+        }
+    }
+
+    /** Its key in the worker's gate: the oldest origin among its requests. */
+    long priorityKey() {
+        long key = Long.MAX_VALUE;
+        for (PendingRequest<I, O> r : requests) {
+            key = Math.min(key, r.origin);
+        }
+        return key;
+    }
+
+    /**
+     * Worker: keeps the permit it acquired for this batch until {@link #releasePermit}. If the batch was
+     * abandoned meanwhile (the abandoner released whatever it found, which was not this), releases it now.
+     *
+     * @return false if abandoned: the batch must not run
+     */
+    boolean holdPermit(ExecutionGate.Permit acquired) {
+        synchronized (this) {
+            if (!abandoned) {
+                permit = acquired;
+                return true;
+            }
+        }
+        acquired.release();
+        return false;
+    }
+
+    /**
+     * Gives back the permit held for this batch, if any: by the worker when the batch is over, or by the
+     * abandoner at once (a hung model must not keep the machine's share for good). Idempotent.
+     */
+    void releasePermit() {
+        ExecutionGate.Permit held;
+        synchronized (this) {
+            held = permit;
+            permit = null;
+        }
+        if (held != null) {
+            held.release();
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.batching;
 
 import dev.sluice.batching.internal.BatchCostCurve;
+import dev.sluice.batching.internal.ExecutionGate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -16,7 +17,11 @@ import org.slf4j.LoggerFactory;
  * {@link InvalidInputException} thrown about one input, with that exception unwrapped. A function that
  * returns the wrong number of outputs fails its whole call.
  *
- * <p>Before the call, a request whose caller gave it up (cancelled, completed) is dropped, and one whose
+ * <p>First the batch waits for its worker's {@link ExecutionGate} (the runtime's execution budget), holding
+ * nothing else; the wait is part of each request's queue wait and never of the call's time. It gives the
+ * permit back once no model call of the batch follows: before completing the callers' futures, or after the
+ * last retry of a split batch (so a split batch completes its first halves while it still holds it). Then, before the
+ * call, a request whose caller gave it up (cancelled, completed) is dropped, and one whose
  * deadline passed after it was claimed fails with {@link DeadlineExceededException}; a retry is not a new
  * dispatch, so deadlines no longer apply to it. Each call is told to the observer, and each successful
  * call to the cost curve and the policy. If the batch is abandoned (its worker given up on), the runner
@@ -51,7 +56,10 @@ final class BatchRunner<I, O> {
      */
     void run(Batch<I, O> work) {
         try {
-            execute(work, work.requests, false);
+            ExecutionGate.Permit permit = acquire(work);
+            if (permit != null && work.holdPermit(permit)) {
+                execute(work, work.requests, false);
+            }
         } catch (Throwable t) {
             LOG.error("Worker of '{}' failed unexpectedly", name, t);
             ModelException error = new ModelException(name, work.worker.name, "the batcher's worker failed", t);
@@ -60,6 +68,24 @@ final class BatchRunner<I, O> {
                     r.completeExceptionally(error);
                 }
             }
+        } finally {
+            work.releasePermit();
+        }
+    }
+
+    /**
+     * Waits for the worker's gate (the runtime's execution budget), before the deadlines are checked and the
+     * call is timed. Interrupted meanwhile (a forced close), the batch's requests fail with
+     * {@link ShutdownException} and null is returned.
+     */
+    private ExecutionGate.Permit acquire(Batch<I, O> work) {
+        try {
+            return work.worker.gate.acquire(work.priorityKey());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the thread's owner decides what else an interrupt means
+            fail(work, work.requests, new ShutdownException("'" + name + "': the worker was interrupted (a close) "
+                    + "while this request's batch waited for its turn to run"));
+            return null;
         }
     }
 
@@ -133,6 +159,12 @@ final class BatchRunner<I, O> {
         if (work.abandoned) {
             return; // the worker was given up on while it ran (it hung, or its model threw an Error)
         }
+        boolean split = failure != null && isolateFailures && n > 1 && !(failure instanceof VirtualMachineError);
+        if (!retry && !split) {
+            // No model call of this batch follows: the CPUs go back before the callers' futures complete, so
+            // a dependent stage that runs on this thread (and may wait for another deployment) holds none.
+            work.releasePermit();
+        }
         if (failure == null) {
             if (outputs == null || outputs.size() != n) {
                 fail(work, live, new ModelException(name, work.worker.name, "the batch function returned "
@@ -154,7 +186,7 @@ final class BatchRunner<I, O> {
             }
             return;
         }
-        if (isolateFailures && n > 1 && !(failure instanceof VirtualMachineError)) {
+        if (split) {
             int half = n >>> 1;
             execute(work, live.subList(0, half), true);
             execute(work, live.subList(half, n), true);

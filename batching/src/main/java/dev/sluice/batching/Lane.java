@@ -1,5 +1,6 @@
 package dev.sluice.batching;
 
+import dev.sluice.batching.internal.ExecutionGate;
 import dev.sluice.batching.internal.WorkerBatcher;
 
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,8 @@ final class Lane<I, O> implements WorkerBatcher.Worker {
     final String name;
     final BatchFunction<I, O> function;
     final Executor executor;
+    /** What each of its batches waits for before it runs. */
+    final ExecutionGate gate;
     final AtomicInteger state = new AtomicInteger(IDLE);
     final AtomicReference<Abandonment> abandonment = new AtomicReference<>();
     /** Completes when it reaches RETIRED. */
@@ -34,10 +37,16 @@ final class Lane<I, O> implements WorkerBatcher.Worker {
     volatile Batch<I, O> current;
 
     Lane(WorkerLifecycle<I, O> owner, String name, BatchFunction<I, O> function, Executor executor) {
+        this(owner, name, function, executor, ExecutionGate.open());
+    }
+
+    Lane(WorkerLifecycle<I, O> owner, String name, BatchFunction<I, O> function, Executor executor,
+            ExecutionGate gate) {
         this.owner = owner;
         this.name = name;
         this.function = function;
         this.executor = executor;
+        this.gate = gate;
     }
 
     @Override

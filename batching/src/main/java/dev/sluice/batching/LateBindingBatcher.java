@@ -2,6 +2,7 @@ package dev.sluice.batching;
 
 import dev.sluice.batching.internal.BatchCostCurve;
 import dev.sluice.batching.internal.BatchingLimits;
+import dev.sluice.batching.internal.ExecutionGate;
 import dev.sluice.batching.internal.WorkerBatcher;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -410,6 +411,12 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
 
     @Override
     public WorkerBatcher.Worker addWorker(String workerName, BatchFunction<I, O> function, Executor executor) {
+        return addWorker(workerName, function, executor, ExecutionGate.open());
+    }
+
+    @Override
+    public WorkerBatcher.Worker addWorker(String workerName, BatchFunction<I, O> function, Executor executor,
+            ExecutionGate gate) {
         if (!workerMode) {
             throw new IllegalStateException("'" + name + "' runs its own workers; only a batcher built with "
                     + "buildWithWorkers() takes added ones");
@@ -417,10 +424,11 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         Objects.requireNonNull(workerName, "workerName");
         Objects.requireNonNull(function, "function");
         Objects.requireNonNull(executor, "executor");
+        Objects.requireNonNull(gate, "gate");
         if (terminated.getCount() == 0) {
             throw new IllegalStateException("'" + name + "' is closed");
         }
-        Lane<I, O> worker = new Lane<>(lifecycle, workerName, function, executor);
+        Lane<I, O> worker = new Lane<>(lifecycle, workerName, function, executor, gate);
         lifecycle.add(worker);
         return worker;
     }

@@ -36,6 +36,11 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
 
     final I input;
     final long enqueuedAt;
+    /**
+     * Ticker time at which the work it belongs to began: {@code enqueuedAt}, or earlier for a pipeline's step
+     * (see {@link dev.sluice.batching.internal.RequestOrigin}). Its batch's place in the execution gate.
+     */
+    final long origin;
     /** Ticker time after which the request must not be dispatched; {@link Long#MAX_VALUE} for none. */
     final long deadline;
     final Duration timeout;
@@ -53,9 +58,15 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
     Batch<I, O> batch;
 
     PendingRequest(LateBindingBatcher<I, O> owner, I input, long enqueuedAt, long deadline, Duration timeout) {
+        this(owner, input, enqueuedAt, enqueuedAt, deadline, timeout);
+    }
+
+    PendingRequest(LateBindingBatcher<I, O> owner, I input, long enqueuedAt, long origin, long deadline,
+            Duration timeout) {
         this.owner = owner;
         this.input = input;
         this.enqueuedAt = enqueuedAt;
+        this.origin = origin;
         this.deadline = deadline;
         this.timeout = timeout;
     }

@@ -101,6 +101,7 @@ final class WorkerLifecycle<I, O> {
         if (!work.markAbandoned()) {
             return 0;
         }
+        work.releasePermit(); // its thread may never return: what it held in the gate goes back now
         running.remove(work);
         Lane.Abandonment how = work.worker.abandonment.get();
         int back = 0;

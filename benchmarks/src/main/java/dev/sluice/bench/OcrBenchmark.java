@@ -27,8 +27,9 @@ import java.util.function.Supplier;
 
 /**
  * The OCR service end to end on CPU: the Sluice pipeline of {@link OcrService} (detector, direction
- * classifier and recognizer as deployments of {@code --replicas} (2) replicas each, one CPU slot and one
- * ONNX Runtime intra-op thread per replica, classifier and recognizer batched across requests) against
+ * classifier and recognizer as deployments of {@code --replicas} (2) replicas each, each call holding one CPU
+ * of the runtime's execution budget (this machine's cores) and one ONNX Runtime intra-op thread, classifier
+ * and recognizer batched across requests) against
  * {@link SequentialOcr}, the same plain-Java steps and the same models called directly with ONNX Runtime, one
  * page per thread from start to end, on {@code --baseline-threads} threads (the machine's CPUs: 2 here).
  *
@@ -156,7 +157,7 @@ public final class OcrBenchmark {
                     "  --models DIR                      the PaddleOCR models (default " + OcrService.defaultModels() + ")",
                     "  --pages 24 --min-lines 2 --max-lines 5   rendered pages and their lines of random words",
                     "  --seed 1                          seed of the pages, the schedules and the page sequences",
-                    "  --replicas 2                      Sluice: replicas of each of det, cls, rec (one CPU slot each)",
+                    "  --replicas 2                      Sluice: replicas of each of det, cls, rec (each call on one CPU of the budget)",
                     "  --baseline-threads N              the baseline's threads (default: the CPUs, " + Runtime.getRuntime().availableProcessors() + ")",
                     "  --max-batch 32 --max-delay-ms 5   Sluice: classifier and recognizer batching (the service's defaults)",
                     "  --capacity 0                      the baseline's capacity in pages/s; 0: measure both sides' saturation",
@@ -359,8 +360,9 @@ public final class OcrBenchmark {
                 pages.meanLines(), loadBefore));
         BatchSizes sluiceSizes = new BatchSizes(COUNTED_SIZES);
         BatchSizes baselineSizes = new BatchSizes(COUNTED_SIZES);
-        // One CPU slot per replica, so that every replica is placed; the slots oversubscribe the cores (see report).
-        try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(3 * o.replicas).build())
+        // This machine's cores as the execution budget: every replica is placed (replicas take no CPU), and no
+        // more model calls run at once than there are cores, older pages' calls first.
+        try (Sluice sluice = Sluice.builder().resources(Resources.detect())
                 .observer(sluiceSizes).build();
                 OcrService service = OcrService.builder(o.models).sluice(sluice)
                         .detectorReplicas(o.replicas, o.replicas).classifierReplicas(o.replicas)

@@ -59,6 +59,11 @@ final class Attempt {
         return left == Long.MAX_VALUE ? null : Duration.ofNanos(Math.max(1, left));
     }
 
+    /** How long ago the pipeline request was submitted: the age of the deployment calls it makes. */
+    long requestAgeNanos() {
+        return run.ageNanos();
+    }
+
     Executor executor() {
         return run.executor();
     }

@@ -69,6 +69,11 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         return pipeline.executor;
     }
 
+    /** How long ago the request was submitted, on the pipeline's ticker. */
+    long ageNanos() {
+        return Math.max(0, pipeline.ticker.read() - startedAt);
+    }
+
     long remainingNanos() {
         return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - pipeline.ticker.read();
     }

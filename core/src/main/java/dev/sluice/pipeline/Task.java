@@ -1,6 +1,7 @@
 package dev.sluice.pipeline;
 
 import dev.sluice.DeploymentHandle;
+import dev.sluice.batching.internal.RequestOrigin;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,7 +43,9 @@ public final class Task<A, O> {
 
     /**
      * Submits the input to a deployment, with what is left of the pipeline's deadline (so an expired request
-     * never reaches the model). Requests of many pipelines share the deployment's batches.
+     * never reaches the model). Requests of many pipelines share the deployment's batches. The call counts
+     * as old as the pipeline request: when calls wait for the runtime's execution budget, it goes before the
+     * calls of requests submitted later.
      */
     public static <A, O> Task<A, O> call(DeploymentHandle<A, O> deployment) {
         Objects.requireNonNull(deployment, "deployment");
@@ -137,9 +140,14 @@ public final class Task<A, O> {
         });
     }
 
+    /**
+     * Submits with what is left of the deadline, and with the pipeline request's age, so that the runtime's
+     * execution budget runs this step before the first steps of requests submitted after it.
+     */
     private static <A, O> CompletableFuture<O> submit(DeploymentHandle<A, O> deployment, A input, Attempt attempt) {
         Duration left = attempt.remaining();
-        CompletableFuture<O> f = left == null ? deployment.submit(input) : deployment.submit(input, left);
+        CompletableFuture<O> f = RequestOrigin.submitAged(attempt.requestAgeNanos(),
+                () -> left == null ? deployment.submit(input) : deployment.submit(input, left));
         attempt.track(f);
         return f;
     }

@@ -33,6 +33,14 @@ import java.util.function.Supplier;
  *   <li>{@code sluice.rejected} (counter, also tagged {@code reason}: overloaded, shutdown, already_expired,
  *       deadline): requests refused at admission or expired in the queue
  * </ul>
+ * and, for the whole runtime (no tag), its execution budget, the CPUs every model call holds a share of
+ * while it runs:
+ * <ul>
+ *   <li>{@code sluice.budget.cpus} (gauge): the CPUs of the budget
+ *   <li>{@code sluice.budget.cpus.used} (gauge): CPUs held by model calls running now
+ *   <li>{@code sluice.budget.waiting} (gauge): model calls waiting for CPUs now (their batches are formed; the
+ *       wait counts in {@code sluice.queue.wait}, never in a call's time)
+ * </ul>
  * It is an observer of the runtime ({@code Sluice.Builder.observer}), so it hears every deployment, those
  * deployed later included; the gauges read the runtime's status when scraped. Meters of a deployment are
  * registered at its first event, or when the registry binds for deployments that exist then.
@@ -50,6 +58,11 @@ public final class SluiceMetrics implements BatchObserver, MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         this.registry = registry;
+        budgetGauge(registry, "sluice.budget.cpus", "CPUs of the execution budget", SluiceStatus.ResourceStatus::cpus);
+        budgetGauge(registry, "sluice.budget.cpus.used", "CPUs of the execution budget held by running model calls",
+                SluiceStatus.ResourceStatus::cpusInUse);
+        budgetGauge(registry, "sluice.budget.waiting", "Model calls waiting for CPUs of the execution budget",
+                SluiceStatus.ResourceStatus::callsWaiting);
         Sluice s = sluice.get();
         if (s != null) {
             s.status().deployments().forEach(d -> meters(d.name()));
@@ -92,6 +105,14 @@ public final class SluiceMetrics implements BatchObserver, MeterBinder {
         if (m != null) {
             m.rejected("deadline").increment();
         }
+    }
+
+    private void budgetGauge(MeterRegistry r, String name, String description,
+            java.util.function.ToIntFunction<SluiceStatus.ResourceStatus> read) {
+        Gauge.builder(name, this, m -> {
+            Sluice s = sluice.get();
+            return s == null ? Double.NaN : read.applyAsInt(s.status().resources());
+        }).description(description).register(r);
     }
 
     private double status(String deployment, java.util.function.ToIntFunction<SluiceStatus.DeploymentStatus> read) {

@@ -41,6 +41,16 @@ public interface WorkerBatcher<I, O> extends DynamicBatcher<I, O> {
      */
     Worker addWorker(String name, BatchFunction<I, O> function, Executor executor);
 
+    /**
+     * Adds a worker, free at once, whose every batch waits for {@code gate} after it is claimed and before
+     * it runs (see {@link ExecutionGate}). The executor must run each task on a thread other than the
+     * caller's, as for {@link #addWorker(String, BatchFunction, Executor)}.
+     *
+     * @param name the worker's name, used as the replica in {@link ModelException}s
+     * @throws IllegalStateException if the batcher has finished closing
+     */
+    Worker addWorker(String name, BatchFunction<I, O> function, Executor executor, ExecutionGate gate);
+
     /** Workers added and not yet retired or abandoned. */
     int workers();
 
@@ -68,8 +78,8 @@ public interface WorkerBatcher<I, O> extends DynamicBatcher<I, O> {
          * an {@code Error}). Each request of its running batch that has not completed is put back at the
          * head of the queue when {@code requeue} is true and it was not requeued before (so it runs at most
          * twice), and otherwise fails with {@code error}. Whatever the worker's thread does later with that
-         * batch is ignored. A request requeued this way whose deadline passes before it runs again fails
-         * with {@code error}.
+         * batch is ignored, and what the batch held from its {@link ExecutionGate} is released at once. A
+         * request requeued this way whose deadline passes before it runs again fails with {@code error}.
          *
          * @return how many requests were put back in the queue
          */

@@ -53,13 +53,13 @@ public class OcrApplication {
     }
 
     /**
-     * CPU slots for the six model replicas (detector 1-2, classifier 2, recognizer 2, one ONNX Runtime thread
-     * each) even on a small machine: the steps of a request alternate between the models, so their replicas
-     * share the cores rather than each holding one.
+     * This machine's cores as the runtime's execution budget: the six model replicas (detector 1-2, classifier
+     * 2, recognizer 2, one ONNX Runtime thread each) all start on any machine, and no more model calls run at
+     * once than there are cores, the calls of older pages first.
      */
     @Bean
     Resources resources() {
-        return Resources.builder().cpus(Math.max(6, Runtime.getRuntime().availableProcessors())).build();
+        return Resources.detect();
     }
 
     @Bean

@@ -103,11 +103,9 @@ public final class OcrService implements AutoCloseable {
                 ctx -> new WidthGroupedModel(recModel.open(ctx), recIn);
 
         this.ownsSluice = b.sluice == null;
-        int slots = b.detectorReplicasMax + b.classifierReplicas + b.recognizerReplicas;
-        this.sluice = ownsSluice
-                ? Sluice.builder().resources(Resources.builder()
-                        .cpus(Math.max(slots, Runtime.getRuntime().availableProcessors())).build()).build()
-                : b.sluice;
+        // Replicas take no CPU of their own: the runtime's budget of this machine's cores is what limits how
+        // many model calls of the three deployments run at once, however many replicas there are.
+        this.sluice = ownsSluice ? Sluice.builder().resources(Resources.detect()).build() : b.sluice;
         // Undone if a later step fails, so a runtime given to the builder is left as it was.
         List<String> deployed = new ArrayList<>();
         try {
@@ -396,7 +394,7 @@ public final class OcrService implements AutoCloseable {
             return this;
         }
 
-        /** The detector's replicas, autoscaled between min and max, one CPU slot each. Default 1 to 2. */
+        /** The detector's replicas, autoscaled between min and max, each call on one CPU. Default 1 to 2. */
         public Builder detectorReplicas(int min, int max) {
             if (min < 1 || max < min) {
                 throw new IllegalArgumentException("detectorReplicas: need 1 <= min <= max, was " + min + ", " + max);
@@ -406,13 +404,13 @@ public final class OcrService implements AutoCloseable {
             return this;
         }
 
-        /** The direction classifier's replicas, one CPU slot each. Default 2. */
+        /** The direction classifier's replicas, each call on one CPU. Default 2. */
         public Builder classifierReplicas(int n) {
             this.classifierReplicas = positive("classifierReplicas", n);
             return this;
         }
 
-        /** The recognizer's replicas, one CPU slot each. Default 2. */
+        /** The recognizer's replicas, each call on one CPU. Default 2. */
         public Builder recognizerReplicas(int n) {
             this.recognizerReplicas = positive("recognizerReplicas", n);
             return this;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.Deployment;
+import dev.sluice.ReplicaState;
 import dev.sluice.Resources;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceStatus;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /** An OCR service in a runtime it was given leaves that runtime as it found it. */
 class OcrServiceLifecycleTest {
-    private final Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(8).build()).build();
+    /** Two CPUs, fewer than the service's replicas: they are not placed on CPUs, so all of them start. */
+    private final Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(2).build()).build();
 
     @AfterEach
     void tearDown() {
@@ -35,17 +37,19 @@ class OcrServiceLifecycleTest {
                 () -> OcrService.builder(OcrService.defaultModels()).sluice(sluice).build());
         assertTrue(e.getMessage().contains("'rec' already exists"), e.getMessage());
         assertEquals(List.of("rec"), deployed());
-        assertEquals(7, sluice.status().resources().freeCpus(), "only the first 'rec' holds a CPU slot");
     }
 
     @Test
     void closingAServiceUndeploysItsDeploymentsFromAGivenRuntimeAndLeavesItOpen() throws Exception {
-        OcrService ocr = OcrService.builder(OcrService.defaultModels()).sluice(sluice)
-                .detectorReplicas(1, 1).classifierReplicas(1).recognizerReplicas(1).build();
+        OcrService ocr = OcrService.builder(OcrService.defaultModels()).sluice(sluice).build();
         assertEquals(List.of("det", "cls", "rec"), deployed());
+        for (SluiceStatus.DeploymentStatus d : sluice.status().deployments()) {
+            assertEquals(d.targetReplicas(), d.count(ReplicaState.RUNNING), d.toString());
+        }
+        assertEquals(2, sluice.status().deployment("rec").count(ReplicaState.RUNNING), "two recognizers on two CPUs");
         ocr.close();
         assertEquals(List.of(), deployed());
-        assertEquals(8, sluice.status().resources().freeCpus());
+        assertEquals(0, sluice.status().resources().cpusInUse());
         ocr.close(); // idempotent
         assertEquals("x", sluice.deploy(Deployment.<String, String>builder("other", ctx -> batch -> batch).build())
                 .submit("x").get());

@@ -1,0 +1,52 @@
+package dev.sluice.batching.internal;
+
+import java.util.function.Supplier;
+
+/**
+ * The age of the work a request belongs to, handed from a caller to the batcher it submits to without a
+ * parameter on {@code submit}: a pipeline sets it around the deployment calls of its steps, and the batcher
+ * reads it when it admits the request. The request's origin is then its admission time minus that age, on
+ * the batcher's own ticker (the caller's clock may be another), and the oldest origin of a batch orders it
+ * in the {@link ExecutionGate}: a pipeline's later step of an old request goes before a new request's first.
+ * Without it a request's origin is its admission time.
+ *
+ * <p>A thread-local, so it costs a plain read per submission and holds nothing between calls. Not API; see
+ * {@link dev.sluice.batching.internal}.
+ */
+public final class RequestOrigin {
+    private static final ThreadLocal<long[]> AGE = ThreadLocal.withInitial(() -> new long[1]);
+
+    private RequestOrigin() {}
+
+    /**
+     * Runs {@code submit} with requests admitted on this thread meanwhile taken as {@code ageNanos} old, and
+     * returns its result. Nests: the previous age is restored afterwards.
+     *
+     * @param ageNanos how long ago the work began (negative counts as 0)
+     */
+    public static <T> T submitAged(long ageNanos, Supplier<T> submit) {
+        long[] age = AGE.get();
+        long before = age[0];
+        age[0] = Math.max(0, ageNanos);
+        try {
+            return submit.get();
+        } finally {
+            age[0] = before;
+        }
+    }
+
+    /** The age set on this thread by {@link #submitAged}, or 0. */
+    public static long age() {
+        return AGE.get()[0];
+    }
+
+    /**
+     * The origin of a request admitted at {@code admittedAt} with the age set on this thread: its admission
+     * time when none is set, and never below {@link Long#MIN_VALUE}.
+     */
+    public static long originAt(long admittedAt) {
+        long age = age();
+        long origin = admittedAt - age;
+        return origin > admittedAt ? Long.MIN_VALUE : origin;
+    }
+}

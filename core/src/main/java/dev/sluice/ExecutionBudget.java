@@ -1,0 +1,193 @@
+package dev.sluice;
+
+import dev.sluice.batching.Ticker;
+import dev.sluice.batching.internal.ExecutionGate;
+import java.util.Comparator;
+import java.util.PriorityQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The runtime's execution budget: CPU tokens, as many as {@link Resources#cpus()}, shared by every
+ * deployment. A model call holds its deployment's {@link ReplicaResources#cpus()} tokens from just before
+ * {@code Model.predict} until it returns, so no more calls run at once than the machine has cores, however
+ * many replicas exist; replicas are cheap, the budget is the real concurrency.
+ *
+ * <p>Who goes next: the waiting call with the smallest key, the origin of its batch's oldest request (see
+ * {@link ExecutionGate#acquire}), ties in arrival order; so a pipeline's later step of an old request goes
+ * before the first step of a new one. The order is strict: a waiter that does not fit yet (it needs more
+ * tokens than are free) blocks those behind it, so a large call is never starved by small ones. A call that
+ * needs no tokens ({@code cpus(0)}: I/O-bound or remote models) never waits.
+ *
+ * <p>A model that itself waits, inside {@code predict}, for a call to another deployment holds its tokens
+ * meanwhile; it should ask for {@code cpus(0)}, or the two may wait for each other when the budget is full.
+ *
+ * <p>Thread-safe: one lock, held for a few operations on a small queue; each waiter sleeps on a condition
+ * of its own, so a release wakes only the calls it lets through. The counters are read without the lock.
+ */
+final class ExecutionBudget {
+    private static final Comparator<Waiter> ORDER = Comparator.comparingLong((Waiter w) -> w.key)
+            .thenComparingLong(w -> w.arrival);
+
+    private final int capacity;
+    private final Ticker ticker;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Guarded by lock. */
+    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(ORDER);
+    /** Guarded by lock. */
+    private long arrivals;
+    /** Guarded by lock: tokens held now. */
+    private int inUse;
+    // Copies for readers without the lock, written under it.
+    private final AtomicInteger inUseNow = new AtomicInteger();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicLong waitedNanos = new AtomicLong();
+
+    ExecutionBudget(int capacity, Ticker ticker) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
+        }
+        this.capacity = capacity;
+        this.ticker = ticker;
+    }
+
+    /**
+     * The gate for calls that each need {@code tokens}: one that never waits for 0.
+     *
+     * @throws IllegalArgumentException if {@code tokens} is negative or more than the budget has (such a
+     *     call could never run)
+     */
+    ExecutionGate gate(int tokens) {
+        if (tokens < 0 || tokens > capacity) {
+            throw new IllegalArgumentException("cpus: a call needs " + tokens + " CPUs, the execution budget has "
+                    + capacity);
+        }
+        return tokens == 0 ? ExecutionGate.open() : key -> acquire(tokens, key);
+    }
+
+    /**
+     * Blocks until {@code tokens} are free and every waiter before this one (smaller key, or same key and
+     * earlier) has been let through.
+     *
+     * @throws InterruptedException if interrupted while waiting; then it holds nothing
+     */
+    ExecutionGate.Permit acquire(int tokens, long key) throws InterruptedException {
+        lock.lock();
+        try {
+            if (waiters.isEmpty() && inUse + tokens <= capacity) {
+                inUse += tokens;
+                inUseNow.set(inUse);
+                return new Grant(tokens);
+            }
+            long start = ticker.read(); // before it is counted as waiting, so no wait goes unmeasured
+            Waiter w = new Waiter(key, arrivals++, tokens, lock.newCondition());
+            waiters.add(w);
+            grantLocked(); // it may go before every waiter and fit at once
+            if (w.granted) {
+                return new Grant(tokens);
+            }
+            try {
+                while (!w.granted) {
+                    w.ready.await();
+                }
+            } catch (InterruptedException e) {
+                if (w.granted) {
+                    inUse -= tokens; // let through as it was interrupted: give the tokens back
+                } else {
+                    waiters.remove(w);
+                }
+                grantLocked(); // it may have been the waiter that held the others back
+                throw e;
+            } finally {
+                waitedNanos.addAndGet(Math.max(0, ticker.read() - start));
+            }
+            return new Grant(tokens);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void release(int tokens) {
+        lock.lock();
+        try {
+            inUse -= tokens;
+            grantLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Lets waiters through in order while the first one fits. */
+    private void grantLocked() {
+        Waiter first;
+        while ((first = waiters.peek()) != null && inUse + first.tokens <= capacity) {
+            waiters.poll();
+            inUse += first.tokens;
+            first.granted = true;
+            first.ready.signal();
+        }
+        waiting.set(waiters.size());
+        inUseNow.set(inUse);
+    }
+
+    /** Tokens in all. */
+    int capacity() {
+        return capacity;
+    }
+
+    /** Tokens held by running calls now. */
+    int inUse() {
+        return inUseNow.get();
+    }
+
+    /** Calls waiting for tokens now. */
+    int waiting() {
+        return waiting.get();
+    }
+
+    /** How long calls have waited for tokens in all, on the runtime's ticker. */
+    long waitedNanos() {
+        return waitedNanos.get();
+    }
+
+    @Override
+    public String toString() {
+        return "ExecutionBudget[" + inUse() + " of " + capacity + " CPUs in use, " + waiting() + " waiting]";
+    }
+
+    private static final class Waiter {
+        final long key;
+        final long arrival;
+        final int tokens;
+        final Condition ready;
+        /** Guarded by the budget's lock. */
+        boolean granted;
+
+        Waiter(long key, long arrival, int tokens, Condition ready) {
+            this.key = key;
+            this.arrival = arrival;
+            this.tokens = tokens;
+            this.ready = ready;
+        }
+    }
+
+    /** Tokens held by one call; released once, whoever releases first (the call's thread, or an abandoner). */
+    private final class Grant implements ExecutionGate.Permit {
+        private final int tokens;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        Grant(int tokens) {
+            this.tokens = tokens;
+        }
+
+        @Override
+        public void release() {
+            if (released.compareAndSet(false, true)) {
+                ExecutionBudget.this.release(tokens);
+            }
+        }
+    }
+}

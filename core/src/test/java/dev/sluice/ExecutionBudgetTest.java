@@ -1,0 +1,160 @@
+package dev.sluice;
+
+import static dev.sluice.batching.Eventually.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.batching.ManualTicker;
+import dev.sluice.batching.internal.ExecutionGate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The execution budget on its own: who goes next, what a waiter that does not fit does, and its counters. */
+class ExecutionBudgetTest {
+    private final ManualTicker ticker = new ManualTicker();
+    private final List<Thread> threads = new ArrayList<>();
+    /** The keys of the calls let through, in the order they were. */
+    private final List<Long> order = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        for (Thread t : threads) {
+            t.interrupt();
+            t.join(10_000);
+        }
+    }
+
+    /**
+     * A call on a thread of its own: waits for {@code tokens} with {@code key}, notes its key, and holds the
+     * tokens until {@code done} completes. The returned future completes with the permit once let through.
+     */
+    private CompletableFuture<ExecutionGate.Permit> call(ExecutionBudget budget, int tokens, long key) {
+        CompletableFuture<ExecutionGate.Permit> through = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                ExecutionGate.Permit p = budget.gate(tokens).acquire(key);
+                order.add(key);
+                through.complete(p);
+            } catch (Throwable e) {
+                through.completeExceptionally(e);
+            }
+        }, "call-" + key);
+        t.setDaemon(true);
+        threads.add(t);
+        t.start();
+        return through;
+    }
+
+    private static void awaitWaiting(ExecutionBudget budget, int n) throws InterruptedException {
+        eventually(n + " waiting", () -> budget.waiting() == n);
+    }
+
+    @Test
+    void aCallThatFitsGoesAtOnceAndTheBudgetCountsWhatItHolds() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(4, ticker);
+        ExecutionGate.Permit p = budget.gate(3).acquire(0);
+        assertEquals(3, budget.inUse());
+        p.release();
+        p.release();
+        assertEquals(0, budget.inUse(), "releasing twice gives back once");
+    }
+
+    @Test
+    void waitersGoInTheOrderOfTheirKeysNotOfTheirArrival() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(1, ticker);
+        ExecutionGate.Permit held = budget.gate(1).acquire(0);
+        CompletableFuture<ExecutionGate.Permit> newer = call(budget, 1, 300);
+        awaitWaiting(budget, 1);
+        CompletableFuture<ExecutionGate.Permit> older = call(budget, 1, 100);
+        awaitWaiting(budget, 2);
+        CompletableFuture<ExecutionGate.Permit> sameAsOlder = call(budget, 1, 100);
+        awaitWaiting(budget, 3);
+
+        held.release();
+        older.get(10, TimeUnit.SECONDS).release();
+        sameAsOlder.get(10, TimeUnit.SECONDS).release();
+        newer.get(10, TimeUnit.SECONDS).release();
+        assertEquals(List.of(100L, 100L, 300L), order, "smallest key first; the tie in arrival order");
+        assertEquals(0, budget.inUse());
+        assertEquals(0, budget.waiting());
+    }
+
+    @Test
+    void aWaiterThatDoesNotFitBlocksThoseBehindItSoABigCallIsNeverStarved() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(2, ticker);
+        ExecutionGate.Permit held = budget.gate(1).acquire(0);
+        CompletableFuture<ExecutionGate.Permit> big = call(budget, 2, 10);
+        awaitWaiting(budget, 1);
+        CompletableFuture<ExecutionGate.Permit> small = call(budget, 1, 20);
+        awaitWaiting(budget, 2);
+        assertEquals(1, budget.inUse(), "one CPU is free, but the small call waits behind the big one");
+        assertFalse(small.isDone());
+
+        held.release();
+        ExecutionGate.Permit bigPermit = big.get(10, TimeUnit.SECONDS);
+        assertEquals(2, budget.inUse());
+        assertFalse(small.isDone());
+        bigPermit.release();
+        small.get(10, TimeUnit.SECONDS).release();
+        assertEquals(List.of(10L, 20L), order);
+    }
+
+    @Test
+    void anInterruptedWaiterHoldsNothingAndNoLongerHoldsBackThoseBehindIt() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(2, ticker);
+        ExecutionGate.Permit held = budget.gate(1).acquire(0);
+        CompletableFuture<ExecutionGate.Permit> big = call(budget, 2, 10);
+        awaitWaiting(budget, 1);
+        Thread bigThread = threads.get(0);
+        CompletableFuture<ExecutionGate.Permit> small = call(budget, 1, 20);
+        awaitWaiting(budget, 2);
+
+        bigThread.interrupt();
+        Throwable e = assertThrows(java.util.concurrent.ExecutionException.class, () -> big.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof InterruptedException, e.toString());
+        small.get(10, TimeUnit.SECONDS).release();
+        held.release();
+        assertEquals(0, budget.inUse());
+        assertEquals(0, budget.waiting());
+    }
+
+    @Test
+    void aCallOfNoCpusNeverWaitsEvenWhenTheBudgetIsFull() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(1, ticker);
+        ExecutionGate.Permit held = budget.gate(1).acquire(0);
+        CompletableFuture<ExecutionGate.Permit> waiting = call(budget, 1, 5);
+        awaitWaiting(budget, 1);
+        budget.gate(0).acquire(-1).release(); // returns at once on this thread
+        assertEquals(1, budget.inUse());
+        held.release();
+        waiting.get(10, TimeUnit.SECONDS).release();
+    }
+
+    @Test
+    void aCallOfMoreCpusThanTheBudgetHasIsRefusedNamingBoth() {
+        ExecutionBudget budget = new ExecutionBudget(2, ticker);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> budget.gate(3));
+        assertEquals("cpus: a call needs 3 CPUs, the execution budget has 2", e.getMessage());
+    }
+
+    @Test
+    void theTimeCallsWaitedIsCountedOnTheTicker() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(1, ticker);
+        ExecutionGate.Permit held = budget.gate(1).acquire(0);
+        CompletableFuture<ExecutionGate.Permit> waiting = call(budget, 1, 5);
+        awaitWaiting(budget, 1);
+        ticker.advance(Duration.ofMillis(7));
+        held.release();
+        waiting.get(10, TimeUnit.SECONDS).release();
+        assertEquals(Duration.ofMillis(7).toNanos(), budget.waitedNanos());
+        assertEquals("ExecutionBudget[0 of 1 CPUs in use, 0 waiting]", budget.toString());
+    }
+}
