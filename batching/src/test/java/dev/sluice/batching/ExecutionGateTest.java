@@ -72,8 +72,9 @@ class ExecutionGateTest {
     }
 
     private WorkerBatcher<Integer, Integer> batcher(BatchObserver observer) {
+        // eager: these tests batch whatever waits, as the gate's mechanics do not depend on batch sizes
         WorkerBatcher<Integer, Integer> b = WorkerBatcher.<Integer, Integer>builder().name("dep").maxBatchSize(8)
-                .maxDelay(Duration.ZERO).ticker(ticker).observer(observer).buildWithWorkers();
+                .maxDelay(Duration.ZERO).policy(BatchPolicy.eager()).ticker(ticker).observer(observer).buildWithWorkers();
         batchers.add(b);
         return b;
     }
