@@ -55,47 +55,59 @@ final class ExecutionBudget {
     }
 
     /**
-     * The gate for calls that each need {@code tokens}: one that never waits for 0.
+     * The gate for calls that each need {@code tokens} and may borrow up to {@code burst} while the budget
+     * has idle CPUs: one that never waits for 0.
      *
      * @throws IllegalArgumentException if {@code tokens} is negative or more than the budget has (such a
-     *     call could never run)
+     *     call could never run), or {@code burst} is below {@code tokens}
      */
-    ExecutionGate gate(int tokens) {
+    ExecutionGate gate(int tokens, int burst) {
         if (tokens < 0 || tokens > capacity) {
             throw new IllegalArgumentException("cpus: a call needs " + tokens + " CPUs, the execution budget has "
                     + capacity);
         }
-        return tokens == 0 ? ExecutionGate.open() : key -> acquire(tokens, key);
+        if (burst < tokens) {
+            throw new IllegalArgumentException("burstCpus (" + burst + ") must not be below cpus (" + tokens + ")");
+        }
+        return tokens == 0 ? ExecutionGate.open() : key -> acquire(tokens, burst, key);
+    }
+
+    /** {@link #gate(int, int)} without borrowing. */
+    ExecutionGate gate(int tokens) {
+        return gate(tokens, tokens);
     }
 
     /**
      * Blocks until {@code tokens} are free and every waiter before this one (smaller key, or same key and
-     * earlier) has been let through.
+     * earlier) has been let through. When it is let through and no call waits behind it, it also borrows idle
+     * CPUs, up to {@code burst} in all: CPUs nobody wants now, which its model may use to finish sooner (the
+     * permit's {@link ExecutionGate.Permit#cpus()}). A call that arrives meanwhile waits for them like any other.
      *
      * @throws InterruptedException if interrupted while waiting; then it holds nothing
      */
-    ExecutionGate.Permit acquire(int tokens, long key) throws InterruptedException {
+    ExecutionGate.Permit acquire(int tokens, int burst, long key) throws InterruptedException {
         lock.lock();
         try {
             if (waiters.isEmpty() && inUse + tokens <= capacity) {
-                inUse += tokens;
+                int held = tokens + idleFor(burst - tokens, tokens);
+                inUse += held;
                 inUseNow.set(inUse);
-                return new Grant(tokens);
+                return new Grant(held);
             }
             long start = ticker.read(); // before it is counted as waiting, so no wait goes unmeasured
-            Waiter w = new Waiter(key, arrivals++, tokens, lock.newCondition());
+            Waiter w = new Waiter(key, arrivals++, tokens, burst, lock.newCondition());
             waiters.add(w);
             grantLocked(); // it may go before every waiter and fit at once
-            if (w.granted) {
-                return new Grant(tokens);
+            if (w.held > 0) {
+                return new Grant(w.held);
             }
             try {
-                while (!w.granted) {
+                while (w.held == 0) {
                     w.ready.await();
                 }
             } catch (InterruptedException e) {
-                if (w.granted) {
-                    inUse -= tokens; // let through as it was interrupted: give the tokens back
+                if (w.held > 0) {
+                    inUse -= w.held; // let through as it was interrupted: give the tokens back
                 } else {
                     waiters.remove(w);
                 }
@@ -104,10 +116,15 @@ final class ExecutionBudget {
             } finally {
                 waitedNanos.addAndGet(Math.max(0, ticker.read() - start));
             }
-            return new Grant(tokens);
+            return new Grant(w.held);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Idle CPUs a call granted {@code tokens} may borrow, up to {@code wanted}: none while anyone waits. */
+    private int idleFor(int wanted, int tokens) {
+        return waiters.isEmpty() ? Math.max(0, Math.min(wanted, capacity - inUse - tokens)) : 0;
     }
 
     private void release(int tokens) {
@@ -125,8 +142,8 @@ final class ExecutionBudget {
         Waiter first;
         while ((first = waiters.peek()) != null && inUse + first.tokens <= capacity) {
             waiters.poll();
-            inUse += first.tokens;
-            first.granted = true;
+            first.held = first.tokens + idleFor(first.burst - first.tokens, first.tokens);
+            inUse += first.held;
             first.ready.signal();
         }
         waiting.set(waiters.size());
@@ -162,14 +179,16 @@ final class ExecutionBudget {
         final long key;
         final long arrival;
         final int tokens;
+        final int burst;
         final Condition ready;
-        /** Guarded by the budget's lock. */
-        boolean granted;
+        /** Guarded by the budget's lock: the tokens it was let through with, 0 while it waits. */
+        int held;
 
-        Waiter(long key, long arrival, int tokens, Condition ready) {
+        Waiter(long key, long arrival, int tokens, int burst, Condition ready) {
             this.key = key;
             this.arrival = arrival;
             this.tokens = tokens;
+            this.burst = burst;
             this.ready = ready;
         }
     }
@@ -188,6 +207,11 @@ final class ExecutionBudget {
             if (released.compareAndSet(false, true)) {
                 ExecutionBudget.this.release(tokens);
             }
+        }
+
+        @Override
+        public int cpus() {
+            return tokens;
         }
     }
 }

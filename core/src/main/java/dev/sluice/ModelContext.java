@@ -23,6 +23,16 @@ public record ModelContext(String deployment, String replicaId, Placement placem
         return Math.max(1, placement.cpus());
     }
 
+    /**
+     * Most threads one call may use for CPU work: {@link #cpuThreads()}, or more when the deployment lets its
+     * calls borrow idle CPUs ({@link ReplicaResources.Builder#burstCpus}). Which a given call got is
+     * {@link dev.sluice.batching.BatchCall#cpus()}; a model that can run wider (a second ONNX Runtime session
+     * with more intra-op threads) prepares for this many at start.
+     */
+    public int burstCpuThreads() {
+        return Math.max(cpuThreads(), placement.burstCpus());
+    }
+
     /** The replica's share of its first GPU, or empty for a CPU-only replica. */
     public Optional<Placement.GpuShare> gpu() {
         return placement.gpus().isEmpty() ? Optional.empty() : Optional.of(placement.gpus().get(0));

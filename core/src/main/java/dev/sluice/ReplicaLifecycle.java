@@ -235,7 +235,7 @@ final class ReplicaLifecycle<I, O> {
             for (int slot = 0; slot < slots; slot++) {
                 int s = slot;
                 r.workers.add(g.batcher.addWorker(r.id, batch -> runOn(g, r, s, batch, model), r.threads,
-                        sluice.budget.gate(g.config.resources().cpus())));
+                        sluice.budget.gate(g.config.resources().cpus(), g.config.resources().burstCpus())));
             }
             return true;
         } catch (IllegalStateException closedMeanwhile) {

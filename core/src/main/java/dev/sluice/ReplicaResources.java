@@ -23,18 +23,20 @@ public final class ReplicaResources {
     static final int MILLI = 1000;
 
     private final int cpus;
+    private final int burstCpus;
     private final int gpuMilli;
     private final long gpuMemoryBytes;
 
-    private ReplicaResources(int cpus, int gpuMilli, long gpuMemoryBytes) {
+    private ReplicaResources(int cpus, int burstCpus, int gpuMilli, long gpuMemoryBytes) {
         this.cpus = cpus;
+        this.burstCpus = burstCpus;
         this.gpuMilli = gpuMilli;
         this.gpuMemoryBytes = gpuMemoryBytes;
     }
 
     /** One CPU per call, no GPU. */
     public static ReplicaResources defaults() {
-        return new ReplicaResources(1, 0, 0);
+        return new ReplicaResources(1, 1, 0, 0);
     }
 
     public static Builder builder() {
@@ -44,6 +46,14 @@ public final class ReplicaResources {
     /** CPUs of the execution budget each model call holds while it runs (0: it never waits). */
     public int cpus() {
         return cpus;
+    }
+
+    /**
+     * CPUs a model call may use when the budget has idle ones and no other call waits: at least
+     * {@link #cpus()}; equal to it unless {@link Builder#burstCpus} raised it.
+     */
+    public int burstCpus() {
+        return burstCpus;
     }
 
     /** GPUs asked for: 0, a fraction below 1, or a whole number. */
@@ -70,7 +80,7 @@ public final class ReplicaResources {
 
     @Override
     public String toString() {
-        return cpus + " CPU" + (gpuMilli == 0 ? "" : ", " + formatGpus(gpuMilli) + " GPU")
+        return cpus + " CPU" + (burstCpus > cpus ? " (up to " + burstCpus + " when idle)" : "") + (gpuMilli == 0 ? "" : ", " + formatGpus(gpuMilli) + " GPU")
                 + (gpuMemoryBytes == 0 ? "" : ", " + formatBytes(gpuMemoryBytes) + " GPU memory");
     }
 
@@ -87,6 +97,7 @@ public final class ReplicaResources {
     /** Builds {@link ReplicaResources}; setters validate at once and name the field they reject. */
     public static final class Builder {
         private int cpus = 1;
+        private int burstCpus;
         private int gpuMilli;
         private long gpuMemoryBytes;
 
@@ -101,6 +112,22 @@ public final class ReplicaResources {
                 throw new IllegalArgumentException("cpus must not be negative, was " + cpus);
             }
             this.cpus = cpus;
+            return this;
+        }
+
+        /**
+         * CPUs a model call may borrow in all when the execution budget has idle ones as the call starts and no
+         * other call waits, for a model that finishes sooner with more threads (ONNX Runtime opens a second
+         * session with this many intra-op threads; see {@link dev.sluice.batching.BatchCall#cpus()}). The call
+         * keeps what it borrowed until it returns, so a call arriving meanwhile waits for it: worth it only where
+         * more threads shorten a call a lot (a large convolutional model), and measured, not assumed. Default:
+         * {@code cpus} (never borrows); at least {@code cpus}, checked at {@link #build()}.
+         */
+        public Builder burstCpus(int burstCpus) {
+            if (burstCpus < 1) {
+                throw new IllegalArgumentException("burstCpus must be at least 1, was " + burstCpus);
+            }
+            this.burstCpus = burstCpus;
             return this;
         }
 
@@ -141,7 +168,10 @@ public final class ReplicaResources {
             if (gpuMemoryBytes > 0 && gpuMilli == 0) {
                 throw new IllegalArgumentException("gpuMemory needs gpus > 0 (it is memory on the replica's GPU)");
             }
-            return new ReplicaResources(cpus, gpuMilli, gpuMemoryBytes);
+            if (burstCpus != 0 && burstCpus < cpus) {
+                throw new IllegalArgumentException("burstCpus (" + burstCpus + ") must not be below cpus (" + cpus + ")");
+            }
+            return new ReplicaResources(cpus, Math.max(cpus, burstCpus), gpuMilli, gpuMemoryBytes);
         }
     }
 }

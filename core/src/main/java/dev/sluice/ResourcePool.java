@@ -43,7 +43,7 @@ final class ResourcePool {
     synchronized Outcome place(ReplicaResources request) {
         Objects.requireNonNull(request, "request");
         if (request.gpuMilli() == 0) {
-            return new Outcome(new Placement(request.cpus(), List.of()), null);
+            return new Outcome(new Placement(request.cpus(), request.burstCpus(), List.of()), null);
         }
         if (gpus.isEmpty()) {
             return pending("needs " + ReplicaResources.formatGpus(request.gpuMilli()) + " GPU, but the runtime has no GPUs");
@@ -81,7 +81,7 @@ final class ResourcePool {
         long memory = memoryFor(request, best);
         freeMilli[best] -= milli;
         freeMemory[best] -= memory;
-        return new Outcome(new Placement(request.cpus(), List.of(new Placement.GpuShare(gpus.get(best),
+        return new Outcome(new Placement(request.cpus(), request.burstCpus(), List.of(new Placement.GpuShare(gpus.get(best),
                 milli / (double) ReplicaResources.MILLI, memory))), null);
     }
 
@@ -129,7 +129,7 @@ final class ResourcePool {
             freeMilli[i] = 0;
             freeMemory[i] = 0;
         }
-        return new Outcome(new Placement(request.cpus(), shares), null);
+        return new Outcome(new Placement(request.cpus(), request.burstCpus(), shares), null);
     }
 
     private long memoryFor(ReplicaResources request, int gpu) {

@@ -157,4 +157,64 @@ class ExecutionBudgetTest {
         assertEquals(Duration.ofMillis(7).toNanos(), budget.waitedNanos());
         assertEquals("ExecutionBudget[0 of 1 CPUs in use, 0 waiting]", budget.toString());
     }
+
+    // ---------------------------------------------------------------- borrowing idle CPUs (burstCpus)
+
+    @Test
+    void aCallAloneBorrowsTheIdleCpusUpToItsBurstAndGivesThemAllBack() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(4, ticker);
+        ExecutionGate.Permit p = budget.gate(1, 3).acquire(0);
+        assertEquals(3, p.cpus(), "one of its own and two borrowed");
+        assertEquals(3, budget.inUse());
+        p.release();
+        assertEquals(0, budget.inUse());
+    }
+
+    @Test
+    void itBorrowsOnlyWhatIsIdle() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(2, ticker);
+        ExecutionGate.Permit other = budget.gate(1).acquire(0);
+        ExecutionGate.Permit p = budget.gate(1, 2).acquire(1);
+        assertEquals(1, p.cpus(), "the other CPU is in use");
+        other.release();
+        p.release();
+        assertEquals(0, budget.inUse());
+        assertEquals(2, budget.gate(1, 8).acquire(2).cpus(), "never more than the budget has");
+    }
+
+    @Test
+    void aCallLetThroughWhileOthersStillWaitBorrowsNothingButTheLastOneBorrows() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(3, ticker);
+        ExecutionGate.Permit held = budget.gate(3).acquire(0);
+        CompletableFuture<ExecutionGate.Permit> first = new CompletableFuture<>();
+        CompletableFuture<ExecutionGate.Permit> second = new CompletableFuture<>();
+        for (CompletableFuture<ExecutionGate.Permit> f : List.of(first, second)) {
+            long key = f == first ? 1 : 2;
+            Thread t = new Thread(() -> {
+                try {
+                    f.complete(budget.gate(1, 3).acquire(key));
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            });
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+            awaitWaiting(budget, (int) key);
+        }
+        held.release();
+        // Both are let through by one release, in key order: the first while the second still waits (so it
+        // borrows nothing), the second last, borrowing the one CPU left.
+        assertEquals(1, first.get(10, TimeUnit.SECONDS).cpus());
+        assertEquals(2, second.get(10, TimeUnit.SECONDS).cpus());
+        assertEquals(3, budget.inUse());
+    }
+
+    @Test
+    void aBurstBelowItsCpusIsRefused() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(4, ticker);
+        assertThrows(IllegalArgumentException.class, () -> budget.gate(2, 1));
+        assertEquals(1, budget.gate(0, 4).acquire(0).cpus(), "cpus(0) never waits nor borrows: an open gate");
+        assertEquals(0, budget.inUse());
+    }
 }

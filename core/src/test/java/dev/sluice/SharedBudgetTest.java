@@ -371,4 +371,34 @@ class SharedBudgetTest {
         assertTrue(!closing.isAlive(), "the close ended");
         assertEquals(List.of("blocker:0"), calls, "nothing waiting for the budget reached a model");
     }
+
+    @Test
+    void aCallThatMayBurstBorrowsTheIdleCpuAndItsModelSeesHowManyItGot() throws Exception {
+        Sluice sluice = sluice(2);
+        List<Integer> lent = new CopyOnWriteArrayList<>();
+        List<Integer> prepared = new CopyOnWriteArrayList<>();
+        DeploymentHandle<Integer, Integer> wide = sluice.deploy(Deployment.<Integer, Integer>builder("det", ctx -> {
+            prepared.add(ctx.burstCpuThreads());
+            return batch -> {
+                lent.add(dev.sluice.batching.BatchCall.current().cpus());
+                return batch;
+            };
+        }).resources(r -> r.cpus(1).burstCpus(2)).build());
+        wide.awaitReady(Duration.ofSeconds(10));
+        assertEquals(List.of(2), prepared, "the model learns at start how wide a call may be");
+        assertEquals(7, wide.submit(7).get(10, TimeUnit.SECONDS));
+        assertEquals(List.of(2), lent, "alone, the call borrowed the idle CPU");
+
+        // With the other CPU held by a running call, it gets only its own.
+        CountDownLatch gate = closedGate();
+        Semaphore started = new Semaphore(0);
+        DeploymentHandle<Integer, Integer> busy = deploy(sluice, "rec", gate, started, d -> d);
+        CompletableFuture<Integer> held = busy.submit(1);
+        awaitStarted(started);
+        assertEquals(8, wide.submit(8).get(10, TimeUnit.SECONDS));
+        assertEquals(List.of(2, 1), lent);
+        gate.countDown();
+        assertEquals(2, held.get(10, TimeUnit.SECONDS));
+        assertEquals(0, sluice.status().resources().cpusInUse(), "everything borrowed came back");
+    }
 }

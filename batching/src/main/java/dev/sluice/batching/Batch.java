@@ -17,6 +17,8 @@ final class Batch<I, O> {
     /** When the function first got it, and how many inputs it had then (before any failure isolation). */
     long startedAt;
     int size;
+    /** The CPUs its permit lends its model calls ({@link BatchCall#cpus()}); written by the worker before its first call. */
+    int cpus = 1;
     /** What it holds from its worker's gate while it runs; guarded by the batch's lock. */
     private ExecutionGate.Permit permit;
 

@@ -25,15 +25,17 @@ import java.util.Objects;
 public final class BatchCall {
     private static final ThreadLocal<BatchCall> CURRENT = new ThreadLocal<>();
     /** Outside any batch function: never abandoned. */
-    private static final BatchCall NONE = new BatchCall(List.of());
+    private static final BatchCall NONE = new BatchCall(List.of(), 1);
 
     private final List<? extends PendingRequest<?, ?>> requests;
+    private final int cpus;
     /** Guarded by this; null once finished. */
     private List<Runnable> actions = new ArrayList<>(1);
     private boolean abandoned;
 
-    BatchCall(List<? extends PendingRequest<?, ?>> requests) {
+    BatchCall(List<? extends PendingRequest<?, ?>> requests, int cpus) {
         this.requests = requests;
+        this.cpus = cpus;
     }
 
     /**
@@ -43,6 +45,16 @@ public final class BatchCall {
     public static BatchCall current() {
         BatchCall c = CURRENT.get();
         return c == null ? NONE : c;
+    }
+
+    /**
+     * How many CPUs this call may keep busy: in the Sluice runtime, the execution budget's CPUs its batch
+     * holds. That is its deployment's {@code cpus}, or up to its {@code burstCpus} when the budget had idle
+     * CPUs and no other call waited as the batch started; a model whose own threads scale (ONNX Runtime's
+     * intra-op threads) may use that many. 1 outside a batch function and for a batcher without a budget.
+     */
+    public int cpus() {
+        return cpus;
     }
 
     /** True once every input of this call has been given up by its caller. */

@@ -58,6 +58,7 @@ final class BatchRunner<I, O> {
         try {
             ExecutionGate.Permit permit = acquire(work);
             if (permit != null && work.holdPermit(permit)) {
+                work.cpus = Math.max(1, permit.cpus());
                 execute(work, work.requests, false);
             }
         } catch (Throwable t) {
@@ -145,7 +146,7 @@ final class BatchRunner<I, O> {
             work.startedAt = start;
             work.size = n;
         }
-        BatchCall call = new BatchCall(live);
+        BatchCall call = new BatchCall(live, work.cpus);
         BatchCall outer = call.enter();
         try {
             outputs = work.worker.function.apply(Collections.unmodifiableList(inputs));

@@ -86,6 +86,7 @@ public final class OcrBenchmark {
         int maxLines = 5;
         long seed = 1;
         int replicas = 2;
+        int detBurst = 2;
         int baselineThreads = Runtime.getRuntime().availableProcessors();
         int maxBatch = 32;
         double maxDelayMs = 5;
@@ -111,6 +112,7 @@ public final class OcrBenchmark {
                     case "--max-lines": o.maxLines = Integer.parseInt(v); break;
                     case "--seed": o.seed = Long.parseLong(v); break;
                     case "--replicas": o.replicas = Integer.parseInt(v); break;
+                    case "--det-burst": o.detBurst = Integer.parseInt(v); break;
                     case "--baseline-threads": o.baselineThreads = Integer.parseInt(v); break;
                     case "--max-batch": o.maxBatch = Integer.parseInt(v); break;
                     case "--max-delay-ms": o.maxDelayMs = Double.parseDouble(v); break;
@@ -131,9 +133,10 @@ public final class OcrBenchmark {
             if (o.pages < 1 || o.minLines < 1 || o.maxLines < o.minLines) {
                 throw new IllegalArgumentException("need --pages >= 1 and 1 <= --min-lines <= --max-lines");
             }
-            if (o.replicas < 1 || o.baselineThreads < 1 || o.maxBatch < 1 || o.sluiceWindow < 1 || o.capacityRounds < 1) {
-                throw new IllegalArgumentException("--replicas, --baseline-threads, --max-batch, --sluice-window and"
-                        + " --capacity-rounds must be at least 1");
+            if (o.replicas < 1 || o.detBurst < 1 || o.baselineThreads < 1 || o.maxBatch < 1 || o.sluiceWindow < 1
+                    || o.capacityRounds < 1) {
+                throw new IllegalArgumentException("--replicas, --det-burst, --baseline-threads, --max-batch, --sluice-window"
+                        + " and --capacity-rounds must be at least 1");
             }
             if (o.loads.length == 0 || Arrays.stream(o.loads).anyMatch(l -> !(l > 0) || Double.isInfinite(l))) {
                 throw new IllegalArgumentException("--loads takes positive fractions of the baseline's capacity, e.g. 0.25,0.5,0.75");
@@ -158,6 +161,7 @@ public final class OcrBenchmark {
                     "  --pages 24 --min-lines 2 --max-lines 5   rendered pages and their lines of random words",
                     "  --seed 1                          seed of the pages, the schedules and the page sequences",
                     "  --replicas 2                      Sluice: replicas of each of det, cls, rec (each call on one CPU of the budget)",
+                    "  --det-burst 2                     Sluice: CPUs a detector call may borrow when idle (the service's default; 1: never)",
                     "  --baseline-threads N              the baseline's threads (default: the CPUs, " + Runtime.getRuntime().availableProcessors() + ")",
                     "  --max-batch 32 --max-delay-ms 5   Sluice: classifier and recognizer batching (the service's defaults)",
                     "  --capacity 0                      the baseline's capacity in pages/s; 0: measure both sides' saturation",
@@ -365,7 +369,7 @@ public final class OcrBenchmark {
         try (Sluice sluice = Sluice.builder().resources(Resources.detect())
                 .observer(sluiceSizes).build();
                 OcrService service = OcrService.builder(o.models).sluice(sluice)
-                        .detectorReplicas(o.replicas, o.replicas).classifierReplicas(o.replicas)
+                        .detectorReplicas(o.replicas, o.replicas).detectorBurstCpus(o.detBurst).classifierReplicas(o.replicas)
                         .recognizerReplicas(o.replicas).maxBatchSize(o.maxBatch).maxDelay(o.maxDelay()).build()) {
             SequentialOcr baseline = new SequentialOcr(service, baselineSizes);
             try (ThreadConfinedPool<SequentialOcr.Sessions, Integer, OcrResult> pool = new ThreadConfinedPool<>(

@@ -31,8 +31,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An ONNX model behind Sluice's batcher: one ONNX Runtime session per replica, configured from the
- * replica's {@link ModelContext} (intra-op threads from its CPU slots; on a GPU placement the CUDA execution
- * provider on that device with its memory limit). A request is a map from input name to {@link Tensor};
+ * replica's {@link ModelContext} (intra-op threads from the CPUs each call holds; on a GPU placement the CUDA
+ * execution provider on that device with its memory limit). On CPU, a deployment whose calls may borrow idle
+ * CPUs ({@code burstCpus}) gets a second session per replica with that many intra-op threads (not spinning),
+ * used by exactly the calls the execution budget lent them to ({@link BatchCall#cpus()}); it costs a second
+ * copy of the model's memory. A request is a map from input name to {@link Tensor};
  * a batch stacks each input along dimension 0 (padding the dimensions the model declares dynamic), runs once,
  * and splits every output back per request.
  *
@@ -62,6 +65,15 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
     private final OrtEnvironment env;
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
+    /**
+     * A second session with {@link ModelContext#burstCpuThreads()} intra-op threads, for calls the execution
+     * budget lends idle CPUs to; null when the deployment never lends (or on a GPU).
+     */
+    private final OrtSession.SessionOptions wideOptions;
+    private final OrtSession wide;
+    private final int wideThreads;
+    /** Runs made on {@link #wide}. */
+    private final AtomicLong wideRuns = new AtomicLong();
     private final TensorSignature signature;
     /** Per input, the open dimensions past the batch, found once rather than per batch. */
     private final Map<String, int[]> raggedDims;
@@ -95,6 +107,28 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
             throw e;
         }
         this.session = opened;
+        this.wideThreads = ctx.gpu().isEmpty() ? ctx.burstCpuThreads() : ctx.cpuThreads();
+        if (wideThreads > ctx.cpuThreads()) {
+            OrtSession.SessionOptions wo = new OrtSession.SessionOptions();
+            OrtSession w = null;
+            try {
+                wo.setIntraOpNumThreads(wideThreads);
+                wo.setInterOpNumThreads(1);
+                // Its threads must not spin after a run: the CPUs they borrowed go back to other calls at once.
+                wo.addConfigEntry("session.intra_op.allow_spinning", "0");
+                w = b.file() != null ? env.createSession(b.file().toString(), wo) : env.createSession(b.bytes(), wo);
+            } catch (OrtException | RuntimeException e) {
+                wo.close();
+                session.close();
+                options.close();
+                throw e;
+            }
+            this.wideOptions = wo;
+            this.wide = w;
+        } else {
+            this.wideOptions = null;
+            this.wide = null;
+        }
         this.raggedDims = raggedDims(signature);
         this.pinned = new PinnedOutputs(signature.outputs(), settings.follows(), replica);
         LOG.info("Replica {} loaded ONNX model {}: inputs {}, outputs {}", replica, b.describe(), signature.inputs(),
@@ -212,7 +246,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
             return runCopyingOutputs(feed);
         }
         try {
-            return pinned.run(env, session, feed, shapes, this::terminate);
+            return pinned.run(env, sessionForThisCall(), feed, shapes, this::terminate);
         } catch (OrtException pinnedFailure) {
             if (BatchCall.current().isAbandoned()) {
                 throw pinnedFailure; // terminated: nobody wants the outputs
@@ -239,7 +273,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
     private Map<String, Tensor> runCopyingOutputs(Map<String, OnnxTensor> feed) throws OrtException {
         try (OrtSession.RunOptions options = new OrtSession.RunOptions();
                 BatchCall.Registration stop = BatchCall.current().onAbandoned(() -> terminate(options))) {
-            OrtSession.Result run = session.run(feed, options);
+            OrtSession.Result run = sessionForThisCall().run(feed, options);
             NATIVE_VALUES_OPEN.incrementAndGet();
             try (OrtSession.Result result = run) {
                 Map<String, Tensor> whole = new LinkedHashMap<>();
@@ -256,6 +290,23 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 NATIVE_VALUES_OPEN.decrementAndGet();
             }
         }
+    }
+
+    /**
+     * The wide session when this call was lent the CPUs it was opened for ({@link BatchCall#cpus()}),
+     * otherwise the replica's own.
+     */
+    private OrtSession sessionForThisCall() {
+        if (wide != null && BatchCall.current().cpus() >= wideThreads) {
+            wideRuns.incrementAndGet();
+            return wide;
+        }
+        return session;
+    }
+
+    /** Runs so far on the wide session (calls lent idle CPUs). */
+    long wideRuns() {
+        return wideRuns.get();
     }
 
     /** Whether the next batch's outputs may be written in place (false once a predicted shape proved wrong). */
@@ -292,6 +343,13 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
             session.close();
         } finally {
             options.close();
+            if (wide != null) {
+                try {
+                    wide.close();
+                } finally {
+                    wideOptions.close();
+                }
+            }
         }
     }
 

@@ -124,6 +124,29 @@ class OnnxModelTest {
     }
 
     @Test
+    void aCallLentAnIdleCpuRunsOnTheWideSessionAndAnswersAsTheNarrowOneDoes() throws Exception {
+        Tensor image = line(new Random(4), 200);
+        float[] narrow = rec.predict(List.of(Map.of(recIn, image))).get(0).get(recOut).toFloatArray();
+        List<OnnxModel> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(2).build()).build()) {
+            DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> h = sluice.deploy(
+                    Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", ctx -> {
+                        OnnxModel m = OnnxModel.builder(REC).open(ctx);
+                        opened.add(m);
+                        return m;
+                    }).resources(r -> r.cpus(1).burstCpus(2)).build());
+            h.awaitReady(Duration.ofSeconds(60));
+            float[] wide = h.submit(Map.of(recIn, image)).get(60, TimeUnit.SECONDS).get(recOut).toFloatArray();
+            assertEquals(1, opened.get(0).wideRuns(), "alone on two CPUs, the call was lent the second one");
+            assertEquals(narrow.length, wide.length);
+            for (int j = 0; j < wide.length; j++) {
+                assertEquals(narrow[j], wide[j], 1e-4, "value " + j);
+            }
+        }
+        assertEquals(0, rec.wideRuns(), "a replica that never borrows has no wide session");
+    }
+
+    @Test
     void aMalformedRequestIsRefusedSayingWhyAndItsBatchNeighboursSucceed() throws Exception {
         Tensor wrongHeight = Tensor.ofFloats(recIn, new long[] {1, 3, 32, 100}, new float[3 * 32 * 100]);
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> rec.validate(Map.of(recIn, wrongHeight)));

@@ -36,5 +36,13 @@ public interface ExecutionGate {
     interface Permit {
         /** Gives back what the permit holds. Idempotent; any thread. */
         void release();
+
+        /**
+         * The CPUs the batch's model calls may use while it holds this permit: what its deployment asks for,
+         * or more when the gate lent it idle ones (see {@link dev.sluice.batching.BatchCall#cpus()}). At least 1.
+         */
+        default int cpus() {
+            return 1;
+        }
     }
 }
