@@ -43,7 +43,7 @@ public record ModelContext(String deployment, String replicaId, Placement placem
         return gpu().map(Placement.GpuShare::memoryBytes).orElse(0L);
     }
 
-    /** A context for a CPU-only replica with one slot: for unit tests of a model on its own. */
+    /** A context for a CPU-only replica whose calls each hold one CPU: for unit tests of a model on its own. */
     public static ModelContext forTest(String deployment) {
         return new ModelContext(deployment, deployment + "#0", new Placement(1, java.util.List.of()));
     }

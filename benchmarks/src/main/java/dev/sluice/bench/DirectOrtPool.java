@@ -15,8 +15,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The "no Sluice" side of {@link RecognizerBenchmark}: what an application without a serving library writes
  * around ONNX Runtime. A fixed number of threads, each with its own {@link OrtSession} (one intra-op and one
- * inter-op thread, as {@code OnnxModel} configures a replica with one CPU slot), take single images from one
- * shared unbounded FIFO queue and run them one at a time ({@link ThreadConfinedPool}). Thread-safe.
+ * inter-op thread, as {@code OnnxModel} configures a replica whose calls hold one CPU), take single images
+ * from one shared unbounded FIFO queue and run them one at a time ({@link ThreadConfinedPool}). Thread-safe.
  */
 final class DirectOrtPool implements AutoCloseable {
 

@@ -44,7 +44,7 @@ final class SequentialOcr {
 
     /**
      * One thread's ONNX Runtime sessions of the three models, each with one intra-op and one inter-op thread (as
-     * {@code OnnxModel} opens a replica with one CPU slot). Not thread-safe.
+     * {@code OnnxModel} opens a replica whose calls hold one CPU). Not thread-safe.
      */
     static final class Sessions implements AutoCloseable {
         private final OrtEnvironment env = OrtEnvironment.getEnvironment();

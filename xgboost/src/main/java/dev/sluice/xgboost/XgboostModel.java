@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An XGBoost model behind Sluice's batcher: one {@code Booster} per replica, loaded from XGBoost's own JSON or
- * UBJSON model file, with {@code nthread} set to the replica's CPU slots. A request is one row of
+ * UBJSON model file, with {@code nthread} set to the CPUs each of its calls holds
+ * ({@link ModelContext#cpuThreads()}). A request is one row of
  * {@link Features} (in the model's order, or by feature name); a batch is scored in one call over one dense
  * {@code float[]} of all its rows, missing values {@code NaN}; each request gets its {@link Prediction}.
  *

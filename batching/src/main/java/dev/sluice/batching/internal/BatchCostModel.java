@@ -7,8 +7,9 @@ package dev.sluice.batching.internal;
  * seen barely vary (so {@code a} cannot be told from {@code b}) it attributes the whole cost to {@code b},
  * the pessimistic reading: it never promises savings from batching that it has not seen.
  *
- * <p>Used by the adaptive batch policy to decide whether waiting pays, and by the Sluice runtime to tell
- * how much work a load needs at full batches. Thread-safe.
+ * <p>Used by the Sluice runtime to tell how much work a load needs at full batches. (The adaptive batch
+ * policy does not read it: it fits its own line to the batcher's cost curve, {@link BatchCostCurve}.)
+ * Thread-safe.
  *
  * <p>Not API: public only so that the Sluice runtime (another module) can use it; it may change or go
  * without notice. See {@link dev.sluice.batching.internal}.

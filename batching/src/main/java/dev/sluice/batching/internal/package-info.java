@@ -1,7 +1,7 @@
 /**
  * Not API: what the batcher publishes only so that other Sluice modules can use it (the runtime's
  * {@link dev.sluice.batching.internal.WorkerBatcher} for replicas and
- * {@link dev.sluice.batching.internal.BatchCostModel} for its cost curve). Anything here may change or go
- * without notice; applications use {@link dev.sluice.batching} and the runtime.
+ * {@link dev.sluice.batching.internal.BatchCostModel} for its fit of a batch's cost). Anything here may change
+ * or go without notice; applications use {@link dev.sluice.batching} and the runtime.
  */
 package dev.sluice.batching.internal;

@@ -19,7 +19,7 @@ public class BatcherQuickstart {
                 .maxDelay(Duration.ofMillis(2))    // a free worker waits at most 2 ms for company
                 .queueCapacity(4096)               // beyond this, submit fails at once (OverloadedException)
                 .maxConcurrentBatches(1)           // calls running at once
-                .policy(BatchPolicy.eager())       // or fixed() / adaptive()
+                .policy(BatchPolicy.eager())       // never waits; the default is adaptive(), or fixed()
                 .build()) {
 
             float[] features = {0.5f, 1.5f, 2.0f};

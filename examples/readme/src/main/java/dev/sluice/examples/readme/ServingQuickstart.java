@@ -26,7 +26,7 @@ public class ServingQuickstart {
         return Deployment.<float[], float[]>builder("recognizer", ctx -> new MyModel(ctx))   // one model per replica
                 .batching(b -> b.maxBatchSize(32).maxDelay(Duration.ofMillis(2)))
                 .replicas(1, 4)                                  // autoscaled between 1 and 4
-                .resources(r -> r.cpus(1))                      // per replica: one CPU slot
+                .resources(r -> r.cpus(1))                      // each call holds one CPU of the budget
                 .healthCheck(Duration.ofSeconds(10), Duration.ofSeconds(2))
                 .watchdog(Duration.ofSeconds(30))               // a batch running longer = replica hung
                 .idempotent(true);                              // a lost replica's requests retry once elsewhere
