@@ -50,7 +50,9 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
     }
 
     private Generation<I, O> newGeneration(int version, Deployment<I, O> deployment) {
-        return new Generation<>(version, deployment, sluice.observers, sluice.ticker);
+        Generation<I, O> g = new Generation<>(version, deployment, sluice.observers, sluice.ticker);
+        sluice.queues.add(g.batcher);
+        return g;
     }
 
     // ---------------------------------------------------------------- the handle

@@ -1,6 +1,7 @@
 package dev.sluice;
 
 import dev.sluice.batching.BatchObserver;
+import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.batching.ShutdownException;
 import dev.sluice.batching.Ticker;
 import java.time.Duration;
@@ -10,7 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -63,6 +66,8 @@ public final class Sluice implements AutoCloseable {
     /** Told of every deployment's batches, beside each deployment's own observer. */
     final List<BatchObserver> observers;
     private final Map<String, DeploymentRuntime<?, ?>> deployments = new LinkedHashMap<>();
+    /** Every deployment version's queue not yet closed and drained; read without the lock by the budget. */
+    final Set<DynamicBatcher<?, ?>> queues = new CopyOnWriteArraySet<>();
     private final ScheduledThreadPoolExecutor control;
     private final ThreadPoolExecutor background;
     private final AtomicBoolean wakePending = new AtomicBoolean();
@@ -74,7 +79,7 @@ public final class Sluice implements AutoCloseable {
         this.resources = b.resources != null ? b.resources : Resources.detect();
         this.pool = new ResourcePool(resources);
         this.ticker = b.ticker;
-        this.budget = new ExecutionBudget(resources.cpus(), ticker);
+        this.budget = new ExecutionBudget(resources.cpus(), ticker, this::requestsQueued);
         this.closeGracePeriod = b.closeGracePeriod;
         this.observers = List.copyOf(b.observers);
         this.control = new ScheduledThreadPoolExecutor(1, threads("sluice-control", false));
@@ -192,6 +197,22 @@ public final class Sluice implements AutoCloseable {
         synchronized (lock) {
             return Optional.ofNullable(deployments.get(name));
         }
+    }
+
+    /**
+     * Whether requests wait in some deployment's queue now (for the budget, which lends idle CPUs only when
+     * nothing waits). A queue found closed and empty is forgotten: it takes nothing more.
+     */
+    private boolean requestsQueued() {
+        for (DynamicBatcher<?, ?> q : queues) {
+            if (q.queueDepth() > 0) {
+                return true;
+            }
+            if (q.isClosed()) {
+                queues.remove(q);
+            }
+        }
+        return false;
     }
 
     /** A consistent snapshot of every deployment and of the resources. */

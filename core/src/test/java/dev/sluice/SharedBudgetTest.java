@@ -401,4 +401,34 @@ class SharedBudgetTest {
         assertEquals(2, held.get(10, TimeUnit.SECONDS));
         assertEquals(0, sluice.status().resources().cpusInUse(), "everything borrowed came back");
     }
+
+    @Test
+    void aCallBorrowsNothingWhileARequestWaitsInAnyQueue() throws Exception {
+        Sluice sluice = sluice(2);
+        List<Integer> lent = new CopyOnWriteArrayList<>();
+        DeploymentHandle<Integer, Integer> wide = sluice.deploy(Deployment.<Integer, Integer>builder("det",
+                ctx -> batch -> {
+                    lent.add(dev.sluice.batching.BatchCall.current().cpus());
+                    return batch;
+                }).resources(r -> r.cpus(1).burstCpus(2)).build());
+        wide.awaitReady(Duration.ofSeconds(10));
+        // One replica that holds no CPU, busy with one request while a second waits in its queue.
+        CountDownLatch gate = closedGate();
+        Semaphore started = new Semaphore(0);
+        DeploymentHandle<Integer, Integer> other = deploy(sluice, "io", gate, started, d -> d.resources(r -> r.cpus(0))
+                .batching(b -> b.policy(BatchPolicy::eager).maxBatchSize(1)));
+        CompletableFuture<Integer> running = other.submit(1);
+        awaitStarted(started);
+        CompletableFuture<Integer> queued = other.submit(2);
+        eventually("the second request queued", () -> other.status().queueDepth() == 1);
+        assertEquals(0, sluice.status().resources().cpusInUse(), "both CPUs idle");
+
+        assertEquals(5, wide.submit(5).get(10, TimeUnit.SECONDS));
+        assertEquals(List.of(1), lent, "a request waits in a queue: nothing lent although both CPUs are idle");
+        gate.countDown();
+        assertEquals(2, running.get(10, TimeUnit.SECONDS));
+        assertEquals(4, queued.get(10, TimeUnit.SECONDS));
+        assertEquals(6, wide.submit(6).get(10, TimeUnit.SECONDS));
+        assertEquals(List.of(1, 2), lent, "with the queues empty again it borrows");
+    }
 }
