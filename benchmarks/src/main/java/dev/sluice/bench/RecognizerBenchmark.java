@@ -42,7 +42,7 @@ import org.HdrHistogram.Recorder;
  *   <li>{@code sluice}: a {@link Sluice} runtime with {@code Resources.cpus(2)} and a deployment of
  *       {@link OnnxModel} with {@code replicas(2)}, each replica holding {@code cpus(1)}, which gives its
  *       ONNX Runtime session one intra-op thread; batching {@code --max-batch} (16), {@code --max-delay-ms}
- *       (2), policy {@code --policy} (eager), queue capacity {@code --queue-capacity} (65536, so that no
+ *       (2), policy {@code --policy} (adaptive, Sluice's default), queue capacity {@code --queue-capacity} (65536, so that no
  *       point rejects).
  *   <li>{@code direct}: {@link DirectOrtPool}, two threads each with its own {@code OrtSession} (one
  *       intra-op thread) taking single images from one shared queue. This is the fairer "no Sluice" baseline
@@ -102,7 +102,7 @@ public final class RecognizerBenchmark {
         double[] loads = {0.5, 0.8, 1.2, 2.0};
         int maxBatch = 16;
         double maxDelayMs = 2;
-        String policy = "eager";
+        String policy = "adaptive";
         int queueCapacity = 65_536;
         double capacity = 0;
         double capacityWarmupS = 1;
@@ -182,7 +182,7 @@ public final class RecognizerBenchmark {
                     "  --capacity-warmup-s 1 --capacity-s 5  its measurement: warm-up, then measured seconds",
                     "  --adapter-capacity-s 3            also measure OnnxModel.predict of one image per call (0: skip)",
                     "  --max-batch 16 --max-delay-ms 2   Sluice's batching",
-                    "  --policy eager                    Sluice's batch policy: eager, fixed or adaptive",
+                    "  --policy adaptive                 Sluice's batch policy: adaptive (its default), eager or fixed",
                     "  --queue-capacity 65536            Sluice's queue capacity (the direct side's queue is unbounded)",
                     "  --warmup-s 2 --duration-s 8       per load point and side: warm-up at the load, then measured seconds",
                     "  --drain-s 120                     the most to wait for a point's backlog before giving up",
