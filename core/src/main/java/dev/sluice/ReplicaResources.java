@@ -49,7 +49,7 @@ public final class ReplicaResources {
     }
 
     /**
-     * CPUs a model call may use when the budget has idle ones and no other call waits: at least
+     * CPUs a model call may use when the budget has idle ones and nothing else waits (no call, no queued request): at least
      * {@link #cpus()}; equal to it unless {@link Builder#burstCpus} raised it.
      */
     public int burstCpus() {
@@ -116,8 +116,8 @@ public final class ReplicaResources {
         }
 
         /**
-         * CPUs a model call may borrow in all when the execution budget has idle ones as the call starts and no
-         * other call waits, for a model that finishes sooner with more threads (ONNX Runtime opens a second
+         * CPUs a model call may borrow in all when the execution budget has idle ones as the call starts and
+         * nothing else waits for them (no call, no request in any deployment's queue), for a model that finishes sooner with more threads (ONNX Runtime opens a second
          * session with this many intra-op threads; see {@link dev.sluice.batching.BatchCall#cpus()}). The call
          * keeps what it borrowed until it returns, so a call arriving meanwhile waits for it: worth it only where
          * more threads shorten a call a lot (a large convolutional model), and measured, not assumed. Default:

@@ -50,7 +50,7 @@ public final class BatchCall {
     /**
      * How many CPUs this call may keep busy: in the Sluice runtime, the execution budget's CPUs its batch
      * holds. That is its deployment's {@code cpus}, or up to its {@code burstCpus} when the budget had idle
-     * CPUs and no other call waited as the batch started; a model whose own threads scale (ONNX Runtime's
+     * CPUs and nothing else waited (no call, no queued request) as the batch started; a model whose own threads scale (ONNX Runtime's
      * intra-op threads) may use that many. 1 outside a batch function and for a batcher without a budget.
      */
     public int cpus() {
