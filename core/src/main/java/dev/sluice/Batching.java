@@ -37,6 +37,8 @@ public final class Batching {
     private final Duration maxDelay;
     private final int queueCapacity;
     private final Supplier<? extends BatchPolicy> policy;
+    /** Ascending and distinct, or null for none. */
+    private final int[] preferredBatchSizes;
     private final boolean isolateFailures;
     private final BatchObserver observer;
     private final Duration closeGracePeriod;
@@ -46,6 +48,7 @@ public final class Batching {
         this.maxDelay = b.maxDelay;
         this.queueCapacity = b.queueCapacity;
         this.policy = b.policy;
+        this.preferredBatchSizes = b.preferredBatchSizes;
         this.isolateFailures = b.isolateFailures;
         this.observer = b.observer;
         this.closeGracePeriod = b.closeGracePeriod;
@@ -68,6 +71,7 @@ public final class Batching {
         b.maxDelay = maxDelay;
         b.queueCapacity = queueCapacity;
         b.policy = policy;
+        b.preferredBatchSizes = preferredBatchSizes;
         b.isolateFailures = isolateFailures;
         b.observer = observer;
         b.closeGracePeriod = closeGracePeriod;
@@ -94,6 +98,11 @@ public final class Batching {
         return policy;
     }
 
+    /** The preferred batch sizes, ascending ({@link Builder#preferredBatchSizes}); empty for none. */
+    public int[] preferredBatchSizes() {
+        return preferredBatchSizes == null ? new int[0] : preferredBatchSizes.clone();
+    }
+
     /** Whether a failed batch is split and retried so that only the inputs that fail alone fail. */
     public boolean isolateFailures() {
         return isolateFailures;
@@ -118,6 +127,9 @@ public final class Batching {
      */
     public <I, O> DynamicBatcher.Builder<I, O> applyTo(DynamicBatcher.Builder<I, O> builder) {
         BatchPolicy p = Objects.requireNonNull(policy.get(), "the batching policy supplier returned null");
+        if (preferredBatchSizes != null) {
+            p = BatchPolicy.preferring(p, preferredBatchSizes);
+        }
         builder.maxBatchSize(maxBatchSize).maxDelay(maxDelay).queueCapacity(queueCapacity).policy(p)
                 .isolateFailures(isolateFailures).closeGracePeriod(closeGracePeriod);
         if (observer != BatchObserver.none()) {
@@ -129,6 +141,7 @@ public final class Batching {
     @Override
     public String toString() {
         return "Batching[maxBatchSize " + maxBatchSize + ", maxDelay " + maxDelay + ", queueCapacity " + queueCapacity
+                + (preferredBatchSizes == null ? "" : ", preferred sizes " + java.util.Arrays.toString(preferredBatchSizes))
                 + (isolateFailures ? "" : ", failures not isolated") + ", closeGracePeriod " + closeGracePeriod + "]";
     }
 
@@ -138,6 +151,7 @@ public final class Batching {
         private Duration maxDelay = BatchingLimits.DEFAULT_MAX_DELAY;
         private int queueCapacity = BatchingLimits.DEFAULT_QUEUE_CAPACITY;
         private Supplier<? extends BatchPolicy> policy = BatchingLimits::defaultPolicy;
+        private int[] preferredBatchSizes;
         private boolean isolateFailures = true;
         private BatchObserver observer = BatchObserver.none();
         private Duration closeGracePeriod = BatchingLimits.DEFAULT_CLOSE_GRACE_PERIOD;
@@ -197,7 +211,29 @@ public final class Batching {
             return this;
         }
 
+        /**
+         * Sizes the model runs best (or only) at, as Triton's {@code preferred_batch_size}: the policy's batches
+         * are cut to the largest of them that is waiting (see {@link BatchPolicy#preferring}); each from 1 to
+         * {@code maxBatchSize} (checked at {@link #build()}). None given (the default): the policy's sizes.
+         *
+         * @throws IllegalArgumentException if a size is below 1
+         */
+        public Builder preferredBatchSizes(int... sizes) {
+            Objects.requireNonNull(sizes, "preferredBatchSizes");
+            int[] sorted = java.util.Arrays.stream(sizes).sorted().distinct().toArray();
+            if (sorted.length > 0 && sorted[0] < 1) {
+                throw new IllegalArgumentException("preferredBatchSizes must be at least 1, got " + sorted[0]);
+            }
+            this.preferredBatchSizes = sorted.length == 0 ? null : sorted;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if a preferred batch size is above {@code maxBatchSize} */
         public Batching build() {
+            if (preferredBatchSizes != null && preferredBatchSizes[preferredBatchSizes.length - 1] > maxBatchSize) {
+                throw new IllegalArgumentException("preferredBatchSizes: " + preferredBatchSizes[preferredBatchSizes.length - 1]
+                        + " is above maxBatchSize " + maxBatchSize);
+            }
             return new Batching(this);
         }
     }

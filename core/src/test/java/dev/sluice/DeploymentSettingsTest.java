@@ -2,6 +2,7 @@ package dev.sluice;
 
 import static dev.sluice.Fixtures.cpus;
 import static dev.sluice.batching.TestFutures.failureOf;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.batching.BatchPolicy;
+import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.internal.WorkerBatcher;
 import dev.sluice.tensor.DataType;
@@ -107,6 +109,23 @@ class DeploymentSettingsTest {
                     () -> Deployment.builder("d", f).batching(setting).build());
             assertEquals(message, e.getMessage());
         });
+    }
+
+    @Test
+    void preferredBatchSizesAreCheckedAgainstMaxBatchSizeAndWrapTheDeploymentsPolicy() throws Exception {
+        ModelFactory<Integer, Integer> f = ctx -> batch -> batch;
+        IllegalArgumentException above = assertThrows(IllegalArgumentException.class, () -> Deployment.builder("d", f)
+                .batching(b -> b.maxBatchSize(8).preferredBatchSizes(4, 16)).build());
+        assertEquals("preferredBatchSizes: 16 is above maxBatchSize 8", above.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Batching.builder().preferredBatchSizes(0, 4));
+
+        Batching b = Batching.builder().maxBatchSize(16).preferredBatchSizes(8, 2, 8).policy(BatchPolicy::eager).build();
+        assertArrayEquals(new int[] {2, 8}, b.preferredBatchSizes());
+        assertTrue(b.toString().contains("preferred sizes [2, 8]"), b.toString());
+        assertArrayEquals(new int[0], Batching.defaults().preferredBatchSizes());
+        try (DynamicBatcher<Integer, Integer> batcher = b.applyTo(DynamicBatcher.<Integer, Integer>builder(in -> in)).build()) {
+            assertTrue(batcher.toString().contains("policy=eager preferring [2, 8]"), batcher.toString());
+        }
     }
 
     @Test

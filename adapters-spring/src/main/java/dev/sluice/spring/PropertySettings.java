@@ -5,6 +5,7 @@ import dev.sluice.Deployment;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
@@ -84,7 +85,20 @@ final class PropertySettings {
         if (m.getQueueCapacity() != null) {
             set(prefix + "queue-capacity", m.getQueueCapacity(), () -> b.queueCapacity(m.getQueueCapacity()));
         }
-        return b.build();
+        List<Integer> preferred = m.getPreferredBatchSizes();
+        if (preferred != null && !preferred.isEmpty()) {
+            if (preferred.contains(null)) {
+                throw new InvalidConfigurationPropertyValueException(prefix + "preferred-batch-sizes", preferred,
+                        "a size is missing");
+            }
+            set(prefix + "preferred-batch-sizes", preferred,
+                    () -> b.preferredBatchSizes(preferred.stream().mapToInt(Integer::intValue).toArray()));
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) { // only a preferred size above max-batch-size gets this far
+            throw new InvalidConfigurationPropertyValueException(prefix + "preferred-batch-sizes", preferred, e.getMessage());
+        }
     }
 
     static void set(String property, Object value, Runnable setter) {

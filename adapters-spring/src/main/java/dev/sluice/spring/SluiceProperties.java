@@ -1,7 +1,9 @@
 package dev.sluice.spring;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
@@ -65,6 +67,12 @@ public class SluiceProperties {
         /** Longest a request waits for company once a replica is free (Sluice's default: 2ms). */
         private Duration maxDelay;
 
+        /**
+         * Batch sizes the model runs best at, e.g. {@code 1,8,32} (Triton's preferred batch sizes): batches are cut
+         * to the largest of them that is waiting. Each from 1 to max-batch-size. Default: none.
+         */
+        private List<Integer> preferredBatchSizes = new ArrayList<>();
+
         /** Most requests waiting for a replica; beyond it requests are refused (HTTP 429). Default 4096. */
         private Integer queueCapacity;
 
@@ -98,6 +106,14 @@ public class SluiceProperties {
 
         public void setPath(String path) {
             this.path = path;
+        }
+
+        public List<Integer> getPreferredBatchSizes() {
+            return preferredBatchSizes;
+        }
+
+        public void setPreferredBatchSizes(List<Integer> preferredBatchSizes) {
+            this.preferredBatchSizes = preferredBatchSizes;
         }
 
         public Integer getMaxBatchSize() {

@@ -131,6 +131,7 @@ class SluiceAutoConfigurationTest {
         Path model = Files.write(dir.resolve("tiny.onnx"), dev.sluice.onnx.TestModels.identity(4));
         runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.max-batch-size=4",
                 "sluice.models.tiny.max-delay=1ms", "sluice.models.tiny.queue-capacity=8",
+                "sluice.models.tiny.preferred-batch-sizes=2,4",
                 "sluice.models.tiny.min-replicas=1", "sluice.models.tiny.max-replicas=2", "sluice.models.tiny.cpus=1")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
@@ -142,6 +143,7 @@ class SluiceAutoConfigurationTest {
                     assertThat(d.minReplicas()).isEqualTo(1);
                     assertThat(d.maxReplicas()).isEqualTo(2);
                     assertThat(d.resources().cpus()).isEqualTo(1);
+                    assertThat(d.batching().preferredBatchSizes()).containsExactly(2, 4);
                     assertThat(d.signature().orElseThrow().inputNames()).containsExactly("x");
                     Map<String, Tensor> y = tiny.submit(Map.of("x", Tensor.ofFloats("x", new long[] {1, 4}, 1, 2, 3, 4)))
                             .get();
@@ -179,6 +181,11 @@ class SluiceAutoConfigurationTest {
                 .run(context -> assertThat(context).getFailure().rootCause()
                         .hasMessageContaining("sluice.models.tiny.max-batch-size")
                         .hasMessageContaining("maxBatchSize must be at least 1"));
+        runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.max-batch-size=4",
+                "sluice.models.tiny.preferred-batch-sizes=2,8")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("sluice.models.tiny.preferred-batch-sizes")
+                        .hasMessageContaining("8 is above maxBatchSize 4"));
         runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.min-replicas=3",
                 "sluice.models.tiny.max-replicas=2")
                 .run(context -> assertThat(context).getFailure().rootCause()

@@ -115,6 +115,31 @@ public interface BatchPolicy {
         return new AdaptiveBatchPolicy();
     }
 
+    /**
+     * {@code policy}'s decisions with batches cut to preferred sizes, as Triton's {@code preferred_batch_size}
+     * does, for a model that runs best (or only) at some sizes, e.g. an engine compiled for 1, 8 and 32. A free
+     * worker takes the largest preferred size that {@code policy} allows and that is waiting now; when fewer
+     * wait than the smallest such size, that size is the batch to wait for, and {@code policy} decides whether
+     * to wait for it (so with {@link #fixed()} it waits up to {@code maxDelay}, with {@link #eager()} it takes
+     * what waits at once). Sizes above {@code policy}'s answer are not used; when none is at or below it, its
+     * answer stands. No request waits past {@code maxDelay} either way, so a batch may still hold any number of
+     * inputs up to {@code maxBatchSize}.
+     *
+     * @param sizes the preferred sizes, each at least 1 (order and repeats do not matter)
+     * @throws IllegalArgumentException if {@code sizes} is empty or holds a size below 1
+     */
+    static BatchPolicy preferring(BatchPolicy policy, int... sizes) {
+        java.util.Objects.requireNonNull(policy, "policy");
+        if (sizes == null || sizes.length == 0) {
+            throw new IllegalArgumentException("preferred batch sizes: give at least one");
+        }
+        int[] sorted = java.util.Arrays.stream(sizes).sorted().distinct().toArray();
+        if (sorted[0] < 1) {
+            throw new IllegalArgumentException("preferred batch sizes must be at least 1, got " + sorted[0]);
+        }
+        return new PreferredSizesPolicy(policy, sorted);
+    }
+
     /** What the batcher sees when a worker is free. */
     interface State {
         /** Requests waiting now (at least one). */

@@ -1,6 +1,7 @@
 package dev.sluice.batching;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.batching.internal.BatchCostCurve;
@@ -490,5 +491,52 @@ class BatchPolicyTest {
             adaptive.targetBatchSize(curve.points(), 32);
         }
         assertEquals(run(other, twin, FLAT, 64, 50), run(adaptive, curve, FLAT, 64, 50));
+    }
+
+    // ---------------------------------------------------------------- preferred sizes
+
+    @Test
+    void preferredSizesCutTheBatchToTheLargestWaitingOneTheInnerPolicyAllows() {
+        BatchPolicy p = BatchPolicy.preferring(BatchPolicy.eager(), 16, 4, 8, 4);
+        TestState s = TestState.of();
+        assertEquals(16, p.batchSize(s.queued(40)), "40 wait: the largest preferred");
+        assertEquals(8, p.batchSize(s.queued(10)));
+        assertEquals(4, p.batchSize(s.queued(5)));
+        assertEquals(4, p.batchSize(s.queued(2)), "fewer than the smallest wait: that size is the batch to wait for");
+        assertEquals(0, p.nanosToWait(s.queued(2)), "and eager does not wait for it");
+        assertTrue(BatchPolicy.preferring(BatchPolicy.fixed(), 4).nanosToWait(s.queued(2)) > 0, "fixed does");
+        assertEquals("eager preferring [4, 8, 16]", p.toString());
+    }
+
+    @Test
+    void preferredSizesAboveTheInnerPolicysAnswerAreNotUsed() {
+        BatchPolicy one = new BatchPolicy() {
+            @Override
+            public int batchSize(State state) {
+                return 6;
+            }
+
+            @Override
+            public long nanosToWait(State state) {
+                return 0;
+            }
+
+            @Override
+            public int targetBatchSize(List<CostCurve.Point> curve, int maxBatchSize) {
+                return 6;
+            }
+        };
+        TestState s = TestState.of();
+        assertEquals(4, BatchPolicy.preferring(one, 4, 8).batchSize(s.queued(20)), "8 is above the policy's 6");
+        assertEquals(6, BatchPolicy.preferring(one, 8, 16).batchSize(s.queued(20)), "none at or below 6: its answer");
+        assertEquals(4, BatchPolicy.preferring(one, 4, 8).targetBatchSize(List.of(), 32));
+        assertEquals(6, BatchPolicy.preferring(one, 8).targetBatchSize(List.of(), 32));
+    }
+
+    @Test
+    void preferredSizesAreCheckedWhenGiven() {
+        assertThrows(IllegalArgumentException.class, () -> BatchPolicy.preferring(BatchPolicy.eager()));
+        assertThrows(IllegalArgumentException.class, () -> BatchPolicy.preferring(BatchPolicy.eager(), 4, 0));
+        assertThrows(NullPointerException.class, () -> BatchPolicy.preferring(null, 4));
     }
 }

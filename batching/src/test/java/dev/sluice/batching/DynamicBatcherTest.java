@@ -185,6 +185,22 @@ class DynamicBatcherTest {
         }
 
         @Test
+        void preferredSizesCutWhatQueuedIntoBatchesOfThoseSizes() throws Exception {
+            DynamicBatcher<Integer, Integer> b = batcher(c -> c.maxBatchSize(16).maxDelay(Duration.ZERO)
+                    .policy(BatchPolicy.preferring(BatchPolicy.eager(), 2, 8)));
+            CompletableFuture<Integer> running = occupyWorker(b);
+            List<CompletableFuture<Integer>> waiting = new ArrayList<>();
+            for (int i = 0; i < 13; i++) {
+                waiting.add(b.submit(i));
+            }
+            fn.release();
+            CompletableFuture.allOf(waiting.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
+            running.get();
+            // 13 queued behind the running one: 8, then 2 and 2 of the 5 left, then the last 1 (eager takes it).
+            assertEquals(List.of(1, 8, 2, 2, 1), fn.sizes());
+        }
+
+        @Test
         void aFullBatchOfThePolicysSizeGoesAtOnceWhileASmallerOneWaits() throws Exception {
             ManualTicker ticker = new ManualTicker();
             DynamicBatcher<Integer, Integer> b = batcher(c -> c.ticker(ticker).maxBatchSize(8)
