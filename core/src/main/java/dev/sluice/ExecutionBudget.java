@@ -105,14 +105,15 @@ final class ExecutionBudget {
                 int held = tokens + idleFor(burst - tokens, tokens);
                 inUse += held;
                 inUseNow.set(inUse);
-                return new Grant(held);
+                return new Grant(held, 0);
             }
             long start = ticker.read(); // before it is counted as waiting, so no wait goes unmeasured
+            long waited;
             Waiter w = new Waiter(key, arrivals++, tokens, burst, lock.newCondition());
             waiters.add(w);
             grantLocked(); // it may go before every waiter and fit at once
             if (w.held > 0) {
-                return new Grant(w.held);
+                return new Grant(w.held, 0);
             }
             try {
                 while (w.held == 0) {
@@ -127,9 +128,10 @@ final class ExecutionBudget {
                 grantLocked(); // it may have been the waiter that held the others back
                 throw e;
             } finally {
-                waitedNanos.addAndGet(Math.max(0, ticker.read() - start));
+                waited = Math.max(0, ticker.read() - start);
+                waitedNanos.addAndGet(waited);
             }
-            return new Grant(w.held);
+            return new Grant(w.held, waited);
         } finally {
             lock.unlock();
         }
@@ -214,10 +216,17 @@ final class ExecutionBudget {
     /** Tokens held by one call; released once, whoever releases first (the call's thread, or an abandoner). */
     private final class Grant implements ExecutionGate.Permit {
         private final int tokens;
+        private final long waited;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        Grant(int tokens) {
+        Grant(int tokens, long waited) {
             this.tokens = tokens;
+            this.waited = waited;
+        }
+
+        @Override
+        public long waitedNanos() {
+            return waited;
         }
 
         @Override

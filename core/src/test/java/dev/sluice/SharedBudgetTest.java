@@ -14,6 +14,7 @@ import dev.sluice.batching.internal.RequestOrigin;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.Ref;
 import dev.sluice.pipeline.Result;
+import dev.sluice.pipeline.Trace;
 import dev.sluice.testing.TestRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -430,5 +431,47 @@ class SharedBudgetTest {
         assertEquals(4, queued.get(10, TimeUnit.SECONDS));
         assertEquals(6, wide.submit(6).get(10, TimeUnit.SECONDS));
         assertEquals(List.of(1, 2), lent, "with the queues empty again it borrows");
+    }
+
+    @Test
+    void aPipelinesTraceShowsTheWaitForCpusAndTheCpusLent() throws Exception {
+        Sluice sluice = sluice(1);
+        CountDownLatch gate = closedGate();
+        Semaphore started = new Semaphore(0);
+        DeploymentHandle<Integer, Integer> busy = deploy(sluice, "busy", gate, started, d -> d);
+        DeploymentHandle<Integer, Integer> next = deploy(sluice, "next", open(), new Semaphore(0), d -> d);
+        Pipeline.Builder<Integer> b = Pipeline.builder("p");
+        Pipeline<Integer, Integer> p = b.build(b.step("call").call(next, b.input()));
+
+        CompletableFuture<Integer> holding = busy.submit(1);
+        awaitStarted(started);
+        CompletableFuture<Result<Integer>> waited = p.submit(3);
+        awaitWaiting(sluice, 1);
+        gate.countDown();
+        assertEquals(2, holding.get(10, TimeUnit.SECONDS));
+        Result<Integer> r = waited.get(10, TimeUnit.SECONDS);
+        assertEquals(6, r.value());
+        Trace.Span span = r.trace().spansOf("call").get(0);
+        assertTrue(span.budgetWaitNanos() > 0, "it waited for the one CPU: " + span);
+        assertTrue(span.budgetWaitNanos() <= span.queueWaitNanos(), "the wait for CPUs is part of the queue wait");
+        assertEquals(1, span.cpus());
+        assertEquals(1, span.batchSize());
+        assertTrue(span.chosenBatchSize() >= 1);
+        assertTrue(r.trace().toString().contains(" of it waiting for CPUs)"), r.trace().toString());
+        assertTrue(r.trace().toJson().contains("\"budgetWaitNanos\":" + span.budgetWaitNanos()), r.trace().toJson());
+    }
+
+    @Test
+    void aPipelinesTraceShowsTheCpusABurstingCallBorrowed() throws Exception {
+        Sluice sluice = sluice(2);
+        DeploymentHandle<Integer, Integer> wide = deploy(sluice, "det", open(), new Semaphore(0),
+                d -> d.resources(r -> r.cpus(1).burstCpus(2)));
+        Pipeline.Builder<Integer> b = Pipeline.builder("p");
+        Pipeline<Integer, Integer> p = b.build(b.step("detect").call(wide, b.input()));
+        Result<Integer> r = p.submit(4).get(10, TimeUnit.SECONDS);
+        Trace.Span span = r.trace().spansOf("detect").get(0);
+        assertEquals(2, span.cpus(), "alone, it borrowed the idle CPU");
+        assertEquals(0, span.budgetWaitNanos(), "and waited for none");
+        assertTrue(r.trace().toString().contains(", 2 CPUs"), r.trace().toString());
     }
 }

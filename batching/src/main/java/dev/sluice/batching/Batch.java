@@ -17,6 +17,10 @@ final class Batch<I, O> {
     /** When the function first got it, and how many inputs it had then (before any failure isolation). */
     long startedAt;
     int size;
+    /** The most inputs the policy let it take (see {@link Dispatch#chosenBatchSize()}); set by its former. */
+    int chosenSize;
+    /** How long it waited for its worker's gate; written by the worker before its first call. */
+    long gateWaitNanos;
     /** The CPUs its permit lends its model calls ({@link BatchCall#cpus()}); written by the worker before its first call. */
     int cpus = 1;
     /** What it holds from its worker's gate while it runs; guarded by the batch's lock. */

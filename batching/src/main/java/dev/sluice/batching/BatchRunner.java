@@ -59,6 +59,7 @@ final class BatchRunner<I, O> {
             ExecutionGate.Permit permit = acquire(work);
             if (permit != null && work.holdPermit(permit)) {
                 work.cpus = Math.max(1, permit.cpus());
+                work.gateWaitNanos = Math.max(0, permit.waitedNanos());
                 execute(work, work.requests, false);
             }
         } catch (Throwable t) {

@@ -317,6 +317,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             return clean;
         }
         Batch<I, O> work = new Batch<>(batch, worker);
+        work.chosenSize = size;
         if (!lifecycle.assign(worker, work)) {
             return clean;
         }
@@ -396,6 +397,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
                 return null;
             }
             Batch<I, O> work = new Batch<>(batch, worker);
+            work.chosenSize = size;
             return lifecycle.assign(worker, work) ? work : null;
         } finally {
             // The parked former sleeps until its own deadline estimate: wake it if this drain brought an earlier one.

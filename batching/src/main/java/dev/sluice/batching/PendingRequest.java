@@ -102,7 +102,8 @@ final class PendingRequest<I, O> extends CompletableFuture<O> {
     /** What happened to it in the batcher, or null while it has not reached the function. */
     Dispatch dispatch() {
         Batch<I, O> b = batch;
-        return b == null ? null : new Dispatch(Math.max(0, b.startedAt - enqueuedAt), b.size, b.worker.name);
+        return b == null ? null : new Dispatch(Math.max(0, b.startedAt - enqueuedAt), b.size, b.worker.name,
+                Math.max(b.size, b.chosenSize), b.gateWaitNanos, b.cpus);
     }
 
     @Override

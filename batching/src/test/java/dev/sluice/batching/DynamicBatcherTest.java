@@ -198,6 +198,11 @@ class DynamicBatcherTest {
             running.get();
             // 13 queued behind the running one: 8, then 2 and 2 of the 5 left, then the last 1 (eager takes it).
             assertEquals(List.of(1, 8, 2, 2, 1), fn.sizes());
+            Dispatch last = DynamicBatcher.dispatchOf(waiting.get(12));
+            assertEquals(1, last.batchSize());
+            assertEquals(2, last.chosenBatchSize(), "the policy chose 2; only 1 was left");
+            assertEquals(0, last.budgetWaitNanos(), "a plain batcher has no budget to wait for");
+            assertEquals(8, DynamicBatcher.dispatchOf(waiting.get(0)).chosenBatchSize());
         }
 
         @Test

@@ -32,6 +32,9 @@ final class Attempt {
     private boolean cancelled;
     private long queueWait = -1;
     private int batchSize;
+    private int chosenBatchSize;
+    private long budgetWait = -1;
+    private int cpus;
     /** For a fan-out: the size of the batch each element joined (0: it reached no model), made on first use. */
     private int[] elementBatchSizes;
     private TreeSet<String> replicas;
@@ -130,6 +133,9 @@ final class Attempt {
         synchronized (this) {
             queueWait = Math.max(queueWait, d.queueWaitNanos());
             batchSize = Math.max(batchSize, d.batchSize());
+            chosenBatchSize = Math.max(chosenBatchSize, d.chosenBatchSize());
+            budgetWait = Math.max(budgetWait, d.budgetWaitNanos());
+            cpus = Math.max(cpus, d.cpus());
             if (element >= 0) {
                 if (elementBatchSizes == null) {
                     elementBatchSizes = new int[elements];
@@ -155,7 +161,8 @@ final class Attempt {
 
     synchronized Trace.Span span(String step, long start, long duration, Trace.Outcome outcome, Throwable error) {
         return new Trace.Span(step, number, start, duration, outcome, error == null ? null : error.toString(),
-                queueWait, batchSize, batchSizes(), replicas == null ? null : String.join(",", replicas), elements, note);
+                queueWait, batchSize, batchSizes(), replicas == null ? null : String.join(",", replicas), elements, note,
+                chosenBatchSize, budgetWait, cpus);
     }
 
     /** The batch sizes the requests of this attempt joined: one for a call, one per element that reached a model for a fan-out. */

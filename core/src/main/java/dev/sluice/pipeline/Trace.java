@@ -73,13 +73,28 @@ public record Trace(String pipeline, Instant startedAt, long durationNanos, Outc
      * @param replicas for a deployment call: the replica(s) that ran it, else null
      * @param elements for a fan-out: how many elements its input list has, else 0
      * @param note for a routing step: which branch ran and why; else null
+     * @param chosenBatchSize for a deployment call: the most inputs its deployment's batch policy let the batch
+     *     take (what the learned cost curve chose; a fan-out's largest), so a batch smaller than that was small
+     *     only because fewer requests waited; else 0
+     * @param budgetWaitNanos for a deployment call: of its queue wait, how long its batch waited for CPUs of
+     *     the runtime's execution budget (a fan-out's longest); else -1
+     * @param cpus for a deployment call: the most CPUs a call that ran it had from the budget (more than its
+     *     deployment's {@code cpus} when it borrowed idle ones); else 0
      */
     public record Span(String step, int attempt, long startNanos, long durationNanos, Outcome outcome, String error,
-            long queueWaitNanos, int batchSize, List<Integer> batchSizes, String replicas, int elements, String note) {
+            long queueWaitNanos, int batchSize, List<Integer> batchSizes, String replicas, int elements, String note,
+            int chosenBatchSize, long budgetWaitNanos, int cpus) {
         public Span {
             Objects.requireNonNull(step, "step");
             Objects.requireNonNull(outcome, "outcome");
             batchSizes = batchSizes == null ? List.of() : List.copyOf(batchSizes);
+        }
+
+        /** A span without what the batcher chose and the budget gave (a step that is not a deployment call). */
+        public Span(String step, int attempt, long startNanos, long durationNanos, Outcome outcome, String error,
+                long queueWaitNanos, int batchSize, List<Integer> batchSizes, String replicas, int elements, String note) {
+            this(step, attempt, startNanos, durationNanos, outcome, error, queueWaitNanos, batchSize, batchSizes, replicas,
+                    elements, note, 0, -1, 0);
         }
     }
 
@@ -114,11 +129,20 @@ public record Trace(String pipeline, Instant startedAt, long durationNanos, Outc
             if (s.queueWaitNanos() >= 0) {
                 detail.append(detail.length() > 0 ? ", " : "").append(fanOut ? "longest queue " : "queue ")
                         .append(ms(s.queueWaitNanos()));
+                if (s.budgetWaitNanos() > 0) {
+                    detail.append(" (").append(ms(s.budgetWaitNanos())).append(" of it waiting for CPUs)");
+                }
             }
             if (fanOut && !s.batchSizes().isEmpty()) {
                 detail.append(detail.length() > 0 ? ", " : "").append("batch sizes per element ").append(s.batchSizes());
             } else if (s.batchSize() > 0) {
                 detail.append(detail.length() > 0 ? ", " : "").append("batch ").append(s.batchSize());
+            }
+            if (s.chosenBatchSize() > 0 && s.chosenBatchSize() != s.batchSize()) {
+                detail.append(" (policy's size ").append(s.chosenBatchSize()).append(')');
+            }
+            if (s.cpus() > 1) {
+                detail.append(", ").append(s.cpus()).append(" CPUs");
             }
             if (s.replicas() != null) {
                 detail.append(", ").append(s.replicas());
@@ -155,7 +179,10 @@ public record Trace(String pipeline, Instant startedAt, long durationNanos, Outc
                     .append(",\"batchSizes\":").append(s.batchSizes().toString().replace(" ", ""))
                     .append(",\"replicas\":").append(quote(s.replicas()))
                     .append(",\"elements\":").append(s.elements())
-                    .append(",\"note\":").append(quote(s.note())).append('}');
+                    .append(",\"note\":").append(quote(s.note()))
+                    .append(",\"chosenBatchSize\":").append(s.chosenBatchSize())
+                    .append(",\"budgetWaitNanos\":").append(s.budgetWaitNanos())
+                    .append(",\"cpus\":").append(s.cpus()).append('}');
         }
         return b.append("]}").toString();
     }

@@ -561,7 +561,7 @@ class PipelineTest {
             assertEquals(List.of("detect", "format"), t.spans().stream().map(Trace.Span::step).toList());
             String timeline = t.toString();
             assertTrue(timeline.startsWith("ocr "), timeline);
-            assertTrue(timeline.matches("(?s).*\\n  detect +\\+\\d+\\.\\d ms +\\d+\\.\\d ms +ok  queue \\d+\\.\\d ms, batch 1, doubler#1.*"),
+            assertTrue(timeline.matches("(?s).*\\n  detect +\\+\\d+\\.\\d ms +\\d+\\.\\d ms +ok  queue \\d+\\.\\d ms, batch 1( \\(policy's size \\d+\\))?, doubler#1.*"),
                     timeline);
             String json = t.toJson();
             assertTrue(json.matches("\\{\"pipeline\":\"ocr\",\"startedAt\":\"[0-9T:.Z-]+\",\"durationNanos\":\\d+,.*"), json);

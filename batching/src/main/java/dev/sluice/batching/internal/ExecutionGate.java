@@ -44,5 +44,10 @@ public interface ExecutionGate {
         default int cpus() {
             return 1;
         }
+
+        /** How long the batch waited for this permit, on the gate's ticker; 0 when it was let through at once. */
+        default long waitedNanos() {
+            return 0;
+        }
     }
 }
