@@ -109,11 +109,11 @@ public class SluiceProperties {
         }
 
         public List<Integer> getPreferredBatchSizes() {
-            return preferredBatchSizes;
+            return java.util.Collections.unmodifiableList(preferredBatchSizes);
         }
 
         public void setPreferredBatchSizes(List<Integer> preferredBatchSizes) {
-            this.preferredBatchSizes = preferredBatchSizes;
+            this.preferredBatchSizes = preferredBatchSizes == null ? new ArrayList<>() : new ArrayList<>(preferredBatchSizes);
         }
 
         public Integer getMaxBatchSize() {
