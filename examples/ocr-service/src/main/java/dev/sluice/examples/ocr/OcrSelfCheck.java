@@ -78,6 +78,15 @@ final class OcrSelfCheck {
                                 s.get("replicas").asString())
                         : String.format(Locale.ROOT, "  queue %.1f ms, batch %d, %s",
                                 s.get("queueWaitNanos").asLong() / 1e6, s.get("batchSize").asInt(), s.get("replicas").asString()));
+                // What the execution budget did: how long the call waited for CPUs, and how many it ran on.
+                long budgetWait = s.path("budgetWaitNanos").asLong(0);
+                if (budgetWait > 0) {
+                    b.append(String.format(Locale.ROOT, ", %.1f ms of the queue waiting for CPUs", budgetWait / 1e6));
+                }
+                int cpus = s.path("cpus").asInt(0);
+                if (cpus > 1) {
+                    b.append(", ").append(cpus).append(" CPUs");
+                }
             }
             b.append('\n');
         }

@@ -27,5 +27,15 @@ class OcrSelfCheckTest {
                 + "\"batchSize\":1,\"batchSizes\":[],\"queueWaitNanos\":400000,\"elements\":0,\"replicas\":\"det#1\"}");
 
         assertTrue(t.contains("queue 0.4 ms, batch 1, det#1"), t);
+        assertTrue(!t.contains("CPUs"), "one CPU and no wait for it: nothing to say; " + t);
+    }
+
+    @Test
+    void aCallThatWaitedForCpusOrBorrowedOneSaysSo() {
+        String t = table("{\"step\":\"detect\",\"startNanos\":0,\"durationNanos\":9000000,\"outcome\":\"OK\","
+                + "\"batchSize\":1,\"batchSizes\":[],\"queueWaitNanos\":4000000,\"elements\":0,\"replicas\":\"det#1\","
+                + "\"budgetWaitNanos\":3500000,\"cpus\":2}");
+
+        assertTrue(t.contains("queue 4.0 ms, batch 1, det#1, 3.5 ms of the queue waiting for CPUs, 2 CPUs"), t);
     }
 }
