@@ -13,14 +13,14 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Many images at once, from many HTTP clients: their lines share the classifier's and the recognizer's batches,
- * and nothing read changes.
+ * Many images at once, from many HTTP clients: their lines run on every recognizer replica, and nothing read
+ * changes.
  */
 class OcrConcurrencyTest extends OcrHttp {
     static final int REQUESTS = 32;
 
     @Test
-    void thirtyTwoConcurrentRequestsReadWhatTheSameRequestsReadOneAtATimeInSharedBatches() throws Exception {
+    void thirtyTwoConcurrentRequestsReadWhatTheSameRequestsReadOneAtATimeOnEveryReplica() throws Exception {
         Random rnd = new Random(77);
         List<TextPages.Page> pages = new ArrayList<>();
         for (int i = 0; i < REQUESTS; i++) {
@@ -61,8 +61,15 @@ class OcrConcurrencyTest extends OcrHttp {
             largestTogether = Math.max(largestTogether, recognizerBatch(together.get(i)));
         }
         assertTrue(largestAlone <= mostLines, "one at a time, a batch holds one image's lines at most: " + largestAlone);
-        assertTrue(largestTogether > mostLines, "concurrent requests' lines shared the recognizer's batches: largest "
-                + largestTogether + ", the most lines of one image " + mostLines);
+        // The default policy sizes the recognizer's batches from its cost curve: on a CPU, where a batch costs as
+        // much per line as single calls, it keeps them small and spreads the lines over both replicas instead of
+        // filling batches across requests (which DynamicBatcher's own tests show). What concurrency must not change
+        // is what is read; and the lines of concurrent requests ran on both replicas.
+        java.util.Set<String> replicas = new java.util.TreeSet<>();
+        for (JsonNode answer : together) {
+            replicas.addAll(List.of(recognizerSpan(answer).get("replicas").asString().split(",")));
+        }
+        assertEquals(java.util.Set.of("rec#1", "rec#2"), replicas, "concurrent requests' lines ran on both replicas");
         System.out.println("recognizer: largest batch " + largestAlone + " one at a time, " + largestTogether
                 + " with " + REQUESTS + " requests at once over HTTP (at most " + mostLines + " lines per image)");
     }
@@ -74,6 +81,11 @@ class OcrConcurrencyTest extends OcrHttp {
 
     /** The largest recognizer batch the request's lines joined, as its trace recorded it. */
     static int recognizerBatch(JsonNode answer) {
+        return recognizerSpan(answer).get("batchSize").asInt();
+    }
+
+    /** The trace's one span of the recognizer step. */
+    static JsonNode recognizerSpan(JsonNode answer) {
         List<JsonNode> spans = new ArrayList<>();
         answer.at("/trace/spans").forEach(s -> {
             if (s.get("step").asString().equals("recognize")) {
@@ -81,6 +93,6 @@ class OcrConcurrencyTest extends OcrHttp {
             }
         });
         assertEquals(1, spans.size(), answer.get("trace").toString());
-        return spans.get(0).get("batchSize").asInt();
+        return spans.get(0);
     }
 }
