@@ -237,6 +237,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         // The old queue drains on the old replicas; only then may they go.
         sluice.background(() -> {
             old.batcher.close();
+            sluice.queues.remove(old.batcher);
             synchronized (sluice.lock) {
                 old.drained = true;
             }
@@ -250,7 +251,10 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         CompletableFuture<Void> f = gens.abandonUpdate();
         ModelException e = new ModelException(name, null, "update to v" + n.version + " failed: its replicas could "
                 + "not start; v" + serving.version + " keeps serving", n.lastStartError);
-        outside.add(() -> n.batcher.close(Duration.ZERO));
+        outside.add(() -> {
+            n.batcher.close(Duration.ZERO);
+            sluice.queues.remove(n.batcher);
+        });
         outside.add(() -> f.completeExceptionally(e));
     }
 
@@ -265,6 +269,7 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
         }
         for (Generation<I, O> g : all) {
             g.batcher.close(grace);
+            sluice.queues.remove(g.batcher);
         }
     }
 

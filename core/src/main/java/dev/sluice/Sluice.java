@@ -66,7 +66,10 @@ public final class Sluice implements AutoCloseable {
     /** Told of every deployment's batches, beside each deployment's own observer. */
     final List<BatchObserver> observers;
     private final Map<String, DeploymentRuntime<?, ?>> deployments = new LinkedHashMap<>();
-    /** Every deployment version's queue not yet closed and drained; read without the lock by the budget. */
+    /**
+     * Every deployment version's queue, from its generation's start until its close returned (a swap's drain, an
+     * abandoned update, an undeploy or close); read without the lock by the budget.
+     */
     final Set<DynamicBatcher<?, ?>> queues = new CopyOnWriteArraySet<>();
     private final ScheduledThreadPoolExecutor control;
     private final ThreadPoolExecutor background;
@@ -199,17 +202,11 @@ public final class Sluice implements AutoCloseable {
         }
     }
 
-    /**
-     * Whether requests wait in some deployment's queue now (for the budget, which lends idle CPUs only when
-     * nothing waits). A queue found closed and empty is forgotten: it takes nothing more.
-     */
+    /** Whether requests wait in some deployment's queue now (for the budget, which lends idle CPUs only when nothing waits). */
     private boolean requestsQueued() {
         for (DynamicBatcher<?, ?> q : queues) {
             if (q.queueDepth() > 0) {
                 return true;
-            }
-            if (q.isClosed()) {
-                queues.remove(q);
             }
         }
         return false;
