@@ -56,6 +56,10 @@ final class BatchRunner<I, O> {
      */
     void run(Batch<I, O> work) {
         try {
+            if (work.worker.gate == ExecutionGate.open()) {
+                execute(work, work.requests, false); // nothing to wait for: no key to work out, no permit to hold
+                return;
+            }
             ExecutionGate.Permit permit = acquire(work);
             if (permit != null && work.holdPermit(permit)) {
                 work.cpus = Math.max(1, permit.cpus());

@@ -28,7 +28,7 @@ public interface ExecutionGate {
 
     /** A gate that never waits: the batcher's own workers, and models that need no share of the machine. */
     static ExecutionGate open() {
-        return priorityKey -> () -> { };
+        return OpenGate.OPEN;
     }
 
     /** What a batch holds while it runs. */
@@ -48,6 +48,18 @@ public interface ExecutionGate {
         /** How long the batch waited for this permit, on the gate's ticker; 0 when it was let through at once. */
         default long waitedNanos() {
             return 0;
+        }
+    }
+
+    /** The one gate that never waits: the batcher runs a batch behind it without asking (no key, no permit). */
+    enum OpenGate implements ExecutionGate {
+        OPEN;
+
+        private static final Permit NOTHING = () -> { };
+
+        @Override
+        public Permit acquire(long priorityKey) {
+            return NOTHING;
         }
     }
 }

@@ -10,11 +10,13 @@ import java.util.function.Supplier;
  * in the {@link ExecutionGate}: a pipeline's later step of an old request goes before a new request's first.
  * Without it a request's origin is its admission time.
  *
- * <p>A thread-local, so it costs a plain read per submission and holds nothing between calls. Not API; see
+ * <p>A thread-local, so it costs a plain read per submission; only a thread that set an age keeps a one-element
+ * array between calls. Not API; see
  * {@link dev.sluice.batching.internal}.
  */
 public final class RequestOrigin {
-    private static final ThreadLocal<long[]> AGE = ThreadLocal.withInitial(() -> new long[1]);
+    /** Set only on threads that called {@link #submitAged}: a plain submitter's read finds nothing and allocates nothing. */
+    private static final ThreadLocal<long[]> AGE = new ThreadLocal<>();
 
     private RequestOrigin() {}
 
@@ -26,6 +28,10 @@ public final class RequestOrigin {
      */
     public static <T> T submitAged(long ageNanos, Supplier<T> submit) {
         long[] age = AGE.get();
+        if (age == null) {
+            age = new long[1];
+            AGE.set(age);
+        }
         long before = age[0];
         age[0] = Math.max(0, ageNanos);
         try {
@@ -37,7 +43,8 @@ public final class RequestOrigin {
 
     /** The age set on this thread by {@link #submitAged}, or 0. */
     public static long age() {
-        return AGE.get()[0];
+        long[] age = AGE.get();
+        return age == null ? 0 : age[0];
     }
 
     /**
