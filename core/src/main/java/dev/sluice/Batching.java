@@ -219,11 +219,7 @@ public final class Batching {
          * @throws IllegalArgumentException if a size is below 1
          */
         public Builder preferredBatchSizes(int... sizes) {
-            Objects.requireNonNull(sizes, "preferredBatchSizes");
-            int[] sorted = java.util.Arrays.stream(sizes).sorted().distinct().toArray();
-            if (sorted.length > 0 && sorted[0] < 1) {
-                throw new IllegalArgumentException("preferredBatchSizes must be at least 1, got " + sorted[0]);
-            }
+            int[] sorted = BatchingLimits.preferredBatchSizes(sizes);
             this.preferredBatchSizes = sorted.length == 0 ? null : sorted;
             return this;
         }

@@ -130,12 +130,9 @@ public interface BatchPolicy {
      */
     static BatchPolicy preferring(BatchPolicy policy, int... sizes) {
         java.util.Objects.requireNonNull(policy, "policy");
-        if (sizes == null || sizes.length == 0) {
-            throw new IllegalArgumentException("preferred batch sizes: give at least one");
-        }
-        int[] sorted = java.util.Arrays.stream(sizes).sorted().distinct().toArray();
-        if (sorted[0] < 1) {
-            throw new IllegalArgumentException("preferred batch sizes must be at least 1, got " + sorted[0]);
+        int[] sorted = dev.sluice.batching.internal.BatchingLimits.preferredBatchSizes(sizes);
+        if (sorted.length == 0) {
+            throw new IllegalArgumentException("preferredBatchSizes: give at least one");
         }
         return new PreferredSizesPolicy(policy, sorted);
     }

@@ -20,26 +20,25 @@ final class PreferredSizesPolicy implements BatchPolicy {
     @Override
     public int batchSize(State state) {
         int wanted = Math.min(state.maxBatchSize(), policy.batchSize(state));
-        int k = state.queued();
+        if (sizes[0] > wanted) {
+            return wanted; // no preferred size is allowed: the policy's answer stands
+        }
         // The largest preferred size that the policy allows and that is waiting now; if none is waiting, the
-        // smallest one the policy allows, so that the batch waits for it as the policy waits for a full batch.
+        // smallest one, so that the batch waits for it as the policy waits for a full batch.
+        int best = largestAtMost(Math.min(wanted, state.queued()));
+        return best > 0 ? best : sizes[0];
+    }
+
+    /** The largest preferred size at most {@code limit}, or 0 if none is. */
+    private int largestAtMost(int limit) {
         int best = 0;
-        int smallestAllowed = 0;
         for (int s : sizes) {
-            if (s > wanted) {
+            if (s > limit) {
                 break;
             }
-            if (smallestAllowed == 0) {
-                smallestAllowed = s;
-            }
-            if (s <= k) {
-                best = s;
-            }
+            best = s;
         }
-        if (best > 0) {
-            return best;
-        }
-        return smallestAllowed > 0 ? smallestAllowed : wanted;
+        return best;
     }
 
     @Override
@@ -50,12 +49,7 @@ final class PreferredSizesPolicy implements BatchPolicy {
     @Override
     public int targetBatchSize(List<CostCurve.Point> curve, int maxBatchSize) {
         int target = policy.targetBatchSize(curve, maxBatchSize);
-        int best = 0;
-        for (int s : sizes) {
-            if (s <= target) {
-                best = s;
-            }
-        }
+        int best = largestAtMost(target);
         return best > 0 ? best : target;
     }
 

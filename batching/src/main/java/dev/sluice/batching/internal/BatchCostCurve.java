@@ -15,8 +15,8 @@ import java.util.List;
  * per batch). {@link #points} never locks nor allocates: each record publishes a fresh immutable list, so
  * the batch former reads one consistent curve per decision.
  *
- * <p>Not API: public only so that the Sluice runtime (another module) and the batching package can share
- * it; it may change or go without notice. See {@link dev.sluice.batching.internal}.
+ * <p>Not API: public only so that the batching package (the batcher, its runner and the adaptive policy)
+ * can share it from here; it may change or go without notice. See {@link dev.sluice.batching.internal}.
  */
 public final class BatchCostCurve {
     /** Weight of a new call in its bucket's means, once it has enough calls: about its last ten calls count. */

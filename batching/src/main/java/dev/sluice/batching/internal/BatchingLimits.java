@@ -71,4 +71,19 @@ public final class BatchingLimits {
         }
         return closeGracePeriod;
     }
+
+    /**
+     * Preferred batch sizes, ascending and distinct.
+     *
+     * @throws NullPointerException if {@code sizes} is null
+     * @throws IllegalArgumentException if a size is below 1, naming it
+     */
+    public static int[] preferredBatchSizes(int... sizes) {
+        java.util.Objects.requireNonNull(sizes, "preferredBatchSizes");
+        int[] sorted = java.util.Arrays.stream(sizes).sorted().distinct().toArray();
+        if (sorted.length > 0 && sorted[0] < 1) {
+            throw new IllegalArgumentException("preferredBatchSizes must be at least 1, got " + sorted[0]);
+        }
+        return sorted;
+    }
 }
