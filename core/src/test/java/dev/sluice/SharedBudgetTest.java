@@ -185,6 +185,28 @@ class SharedBudgetTest {
     }
 
     @Test
+    void withTwoCpusAThirdDeploymentsCallWaitsUntilOneOfTheTwoRunningReturns() throws Exception {
+        // The stress test above counts overlaps that may or may not happen; this one holds two calls for sure.
+        Sluice sluice = sluice(2);
+        CountDownLatch gate = closedGate();
+        Semaphore started = new Semaphore(0);
+        List<CompletableFuture<Integer>> fs = new ArrayList<>();
+        for (String name : List.of("a", "b", "c")) {
+            fs.add(deploy(sluice, name, gate, started, d -> d).submit(fs.size() + 1));
+        }
+        awaitStarted(started);
+        awaitStarted(started);
+        awaitWaiting(sluice, 1);
+        assertEquals(2, sluice.status().resources().cpusInUse());
+        assertEquals(2, calls.size(), "the third model was not called: " + calls);
+        gate.countDown();
+        for (int i = 0; i < 3; i++) {
+            assertEquals(2 * (i + 1), fs.get(i).get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(3, calls.size());
+    }
+
+    @Test
     void withTheBudgetFullTheCallOfTheOlderRequestGoesFirstWhateverArrivedFirst() throws Exception {
         Sluice sluice = sluice(1);
         Semaphore blockerStarted = new Semaphore(0);

@@ -228,6 +228,8 @@ class DynamicBatcherMatrixTest {
         if (c.policy() != Policy.ADAPTIVE) {
             assertEquals(List.of(1, 4), fn.sizes().subList(0, 2), "the four went in one batch");
         }
+        assertTrue(fn.batches.stream().anyMatch(batch -> batch.contains(3) && batch.size() > 1),
+                "the poisoned input had a batch mate, so isolation was put to the test: " + fn.batches);
         for (int i : new int[] {0, 1, 3}) {
             int input = i + 1;
             boolean batchMate = fn.batches.stream().anyMatch(batch -> batch.contains(3) && batch.contains(input));

@@ -29,7 +29,6 @@ class XgboostBenchmarkTest {
         double seconds = o.plannedSeconds();
         // 2 x 0.5 s picking the single-row path, 2 rounds x 2 sides x 5 s, 5 points x 2 sides x 10 s
         assertEquals(121, seconds, 1e-9);
-        assertTrue(seconds >= 90 && seconds <= 180, seconds + " s");
     }
 
     @Test

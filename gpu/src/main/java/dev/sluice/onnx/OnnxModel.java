@@ -304,6 +304,11 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         return session;
     }
 
+    /** Whether it opened a wide session (a second copy of the model) for calls lent idle CPUs. */
+    boolean hasWideSession() {
+        return wide != null;
+    }
+
     /** Runs so far on the wide session (calls lent idle CPUs). */
     long wideRuns() {
         return wideRuns.get();

@@ -80,10 +80,13 @@ class FraudHttpTest {
     void fieldsLeftOutAreMissingValuesAndShowAsNullInTheReasons() throws Exception {
         JsonNode s = score("{\"amount\": 2500.0, \"hour\": 2}");
         assertTrue(s.get("score").asDouble() > 0 && s.get("score").asDouble() < 1, s.toString());
+        boolean nullSeen = false;
         for (JsonNode r : s.get("reasons")) {
             String feature = r.get("feature").asString();
             assertEquals(feature.equals("amount") || feature.equals("hour"), !r.get("value").isNull(), s.toString());
+            nullSeen |= r.get("value").isNull();
         }
+        assertTrue(nullSeen, "a field left out moved the score and shows as null: " + s);
     }
 
     @Test
