@@ -14,7 +14,7 @@ import org.springframework.http.ResponseEntity;
  *   unwrapped first; a pipeline step's failure answers as its cause does, with the step's message)</caption>
  *   <tr><th>failure</th><th>status</th></tr>
  *   <tr><td>{@code InvalidInputException}</td><td>400</td></tr>
- *   <tr><td>{@code OverloadedException}</td><td>429, with {@code Retry-After: 1}</td></tr>
+ *   <tr><td>{@code OverloadedException}</td><td>429, with {@code Retry-After}: the refusal's estimate of when there is room, in whole seconds, at least 1</td></tr>
  *   <tr><td>{@code DeadlineExceededException} (no model saw the request), or a pipeline step's
  *   {@code StepTimeoutException} (an attempt ran out of time while it ran)</td><td>504</td></tr>
  *   <tr><td>{@code ShutdownException}, or cancelled</td><td>503</td></tr>

@@ -45,7 +45,8 @@ public final class Failures {
             return error(400, e.getMessage());
         }
         if (kind instanceof OverloadedException) {
-            return new OipResponse(429, Map.of("Retry-After", "1"), errorBody(e.getMessage()));
+            return new OipResponse(429, Map.of("Retry-After", retryAfterSeconds((OverloadedException) kind)),
+                    errorBody(e.getMessage()));
         }
         if (kind instanceof DeadlineExceededException || kind instanceof StepTimeoutException) {
             return error(504, e.getMessage());
@@ -81,5 +82,18 @@ public final class Failures {
     /** A response with the protocol's error body. */
     public static OipResponse error(int status, String message) {
         return new OipResponse(status, Map.of(), errorBody(message));
+    }
+
+    /**
+     * Whole seconds until there should be room, rounded up, at least 1 (HTTP's {@code Retry-After} has no
+     * finer unit): the refusal's own estimate where it has one, 1 otherwise.
+     */
+    static String retryAfterSeconds(OverloadedException e) {
+        java.time.Duration after = e.retryAfter();
+        if (after == null || after.isNegative()) {
+            return "1";
+        }
+        long seconds = after.getSeconds() + (after.getNano() > 0 ? 1 : 0);
+        return Long.toString(Math.max(1, Math.min(seconds, 3600)));
     }
 }

@@ -43,6 +43,20 @@ class HttpErrorsTest {
     }
 
     @Test
+    void aTimedRefusalSaysWhenThereIsRoomInWholeSecondsRoundedUp() {
+        OverloadedException in2300ms = new OverloadedException("ocr", OverloadedException.Limit.EXPECTED_LATENCY,
+                "too much work in flight", java.time.Duration.ofMillis(2300));
+        OverloadedException soon = new OverloadedException("m", OverloadedException.Limit.QUEUE_DELAY,
+                "queue too long", java.time.Duration.ofMillis(20));
+
+        ResponseEntity<byte[]> later = HttpErrors.response("pipeline 'ocr'", new CompletionException(in2300ms));
+        assertThat(later.getStatusCode().value()).isEqualTo(429);
+        assertThat(later.getHeaders().getFirst("Retry-After")).isEqualTo("3");
+        assertThat(error(later)).isEqualTo("'ocr' is overloaded: too much work in flight");
+        assertThat(HttpErrors.response("m", soon).getHeaders().getFirst("Retry-After")).isEqualTo("1");
+    }
+
+    @Test
     void aDeadlineIs504AndShutdownOrCancellation503() {
         assertThat(HttpErrors.response("m", new DeadlineExceededException("m", java.time.Duration.ofMillis(5), "late")).getStatusCode().value()).isEqualTo(504);
         assertThat(HttpErrors.response("m", new ShutdownException("closing")).getStatusCode().value()).isEqualTo(503);
