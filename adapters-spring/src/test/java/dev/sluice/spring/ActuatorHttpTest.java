@@ -14,6 +14,8 @@ import tools.jackson.databind.JsonNode;
 @TestPropertySource(properties = {"management.endpoints.web.exposure.include=health,sluice,metrics",
         "management.endpoint.health.show-details=always"})
 class ActuatorHttpTest extends FakeModelsHttpTest {
+    @org.springframework.beans.factory.annotation.Autowired
+    SluicePipelines pipelines;
 
     @Test
     void healthHasOneComponentPerDeploymentUpOnceItsReplicasRun() throws Exception {
@@ -73,6 +75,25 @@ class ActuatorHttpTest extends FakeModelsHttpTest {
         Http.Reply rejected = http.get("/actuator/metrics/sluice.rejected?tag=deployment:small-queue&tag=reason:overloaded");
         assertEquals(200, rejected.status(), rejected.body());
         assertTrue(value(rejected.json(), "COUNT") >= 1, rejected.body());
+    }
+
+    @Test
+    void pipelinesShowTheirAdmission() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            assertEquals(200, http.post("/sluice/receipts", "{\"customer\":\"m" + i + "\",\"items\":[\"tea\"]}").status());
+        }
+        dev.sluice.pipeline.Pipeline.AdmissionStatus admission = pipelines.get("receipts").orElseThrow().admission();
+        assertEquals(admission.inFlight(), pipelineMeasurement("sluice.pipeline.in.flight", "VALUE"));
+        assertEquals(0.0, pipelineMeasurement("sluice.pipeline.refused", "COUNT"));
+        assertEquals(admission.workPerSecond(), pipelineMeasurement("sluice.pipeline.capacity", "VALUE"), 1e9);
+        // Five requests one after another, each alone: the idle latency is measured, so the bound is known.
+        assertTrue(pipelineMeasurement("sluice.pipeline.latency.bound", "VALUE") > 0, admission.toString());
+    }
+
+    private double pipelineMeasurement(String metric, String statistic) throws Exception {
+        Http.Reply r = http.get("/actuator/metrics/" + metric + "?tag=pipeline:receipts");
+        assertEquals(200, r.status(), metric + ": " + r.body());
+        return value(r.json(), statistic);
     }
 
     private double measurement(String metric, String deployment, String statistic) throws Exception {

@@ -2,6 +2,7 @@ package dev.sluice.bench;
 
 import dev.sluice.Resources;
 import dev.sluice.Sluice;
+import dev.sluice.batching.OverloadedException;
 import dev.sluice.examples.ocr.OcrResult;
 import dev.sluice.examples.ocr.OcrService;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -274,8 +276,15 @@ public final class OcrBenchmark {
         return BatchSizes.Distribution.of(Arrays.copyOfRange(grew, 2, grew.length), m, MODELS.size());
     }
 
-    /** A closed-loop figure: pages/s, and the batch counters' growth over the measured window. */
-    record Saturation(double pagesPerSecond, long[] grew) {}
+    /**
+     * A closed-loop figure: pages/s, the batch counters' growth over the measured window, and the pages
+     * admission refused (each backed off as its refusal said, then the window sent another).
+     */
+    record Saturation(double pagesPerSecond, long[] grew, long refused) {}
+
+    /** A refused closed-loop client waits at least this long, and at most the longer, before it sends again. */
+    private static final long MIN_BACKOFF_NANOS = 1_000_000L;
+    private static final long MAX_BACKOFF_NANOS = 20_000_000L;
 
     /**
      * The round with the most pages/s. Other engineers' work shares the machine's cores: it can only slow a
@@ -297,6 +306,7 @@ public final class OcrBenchmark {
             Supplier<long[]> counters, int window, double warmupS, double seconds, double drainS) throws Exception {
         Semaphore free = new Semaphore(window);
         LongAdder done = new LongAdder();
+        LongAdder refused = new LongAdder();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         long from = System.nanoTime() + OpenLoopDriver.secondsToNanos(warmupS);
         long to = from + OpenLoopDriver.secondsToNanos(seconds);
@@ -316,7 +326,12 @@ public final class OcrBenchmark {
             }
             submit.apply(next.get()).whenComplete((v, e) -> {
                 long t = System.nanoTime();
-                if (e != null) {
+                if (e != null && OpenLoopSender.unwrap(e) instanceof OverloadedException o) {
+                    // Admission refused it (it sizes what it admits from capacity): a client backs off as told.
+                    refused.increment();
+                    LockSupport.parkNanos(Math.min(MAX_BACKOFF_NANOS,
+                            Math.max(MIN_BACKOFF_NANOS, o.retryAfter() == null ? 0 : o.retryAfter().toNanos())));
+                } else if (e != null) {
                     failure.compareAndSet(null, e);
                 } else if (t - from >= 0 && t - to < 0) {
                     done.increment();
@@ -337,7 +352,7 @@ public final class OcrBenchmark {
         for (int i = 0; i < grew.length; i++) {
             grew[i] = after[i] - before[i];
         }
-        return new Saturation(RecognizerBenchmark.perSecond(done.sum(), to - from), grew);
+        return new Saturation(RecognizerBenchmark.perSecond(done.sum(), to - from), grew, refused.sum());
     }
 
     private final Options o;
@@ -425,9 +440,10 @@ public final class OcrBenchmark {
                             : closedLoop(sluiceSide.submit(), pages.sequence(o.seed + 1000 + round),
                                     sluiceSide.batchCounters(), o.sluiceWindow, o.capacityWarmupS, o.capacityS, o.drainS);
                     (baselineNow ? baselineRounds : sluiceRounds).add(sat);
-                    log(String.format(Locale.ROOT, "round %d: %s saturation (closed loop, %d in flight): %.2f pages/s; %s",
+                    log(String.format(Locale.ROOT, "round %d: %s saturation (closed loop, %d in flight): %.2f pages/s,"
+                                    + " %d refused by admission; %s",
                             round + 1, baselineNow ? BASELINE : SLUICE, baselineNow ? o.baselineThreads : o.sluiceWindow,
-                            sat.pagesPerSecond(), OpenLoopDriver.loadAverage()));
+                            sat.pagesPerSecond(), sat.refused(), OpenLoopDriver.loadAverage()));
                 }
             }
             baselineSat = best(baselineRounds);

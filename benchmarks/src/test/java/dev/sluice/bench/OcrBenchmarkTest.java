@@ -118,8 +118,8 @@ class OcrBenchmarkTest {
 
     @Test
     void theBestClosedLoopRoundCounts() {
-        List<OcrBenchmark.Saturation> rounds = List.of(new OcrBenchmark.Saturation(6.9, new long[] {1}),
-                new OcrBenchmark.Saturation(15.2, new long[] {2}));
+        List<OcrBenchmark.Saturation> rounds = List.of(new OcrBenchmark.Saturation(6.9, new long[] {1}, 0),
+                new OcrBenchmark.Saturation(15.2, new long[] {2}, 0));
         assertEquals(15.2, OcrBenchmark.best(rounds).pagesPerSecond());
         assertEquals("6.90 / 15.20", OcrBenchmark.rounds(rounds));
     }

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +45,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The returned future completes once every step has ended: with a {@link Result}, or with
  * {@link PipelineStepException} (a step failed for good; carries the trace), {@link OverloadedException}
- * (more than {@code maxInFlight} requests in flight), {@link InvalidInputException} (a null input), or as
+ * (refused at once: see admission below), {@link InvalidInputException} (a null input), or as
  * cancelled. Cancelling it cancels the running steps (deployment requests still queued never reach their
  * model) and no further step starts. When a step fails for good, the steps still running are cancelled too.
+ *
+ * <p><b>Admission.</b> A request is refused at once with {@link OverloadedException} when the pipeline has
+ * {@code maxInFlight} requests in flight ({@link OverloadedException.Limit#IN_FLIGHT}), or when the work it has
+ * in flight, at the rate it measures itself finishing work, would keep the new request longer than its latency
+ * bound ({@link OverloadedException.Limit#EXPECTED_LATENCY}): by default {@value LatencyAdmission#DEFAULT_MULTIPLE}
+ * times the latency of a request that runs alone, and never more than the request's own deadline. So under any
+ * overload the requests it admits keep a bounded latency and the excess is refused fast, with no queue size to
+ * tune. Each request counts as one unit of work unless {@link Builder#work} weighs it (by its input's size, for
+ * example). The deployments its steps call never refuse those calls for their own queue delay: the pipeline
+ * admitted the whole request. {@link #admission()} shows what it measured.
  *
  * <p>Threading: thread-safe; {@code submit} never blocks. Steps run on the threads that complete their
  * inputs (replica threads for deployment calls), on the pipeline's executor ({@link Task#blocking}), or on
@@ -76,6 +87,8 @@ public final class Pipeline<I, O> {
     final Executor executor;
     private final Consumer<Trace> onTrace;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final LatencyAdmission admission;
+    private final ToLongFunction<? super I> work;
 
     private Pipeline(Builder<I> b, int output) {
         this.name = b.name;
@@ -86,6 +99,10 @@ public final class Pipeline<I, O> {
         this.scheduler = b.scheduler;
         this.executor = b.executor;
         this.onTrace = b.onTrace;
+        this.admission = new LatencyAdmission(b.name, b.latencyBoundNanos);
+        @SuppressWarnings("unchecked")
+        ToLongFunction<? super I> w = (ToLongFunction<? super I>) b.work;
+        this.work = w;
     }
 
     /** Starts a pipeline named {@code name} whose input is of type {@code I}. */
@@ -129,14 +146,63 @@ public final class Pipeline<I, O> {
             inFlight.decrementAndGet();
             return CompletableFuture.failedFuture(new OverloadedException(name, OverloadedException.Limit.IN_FLIGHT, maxInFlight));
         }
-        PipelineRun<I, O> run = new PipelineRun<>(this, deadline);
+        long units = workOf(input);
+        long now = ticker.read();
+        LatencyAdmission.Decision d = admission.admit(units, now, deadline == null ? Long.MAX_VALUE : nanos(deadline));
+        if (d.refusal() != null) {
+            inFlight.decrementAndGet();
+            return CompletableFuture.failedFuture(d.refusal());
+        }
+        PipelineRun<I, O> run = new PipelineRun<>(this, deadline, now, units, d.alone());
         run.start(input);
         return run;
     }
 
-    /** Called once per run when it has ended or was cancelled. */
-    void ended() {
+    /** The input's work weight: 1 without a work function; a function that fails or answers below 1 counts 1. */
+    private long workOf(I input) {
+        if (work == null) {
+            return 1;
+        }
+        try {
+            return Math.max(1, work.applyAsLong(input));
+        } catch (RuntimeException e) {
+            LOG.debug("Pipeline '{}': the work function failed on an input; it counts as 1", name, e);
+            return 1;
+        }
+    }
+
+    private static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Called once per run when it has ended or was cancelled; {@code succeeded} when it ended with a value. */
+    void ended(PipelineRun<I, O> run, boolean succeeded) {
         inFlight.decrementAndGet();
+        long now = ticker.read();
+        admission.ended(run.work, now - run.startedAt, run.admittedAlone, succeeded, now);
+    }
+
+    /**
+     * What the pipeline's admission measured and bounds now (see the class's "Admission").
+     *
+     * @param bounded whether the latency bound applies (false when switched off with {@link Builder#unboundedLatency})
+     * @param workPerSecond the highest recent rate at which it finished work while busy; 0 until measured
+     * @param idleLatency the latency of a request that ran alone, smoothed; null until one did
+     * @param latencyBound the bound a new request's expected latency is held to; null while there is none
+     * @param inFlight requests in flight
+     * @param workInFlight their work
+     * @param refused requests refused for their expected latency so far
+     */
+    public record AdmissionStatus(boolean bounded, double workPerSecond, Duration idleLatency, Duration latencyBound,
+            int inFlight, long workInFlight, long refused) {}
+
+    /** A snapshot of the admission's measurements and bound. */
+    public AdmissionStatus admission() {
+        return admission.status();
     }
 
     /** Hands a finished run's trace to the listener, if any; a listener that throws is logged and ignored. */
@@ -236,6 +302,8 @@ public final class Pipeline<I, O> {
         private final Set<String> names = new HashSet<>();
         private final Ref<I> input;
         int maxInFlight = 1024;
+        long latencyBoundNanos;
+        ToLongFunction<?> work;
         Ticker ticker = Ticker.system();
         Scheduler scheduler = Scheduler.system();
         Executor executor = DEFAULT_EXECUTOR;
@@ -282,6 +350,41 @@ public final class Pipeline<I, O> {
                 throw new IllegalArgumentException("maxInFlight must be at least 1, was " + max);
             }
             this.maxInFlight = max;
+            return this;
+        }
+
+        /**
+         * A fixed latency bound: a request whose expected latency (the work in flight at the rate the pipeline
+         * finishes work) exceeds it is refused at once ({@link OverloadedException.Limit#EXPECTED_LATENCY}).
+         * Default: {@value LatencyAdmission#DEFAULT_MULTIPLE} times the latency of a request that runs alone,
+         * as measured.
+         */
+        public Builder<I> latencyBound(Duration bound) {
+            Objects.requireNonNull(bound, "bound");
+            if (bound.isNegative() || bound.isZero()) {
+                throw new IllegalArgumentException("pipeline '" + name + "': latencyBound must be positive, was " + bound);
+            }
+            this.latencyBoundNanos = nanos(bound);
+            return this;
+        }
+
+        /**
+         * No latency bound: only {@code maxInFlight} and the requests' own deadlines limit what is admitted
+         * (the behaviour before admission was measured). For a caller that bounds its own concurrency.
+         */
+        public Builder<I> unboundedLatency() {
+            this.latencyBoundNanos = -1;
+            return this;
+        }
+
+        /**
+         * The work a request brings, in any unit that grows with what its steps will cost (an image's pixels,
+         * a document's pages): admission then measures the rate in that unit and weighs each request by it.
+         * Called once per {@code submit}, on the caller's thread; it must be cheap. An answer below 1, or a
+         * function that throws, counts as 1. Default: every request is 1.
+         */
+        public Builder<I> work(ToLongFunction<? super I> workOfInput) {
+            this.work = Objects.requireNonNull(workOfInput, "workOfInput");
             return this;
         }
 

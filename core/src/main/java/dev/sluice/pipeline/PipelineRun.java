@@ -34,7 +34,10 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
     }
 
     private final Pipeline<I, O> pipeline;
-    private final long startedAt;
+    /** The run's work weight, and whether it was admitted with nothing else in flight (for the admission). */
+    final long work;
+    final boolean admittedAlone;
+    final long startedAt;
     private final Instant startedAtWall = Instant.now();
     private final long deadline;
     private final Duration deadlineGiven;
@@ -49,9 +52,11 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
     /** Why the run stopped early (the first step failure, or the caller's cancellation), or null. */
     private volatile Throwable stopped;
 
-    PipelineRun(Pipeline<I, O> pipeline, Duration deadline) {
+    PipelineRun(Pipeline<I, O> pipeline, Duration deadline, long startedAt, long work, boolean admittedAlone) {
         this.pipeline = pipeline;
-        this.startedAt = pipeline.ticker.read();
+        this.work = work;
+        this.admittedAlone = admittedAlone;
+        this.startedAt = startedAt;
         this.deadlineGiven = deadline;
         long d = Long.MAX_VALUE;
         if (deadline != null) {
@@ -385,7 +390,7 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         }
         Trace trace = trace();
         if (released.compareAndSet(false, true)) {
-            pipeline.ended();
+            pipeline.ended(this, trace.outcome() == Trace.Outcome.OK);
         }
         pipeline.traced(trace);
         CompletableFuture<?> out = outputs[pipeline.output];
@@ -438,7 +443,7 @@ final class PipelineRun<I, O> extends CompletableFuture<Result<O>> {
         if (cancelled) {
             stop(new CancellationException("pipeline '" + pipeline.name + "' was cancelled by its caller"));
             if (released.compareAndSet(false, true)) {
-                pipeline.ended();
+                pipeline.ended(this, false);
             }
         }
         return cancelled;

@@ -45,7 +45,10 @@ class PipelineStressTest {
                             .queueCapacity(1 << 16)).build());
             model.awaitReady(Duration.ofSeconds(10));
 
-            Pipeline.Builder<Integer> b = Pipeline.<Integer>builder("stress").maxInFlight(20_000);
+            Pipeline.Builder<Integer> b = Pipeline.<Integer>builder("stress").maxInFlight(20_000)
+                    // The producers offer far more than the model can do; this test is about how requests end
+                    // under retries, failures and cancellation, so it admits them all (the next test refuses).
+                    .unboundedLatency();
             Ref<Integer> squared = b.step("square").retry(RetryPolicy.attempts(3).noBackoff()).call(model, b.input());
             Ref<List<Integer>> spread = b.step("spread").apply((Integer x) -> List.of(x, x + 1, x + 2), b.input());
             Ref<List<Integer>> each = b.step("each").retry(RetryPolicy.attempts(3).noBackoff()).each(model, spread);
@@ -120,6 +123,69 @@ class PipelineStressTest {
                 Thread.sleep(5);
             }
             assertEquals(0, p.inFlight(), "nothing stays in flight");
+            assertEquals(0, p.admission().inFlight(), "the admission counts nothing in flight");
+            assertEquals(0, p.admission().workInFlight());
+        }
+    }
+
+    /**
+     * Producers outrun a step that two threads serve, under a tight latency bound, so admission refuses often
+     * while requests end on the step's threads: every future still ends exactly once, as a value or as a
+     * time-based refusal, and the admission's books balance.
+     */
+    @Test
+    void underATightLatencyBoundEveryRequestEndsOnceAsAValueOrARefusal() throws Exception {
+        java.util.concurrent.ExecutorService twoThreads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            Pipeline.Builder<Integer> b = Pipeline.<Integer>builder("tight").latencyBound(Duration.ofMillis(2))
+                    .maxInFlight(1 << 20);
+            Ref<Integer> out = b.step("work").run(Task.async((Integer x) -> CompletableFuture.supplyAsync(() -> {
+                LockSupport.parkNanos(100_000);
+                return x + 1;
+            }, twoThreads)), b.input());
+            Pipeline<Integer, Integer> p = b.build(out);
+
+            List<List<CompletableFuture<Result<Integer>>>> all = new ArrayList<>();
+            List<Thread> producers = new ArrayList<>();
+            for (int t = 0; t < PRODUCERS; t++) {
+                List<CompletableFuture<Result<Integer>>> mine = new ArrayList<>(PER_PRODUCER);
+                all.add(mine);
+                Thread producer = new Thread(() -> {
+                    for (int i = 0; i < PER_PRODUCER; i++) {
+                        mine.add(p.submit(i));
+                    }
+                });
+                producers.add(producer);
+                producer.start();
+            }
+            for (Thread t : producers) {
+                t.join();
+            }
+            int ok = 0;
+            int refused = 0;
+            for (List<CompletableFuture<Result<Integer>>> mine : all) {
+                for (int i = 0; i < mine.size(); i++) {
+                    try {
+                        assertEquals(i + 1, mine.get(i).get(30, TimeUnit.SECONDS).value());
+                        ok++;
+                    } catch (ExecutionException e) {
+                        if (!(e.getCause() instanceof OverloadedException o)
+                                || o.limit() != OverloadedException.Limit.EXPECTED_LATENCY) {
+                            fail("unexpected failure: " + e.getCause());
+                        }
+                        refused++;
+                    }
+                }
+            }
+            String outcome = ok + " ok, " + refused + " refused";
+            assertEquals(PRODUCERS * PER_PRODUCER, ok + refused, outcome);
+            assertTrue(ok > 0 && refused > 0, "both admitted and refused: " + outcome);
+            assertEquals(refused, p.admission().refused(), outcome);
+            assertEquals(0, p.inFlight());
+            assertEquals(0, p.admission().inFlight());
+            assertEquals(0, p.admission().workInFlight());
+        } finally {
+            twoThreads.shutdownNow();
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.sluice.spring.actuate;
 
 import dev.sluice.Sluice;
 import dev.sluice.spring.SluiceAutoConfiguration;
+import dev.sluice.spring.SluicePipelines;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.beans.BeansException;
 import org.springframework.beans.factory.ObjectProvider;
@@ -18,7 +19,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The runtime in Actuator and Micrometer, each part only where its library is present and each overridable:
- * {@link SluiceMetrics} (Micrometer), {@link SluiceHealthContributor} ({@code sluice} in the health endpoint;
+ * {@link SluiceMetrics} and {@link SluicePipelineMetrics} (Micrometer), {@link SluiceHealthContributor} ({@code sluice} in the health endpoint;
  * {@code management.health.sluice.enabled=false} turns it off), and the read-only {@link SluiceEndpoint}
  * ({@code /actuator/sluice} once exposed with {@code management.endpoints.web.exposure.include}).
  */
@@ -40,6 +41,13 @@ public class SluiceActuatorAutoConfiguration {
                     return null; // not made yet (bound while the runtime is being built): no gauges to read yet
                 }
             });
+        }
+        /** The pipelines' admission (in flight, capacity, latency bound, refusals). */
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnBean(SluicePipelines.class)
+        SluicePipelineMetrics sluicePipelineMetrics(SluicePipelines pipelines) {
+            return new SluicePipelineMetrics(pipelines);
         }
     }
 

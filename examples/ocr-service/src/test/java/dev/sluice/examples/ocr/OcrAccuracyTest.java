@@ -23,9 +23,11 @@ class OcrAccuracyTest extends OcrHttp {
         for (int i = 0; i < PAGES; i++) {
             pages.add(TextPages.page(rnd, 1 + rnd.nextInt(3)));
         }
+        // All at once, as a well-behaved client: what admission refuses (429) is sent again after its Retry-After.
+        java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
         List<CompletableFuture<HttpResponse<String>>> results = new ArrayList<>();
         for (TextPages.Page page : pages) {
-            results.add(ocr(page.png(), false));
+            results.add(ocrRetryingRefusals(page.png(), false, refusals));
         }
         long errors = 0;
         long characters = 0;

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -41,6 +43,28 @@ abstract class OcrHttp {
     CompletableFuture<HttpResponse<String>> ocr(byte[] body, boolean trace) {
         return CLIENT.sendAsync(request(trace ? "/ocr?trace=true" : "/ocr").header("Content-Type", "image/png")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * {@code POST /ocr} as a well-behaved client sends it under load: a 429 is sent again after the
+     * {@code Retry-After} it carries (which must be there), up to 30 times; {@code refusals} counts them.
+     */
+    CompletableFuture<HttpResponse<String>> ocrRetryingRefusals(byte[] body, boolean trace, AtomicInteger refusals) {
+        return ocrRetryingRefusals(body, trace, refusals, 30);
+    }
+
+    private CompletableFuture<HttpResponse<String>> ocrRetryingRefusals(byte[] body, boolean trace, AtomicInteger refusals,
+            int triesLeft) {
+        return ocr(body, trace).thenCompose(r -> {
+            if (r.statusCode() != 429 || triesLeft <= 1) {
+                return CompletableFuture.completedFuture(r);
+            }
+            refusals.incrementAndGet();
+            long seconds = Long.parseLong(r.headers().firstValue("Retry-After")
+                    .orElseThrow(() -> new AssertionError("a 429 without Retry-After: " + r.body())));
+            return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(seconds, TimeUnit.SECONDS))
+                    .thenCompose(x -> ocrRetryingRefusals(body, trace, refusals, triesLeft - 1));
+        });
     }
 
     HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {

@@ -1,0 +1,253 @@
+package dev.sluice.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.batching.ManualTicker;
+import dev.sluice.batching.OverloadedException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A pipeline's admission by expected latency, on a manual clock: a step whose futures the test completes,
+ * so "how long a request took" and "how many were in flight" are exact, and the bound's arithmetic can be
+ * checked to the request.
+ */
+class PipelineAdmissionTest {
+    private final ManualTicker ticker = new ManualTicker();
+    /** Deadline timers never fire on their own: the manual clock is the only time here. */
+    private final PipelineTest.ManualScheduler scheduler = new PipelineTest.ManualScheduler();
+    /** The step's outstanding calls, oldest first; the test ends them. */
+    private final Deque<CompletableFuture<Integer>> calls = new ArrayDeque<>();
+
+    private Pipeline<Integer, Integer> pipeline(Consumer<Pipeline.Builder<Integer>> options) {
+        Pipeline.Builder<Integer> b = Pipeline.<Integer>builder("p").ticker(ticker).scheduler(scheduler);
+        options.accept(b);
+        Ref<Integer> out = b.step("model").run(Task.async((Integer x) -> {
+            CompletableFuture<Integer> call = new CompletableFuture<>();
+            calls.add(call);
+            return call;
+        }), b.input());
+        return b.build(out);
+    }
+
+    /** {@code runs} requests one after another, each alone and {@code millis} long. */
+    private void learnAlone(Pipeline<Integer, Integer> p, int runs, long millis) {
+        for (int i = 0; i < runs; i++) {
+            CompletableFuture<Result<Integer>> f = p.submit(i);
+            ticker.advance(Duration.ofMillis(millis));
+            calls.poll().complete(i);
+            assertEquals(i, f.join().value());
+        }
+    }
+
+    private static OverloadedException refusal(CompletableFuture<?> f) {
+        assertTrue(f.isCompletedExceptionally(), "refused at once");
+        CompletionException e = assertThrows(CompletionException.class, f::join);
+        assertTrue(e.getCause() instanceof OverloadedException, () -> "refused with " + e.getCause());
+        return (OverloadedException) e.getCause();
+    }
+
+    private static void assertPending(CompletableFuture<?> f) {
+        assertFalse(f.isDone(), "admitted and waiting for its step");
+    }
+
+    @Test
+    void admitsEverythingUntilItHasMeasuredItself() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        List<CompletableFuture<Result<Integer>>> all = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            all.add(p.submit(i));
+        }
+        all.forEach(PipelineAdmissionTest::assertPending);
+        assertNull(p.admission().latencyBound());
+        assertEquals(0.0, p.admission().workPerSecond());
+        calls.forEach(c -> c.complete(0));
+        assertTrue(all.stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally()));
+    }
+
+    @Test
+    void aColdBurstIsBoundedOnceItsFirstRequestEnds() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        for (int i = 0; i < 20; i++) {
+            assertPending(p.submit(i)); // nothing measured yet: all admitted
+        }
+        ticker.advance(Duration.ofMillis(100));
+        calls.poll().complete(0); // the first, admitted alone, ends among 19 others: it seeds the idle latency
+        assertEquals(Duration.ofMillis(100), p.admission().idleLatency());
+        OverloadedException e = refusal(p.submit(20));
+        assertTrue(e.getMessage().contains("19 requests in flight"), e.getMessage());
+    }
+
+    @Test
+    void beforeTheFirstRateSampleItAssumesOneRequestAtATime() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        learnAlone(p, 1, 100); // idle latency 100 ms, no rate sample yet: 10 a second assumed
+        assertEquals(0.0, p.admission().workPerSecond());
+        for (int i = 0; i < 8; i++) {
+            assertPending(p.submit(i));
+        }
+        assertEquals(OverloadedException.Limit.EXPECTED_LATENCY, refusal(p.submit(8)).limit());
+    }
+
+    @Test
+    void refusesTheRequestThatWouldWaitLongerThanEightIdleLatenciesAndAdmitsAgainOnceWorkDrains() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        learnAlone(p, 4, 100); // idle latency 100 ms; 4 requests in 400 ms of busy time: 10 a second
+        Pipeline.AdmissionStatus learned = p.admission();
+        assertEquals(Duration.ofMillis(100), learned.idleLatency());
+        assertEquals(10.0, learned.workPerSecond(), 1e-9);
+        assertEquals(Duration.ofMillis(800), learned.latencyBound());
+
+        // The k-th request in flight expects k x 100 ms: the eighth fits the 800 ms bound, the ninth does not.
+        List<CompletableFuture<Result<Integer>>> admitted = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            admitted.add(p.submit(i));
+        }
+        admitted.forEach(PipelineAdmissionTest::assertPending);
+        OverloadedException e = refusal(p.submit(8));
+        assertEquals(OverloadedException.Limit.EXPECTED_LATENCY, e.limit());
+        assertEquals("p", e.source());
+        assertEquals(Duration.ofMillis(100), e.retryAfter());
+        for (String part : List.of("8 requests in flight", "about 900.0 ms", "latency bound of 800.0 ms",
+                "8x its idle latency 100.0 ms")) {
+            assertTrue(e.getMessage().contains(part), e.getMessage());
+        }
+        assertEquals(8, calls.size(), "the refused request never reached its step");
+        assertEquals(8, p.inFlight());
+        assertEquals(1, p.admission().refused());
+
+        // One ends: there is room for exactly one more.
+        ticker.advance(Duration.ofMillis(100));
+        calls.poll().complete(0);
+        assertEquals(0, admitted.get(0).join().value());
+        admitted.add(p.submit(9));
+        assertPending(admitted.get(8));
+        assertEquals(OverloadedException.Limit.EXPECTED_LATENCY, refusal(p.submit(10)).limit());
+
+        while (!calls.isEmpty()) {
+            ticker.advance(Duration.ofMillis(10));
+            calls.poll().complete(1);
+        }
+        assertTrue(admitted.stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally()));
+        assertEquals(0, p.admission().inFlight());
+        assertEquals(0, p.admission().workInFlight());
+    }
+
+    @Test
+    void aDeadlineShorterThanTheExpectedLatencyIsRefusedAtOnceNamingTheDeadline() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        learnAlone(p, 4, 100);
+        p.submit(1);
+        p.submit(2);
+        p.submit(3);
+
+        OverloadedException e = refusal(p.submit(4, Duration.ofMillis(350)));
+        assertTrue(e.getMessage().contains("about 400.0 ms") && e.getMessage().contains("its deadline of 350.0 ms"),
+                e.getMessage());
+        assertPending(p.submit(5, Duration.ofMillis(400)));
+    }
+
+    @Test
+    void aRequestThatWouldRunAloneIsAdmittedWhateverItsDeadline() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        learnAlone(p, 4, 100);
+
+        assertPending(p.submit(1, Duration.ofMillis(1)));
+    }
+
+    @Test
+    void aFixedBoundReplacesTheMultipleAndUnboundedAdmitsUpToMaxInFlight() {
+        Pipeline<Integer, Integer> fixed = pipeline(b -> b.latencyBound(Duration.ofMillis(250)));
+        learnAlone(fixed, 4, 100);
+        assertEquals(Duration.ofMillis(250), fixed.admission().latencyBound());
+        fixed.submit(1);
+        fixed.submit(2);
+        String message = refusal(fixed.submit(3)).getMessage();
+        assertTrue(message.contains("latency bound of 250.0 ms") && !message.contains("idle latency"), message);
+
+        calls.clear();
+        Pipeline<Integer, Integer> open = pipeline(b -> b.unboundedLatency().maxInFlight(50));
+        learnAlone(open, 4, 100);
+        for (int i = 0; i < 50; i++) {
+            assertPending(open.submit(i));
+        }
+        assertEquals(OverloadedException.Limit.IN_FLIGHT, refusal(open.submit(50)).limit());
+        assertFalse(open.admission().bounded());
+        assertEquals(0, open.admission().refused());
+    }
+
+    @Test
+    void workWeighsRequestsSoOneLargeRequestTakesTheRoomOfManySmall() {
+        Pipeline<Integer, Integer> p = pipeline(b -> b.work(x -> x));
+        learnAlone(p, 4, 100); // inputs 0..3 weigh 1, 1, 2, 3: 7 units in 400 ms of busy time
+        assertEquals(17.5, p.admission().workPerSecond(), 1e-9);
+        // The 800 ms bound holds 14 units: with 13 in flight a request of 1 fits and one of 2 does not.
+        assertPending(p.submit(13));
+        String message = refusal(p.submit(2)).getMessage();
+        assertTrue(message.contains("(work 13)"), message);
+        assertPending(p.submit(1));
+        assertEquals(14, p.admission().workInFlight());
+    }
+
+    @Test
+    void failedRequestsTeachNothing() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        learnAlone(p, 4, 100);
+        Pipeline.AdmissionStatus before = p.admission();
+        for (int i = 0; i < 20; i++) {
+            CompletableFuture<Result<Integer>> f = p.submit(i);
+            ticker.advance(Duration.ofMillis(1));
+            calls.poll().completeExceptionally(new IllegalArgumentException("bad input " + i));
+            assertTrue(f.isCompletedExceptionally());
+        }
+        Pipeline.AdmissionStatus after = p.admission();
+        assertEquals(before.idleLatency(), after.idleLatency());
+        assertEquals(before.workPerSecond(), after.workPerSecond());
+        assertEquals(0, after.inFlight());
+    }
+
+    @Test
+    void aCancelledRequestGivesItsRoomBack() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        learnAlone(p, 4, 100);
+        List<CompletableFuture<Result<Integer>>> admitted = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            admitted.add(p.submit(i));
+        }
+        assertEquals(OverloadedException.Limit.EXPECTED_LATENCY, refusal(p.submit(8)).limit());
+        admitted.get(3).cancel(false);
+        assertPending(p.submit(9));
+        assertEquals(8, p.admission().inFlight());
+    }
+
+    @Test
+    void idleLatencyFollowsLoneRequestsDownFastAndUpSlowly() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        learnAlone(p, 1, 1000); // a first request that paid for warm-up
+        learnAlone(p, 1, 100);
+        assertEquals(Duration.ofMillis(550), p.admission().idleLatency());
+        learnAlone(p, 1, 100);
+        assertEquals(Duration.ofMillis(325), p.admission().idleLatency());
+        learnAlone(p, 1, 1325);
+        assertEquals(Duration.ofMillis(425), p.admission().idleLatency());
+    }
+
+    @Test
+    void badBoundsAreRefusedByTheBuilder() {
+        Pipeline.Builder<Integer> b = Pipeline.builder("p");
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> b.latencyBound(Duration.ZERO));
+        assertTrue(zero.getMessage().contains("latencyBound must be positive"), zero.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> b.latencyBound(Duration.ofMillis(-1)));
+    }
+}
