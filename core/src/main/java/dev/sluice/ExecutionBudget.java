@@ -82,7 +82,20 @@ final class ExecutionBudget {
         if (burst < tokens) {
             throw new IllegalArgumentException("burstCpus (" + burst + ") must not be below cpus (" + tokens + ")");
         }
-        return tokens == 0 ? ExecutionGate.open() : key -> acquire(tokens, burst, key);
+        if (tokens == 0) {
+            return ExecutionGate.open();
+        }
+        return new ExecutionGate() {
+            @Override
+            public Permit acquire(long key) throws InterruptedException {
+                return ExecutionBudget.this.acquire(tokens, burst, key, Long.MAX_VALUE);
+            }
+
+            @Override
+            public Permit acquire(long key, long deadline) throws InterruptedException {
+                return ExecutionBudget.this.acquire(tokens, burst, key, deadline);
+            }
+        };
     }
 
     /** {@link #gate(int, int)} without borrowing. */
@@ -96,9 +109,11 @@ final class ExecutionBudget {
      * CPUs, up to {@code burst} in all: CPUs nobody wants now, which its model may use to finish sooner (the
      * permit's {@link ExecutionGate.Permit#cpus()}). A call that arrives meanwhile waits for them like any other.
      *
+     * @param deadline when to give up waiting, on the budget's ticker ({@link Long#MAX_VALUE}: never)
+     * @return the permit, or null if {@code deadline} passed before it was let through (then it holds nothing)
      * @throws InterruptedException if interrupted while waiting; then it holds nothing
      */
-    ExecutionGate.Permit acquire(int tokens, int burst, long key) throws InterruptedException {
+    ExecutionGate.Permit acquire(int tokens, int burst, long key, long deadline) throws InterruptedException {
         lock.lock();
         try {
             if (waiters.isEmpty() && inUse + tokens <= capacity) {
@@ -117,7 +132,18 @@ final class ExecutionBudget {
             }
             try {
                 while (w.held == 0) {
-                    w.ready.await();
+                    if (deadline == Long.MAX_VALUE) {
+                        w.ready.await();
+                        continue;
+                    }
+                    long left = deadline - ticker.read();
+                    if (left <= 0) {
+                        waiters.remove(w);
+                        grantLocked(); // it may have been the waiter that held the others back
+                        return null;
+                    }
+                    // On the ticker's clock: a manual ticker that has not moved sends it back to wait again.
+                    w.ready.awaitNanos(left);
                 }
             } catch (InterruptedException e) {
                 if (w.held > 0) {

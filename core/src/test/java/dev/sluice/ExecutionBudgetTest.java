@@ -37,11 +37,18 @@ class ExecutionBudgetTest {
      * tokens until {@code done} completes. The returned future completes with the permit once let through.
      */
     private CompletableFuture<ExecutionGate.Permit> call(ExecutionBudget budget, int tokens, long key) {
+        return call(budget, tokens, key, Long.MAX_VALUE);
+    }
+
+    /** {@link #call} that gives up at {@code deadline} (the future then completes with null). */
+    private CompletableFuture<ExecutionGate.Permit> call(ExecutionBudget budget, int tokens, long key, long deadline) {
         CompletableFuture<ExecutionGate.Permit> through = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                ExecutionGate.Permit p = budget.gate(tokens).acquire(key);
-                order.add(key);
+                ExecutionGate.Permit p = budget.gate(tokens).acquire(key, deadline);
+                if (p != null) {
+                    order.add(key);
+                }
                 through.complete(p);
             } catch (Throwable e) {
                 through.completeExceptionally(e);
@@ -124,6 +131,27 @@ class ExecutionBudgetTest {
         held.release();
         assertEquals(0, budget.inUse());
         assertEquals(0, budget.waiting());
+    }
+
+    @Test
+    void aWaiterPastItsDeadlineGivesUpHoldingNothingAndNoLongerHoldsBackThoseBehindIt() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(2, ticker);
+        ExecutionGate.Permit held = budget.gate(1).acquire(0);
+        CompletableFuture<ExecutionGate.Permit> big = call(budget, 2, 10, ticker.read() + 1_000_000);
+        awaitWaiting(budget, 1);
+        CompletableFuture<ExecutionGate.Permit> small = call(budget, 1, 20, ticker.read() + 60_000_000_000L);
+        awaitWaiting(budget, 2);
+        assertFalse(big.isDone(), "its deadline has not passed on the budget's clock");
+
+        ticker.advance(Duration.ofMillis(2));
+        assertEquals(null, big.get(10, TimeUnit.SECONDS), "gave up: no permit");
+        ExecutionGate.Permit smallPermit = small.get(10, TimeUnit.SECONDS);
+        assertEquals(2, budget.inUse(), "the small call went once the big one stopped holding it back");
+        smallPermit.release();
+        held.release();
+        assertEquals(0, budget.inUse());
+        assertEquals(0, budget.waiting());
+        assertEquals(List.of(20L), order);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.sluice;
 import static dev.sluice.batching.Eventually.eventually;
 import static dev.sluice.batching.TestFutures.failureOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -311,6 +312,34 @@ class SharedBudgetTest {
         assertEquals(List.of("blocker:0"), calls, "x's model never saw the expired request");
         eventually("the budget idle", () -> sluice.status().resources().cpusInUse() == 0);
         assertEquals(Duration.ofMillis(20).toNanos(), sluice.status().resources().budgetWaitNanos());
+    }
+
+    @Test
+    void aRequestWhoseDeadlinePassesWhileWaitingForTheBudgetFailsOnTimeWhileTheBudgetIsStillFull() throws Exception {
+        TestRuntime runtime = testRuntime(1);
+        Sluice sluice = runtime.sluice();
+        Semaphore blockerStarted = new Semaphore(0);
+        CountDownLatch blockerGate = closedGate();
+        DeploymentHandle<Integer, Integer> blocker = deploy(sluice, "blocker", blockerGate, blockerStarted, d -> d);
+        DeploymentHandle<Integer, Integer> x = deploy(sluice, "x", open(), new Semaphore(0), d -> d);
+        CompletableFuture<Integer> holding = blocker.submit(0);
+        awaitStarted(blockerStarted);
+        CompletableFuture<Integer> late = x.submit(5, Duration.ofMillis(10));
+        CompletableFuture<Integer> patient = x.submit(6);
+        awaitWaiting(sluice, 1);
+
+        runtime.ticker().advance(Duration.ofMillis(20));
+
+        Throwable e = failureOf(late);
+        assertInstanceOf(DeadlineExceededException.class, e);
+        assertTrue(e.getMessage().contains("while its batch waited for CPUs of the execution budget"), e.getMessage());
+        assertFalse(holding.isDone(), "the blocker still holds the only CPU: the request failed on its own time");
+        assertFalse(patient.isDone(), "its neighbour without a deadline waits on");
+        awaitWaiting(sluice, 1); // the neighbour's call, in the same batch or the next
+        blockerGate.countDown();
+        assertEquals(0, holding.get(10, TimeUnit.SECONDS));
+        assertEquals(12, patient.get(10, TimeUnit.SECONDS));
+        assertEquals(List.of("blocker:0", "x:6"), calls, "x's model never saw the expired request");
     }
 
     @Test

@@ -86,12 +86,52 @@ final class BatchRunner<I, O> {
      */
     private ExecutionGate.Permit acquire(Batch<I, O> work) {
         try {
-            return work.worker.gate.acquire(work.priorityKey());
+            while (!work.abandoned) {
+                long earliest = earliestDeadline(work.requests);
+                if (earliest == NOTHING_LEFT) {
+                    return null; // every request ended while the batch waited (expired, cancelled)
+                }
+                ExecutionGate.Permit permit = work.worker.gate.acquire(work.priorityKey(), earliest);
+                if (permit != null) {
+                    return permit;
+                }
+                expireWhileWaiting(work);
+            }
+            return null; // abandoned while it waited: its requests belong to the queue again, or have failed
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the thread's owner decides what else an interrupt means
             fail(work, work.requests, new ShutdownException("'" + name + "': the worker was interrupted (a close) "
                     + "while this request's batch waited for its turn to run"));
             return null;
+        }
+    }
+
+    /** What {@link #earliestDeadline} answers when no request of the batch is still waiting. */
+    private static final long NOTHING_LEFT = Long.MIN_VALUE;
+
+    /** The earliest deadline of the requests not yet ended ({@link Long#MAX_VALUE} if none has one), or {@link #NOTHING_LEFT}. */
+    private static <I, O> long earliestDeadline(List<PendingRequest<I, O>> requests) {
+        long earliest = NOTHING_LEFT;
+        for (PendingRequest<I, O> r : requests) {
+            if (!r.isDone()) {
+                earliest = earliest == NOTHING_LEFT ? r.deadline : Math.min(earliest, r.deadline);
+            }
+        }
+        return earliest;
+    }
+
+    /**
+     * The batch's earliest deadline passed while it waited for the gate: the requests past theirs fail now, on
+     * time, with {@link DeadlineExceededException} (the function never saw them); the rest wait on.
+     */
+    private void expireWhileWaiting(Batch<I, O> work) {
+        long now = ticker.read();
+        for (PendingRequest<I, O> r : work.requests) {
+            if (!r.isDone() && r.deadline <= now && work.settle(List.of(r))) {
+                r.completeExceptionally(new DeadlineExceededException(name, r.timeout,
+                        "while its batch waited for CPUs of the execution budget"));
+                observer.expired(now - r.enqueuedAt);
+            }
         }
     }
 

@@ -26,6 +26,19 @@ public interface ExecutionGate {
      */
     Permit acquire(long priorityKey) throws InterruptedException;
 
+    /**
+     * {@link #acquire} that gives up at {@code deadline}: a batch stops waiting when the earliest deadline of its
+     * requests passes, so those fail on time rather than when the budget lets the batch through. The default
+     * waits without a limit (a gate that never waits long needs no more).
+     *
+     * @param deadline on the clock of the keys (the runtime's ticker); {@link Long#MAX_VALUE} for none
+     * @return the permit, or null when the deadline passed first (then nothing is held)
+     * @throws InterruptedException as {@link #acquire}
+     */
+    default Permit acquire(long priorityKey, long deadline) throws InterruptedException {
+        return acquire(priorityKey);
+    }
+
     /** A gate that never waits: the batcher's own workers, and models that need no share of the machine. */
     static ExecutionGate open() {
         return OpenGate.OPEN;
