@@ -39,7 +39,8 @@ public final class RuntimeDemo {
         AtomicBoolean hangOnce = new AtomicBoolean(true);
         AtomicInteger modelsMade = new AtomicInteger();
         System.out.println("Sluice runtime demo: deployment 'recognizer' of fake models (5 ms + 0.5 ms per item, "
-                + "batches up to 32), 1 to 4 replicas, each on 1 CPU slot and a quarter of a simulated 16 GiB GPU\n");
+                + "batches up to 32), 1 to 4 replicas, each placed on a quarter of a simulated 16 GiB GPU, each call holding 1 of "
+                + "the budget's 8 CPUs while it runs\n");
         try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(8).gpu(gpu).build()).build()) {
             DeploymentHandle<String, String> rec = sluice.deploy(Deployment.<String, String>builder("recognizer", ctx -> {
                 modelsMade.incrementAndGet();
