@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The tensor form of {@link XgboostModel}, for the Open Inference Protocol: a request is {@value XgboostModel#INPUT}
  * {@code FP32 [rows, features]}; a batch puts every request's rows into one {@code float[]} and scores them in one
- * call; each request gets its own rows' outputs back. Made by {@link XgboostModel.Builder#tensorFactory()}.
+ * call; each request gets its own rows' outputs back ({@value XgboostModel#OUTPUT}, and {@value XgboostModel#CLASS},
+ * {@value XgboostModel#MARGIN}, {@value XgboostModel#CONTRIBUTIONS} as built). Made by
+ * {@link XgboostModel.Builder#tensorFactory()}.
  */
 final class XgboostTensorModel implements Model<Map<String, Tensor>, Map<String, Tensor>> {
     private static final Logger LOG = LoggerFactory.getLogger(XgboostTensorModel.class);
