@@ -100,8 +100,10 @@ final class XgboostTensorModel implements Model<Map<String, Tensor>, Map<String,
         if (rows != null && rows.dataType() == DataType.FP32 && rows.rank() == 2) {
             info.checkWidth(XgboostModel.INPUT, rows.dim(1));
         }
-        signature.validate(request);
-        info.checkFinite(XgboostModel.INPUT, rows.data().asFloatBuffer(), 0, Math.toIntExact(rows.dim(0)));
+        signature.validate(request); // throws unless rows is there, FP32 [n, features]
+        if (rows != null) {
+            info.checkFinite(XgboostModel.INPUT, rows.data().asFloatBuffer(), 0, Math.toIntExact(rows.dim(0)));
+        }
     }
 
     /**
