@@ -27,6 +27,11 @@ final class PropertyModels {
     static Deployment<Map<String, Tensor>, Map<String, Tensor>> deployment(String name, SluiceProperties.Model m) {
         String prefix = PropertySettings.PREFIX + name + ".";
         Path file = PropertySettings.modelFile(prefix + "path", m.getPath());
+        if (!m.getXgboost().getOutputs().isEmpty()) {
+            throw new InvalidConfigurationPropertyValueException(prefix + "xgboost.outputs",
+                    String.join(",", m.getXgboost().getOutputs()), "applies to XGBoost models (a .json or .ubj path);"
+                            + " an ONNX model's outputs are its graph's");
+        }
         OnnxModel.Builder onnx = OnnxModel.builder(file);
         m.getPad().forEach(onnx::pad);
         if (m.isAllowCpuFallback()) {

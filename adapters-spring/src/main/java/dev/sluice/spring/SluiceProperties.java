@@ -100,6 +100,9 @@ public class SluiceProperties {
          */
         private final Map<String, Double> pad = new LinkedHashMap<>();
 
+        /** Settings only an XGBoost model ({@code .json} or {@code .ubj}) has. */
+        private final Xgboost xgboost = new Xgboost();
+
         public String getPath() {
             return path;
         }
@@ -182,6 +185,43 @@ public class SluiceProperties {
 
         public Map<String, Double> getPad() {
             return pad;
+        }
+
+        public Xgboost getXgboost() {
+            return xgboost;
+        }
+    }
+
+    /**
+     * Settings of a model under {@code sluice.models.<name>.xgboost}, for XGBoost models only.
+     *
+     * <pre>{@code
+     * sluice:
+     *   models:
+     *     fraud:
+     *       path: /models/fraud.json
+     *       xgboost:
+     *         outputs: margin, contributions
+     * }</pre>
+     */
+    public static class Xgboost {
+
+        /**
+         * Outputs served over the Open Inference Protocol besides {@code prediction} (the objective's values,
+         * always served): {@code class} (the predicted class, INT64 [-1]; classifiers only), {@code margin} (the
+         * raw score, FP32 [-1, groups]) and {@code contributions} (each feature's contribution and the bias, FP32
+         * [-1, features + 1], or [-1, groups, features + 1] for several classes). A client picks among them with
+         * the request's "outputs"; each listed output is computed for every request, and contributions cost tens
+         * of times a prediction. Default: none.
+         */
+        private List<String> outputs = new ArrayList<>();
+
+        public List<String> getOutputs() {
+            return java.util.Collections.unmodifiableList(outputs);
+        }
+
+        public void setOutputs(List<String> outputs) {
+            this.outputs = outputs == null ? new ArrayList<>() : new ArrayList<>(outputs);
         }
     }
 

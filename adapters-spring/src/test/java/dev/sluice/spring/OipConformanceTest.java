@@ -205,6 +205,15 @@ class OipConformanceTest extends FakeModelsHttpTest {
                 JSONCompareMode.STRICT_ORDER);
     }
 
+    @Test
+    void nanComesInAsTheLiteralPythonWritesAndGoesOutAsAString() throws Exception {
+        Http.Reply r = http.post("/v2/models/echo-fp32/infer",
+                "{\"inputs\":[{\"name\":\"in\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[NaN,1.5,-0.0]}]}");
+
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().at("/outputs/0/data").toString()).isEqualTo("[\"NaN\",1.5,-0.0]");
+    }
+
     /** [a, b, c, d] as [[a, b], [c, d]]. */
     private static String nest(String flat) {
         String[] e = flat.substring(1, flat.length() - 1).split(",");

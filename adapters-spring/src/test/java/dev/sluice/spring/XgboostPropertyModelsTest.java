@@ -7,7 +7,10 @@ import dev.sluice.ModelContext;
 import dev.sluice.Sluice;
 import dev.sluice.spring.oip.OipResponse;
 import dev.sluice.spring.oip.OpenInferenceProtocol;
+import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
+import dev.sluice.tensor.TensorSignature;
+import dev.sluice.tensor.TensorSpec;
 import dev.sluice.xgboost.Features;
 import dev.sluice.xgboost.XgboostModel;
 import dev.sluice.xgboost.XgboostModels;
@@ -122,5 +125,78 @@ class XgboostPropertyModelsTest {
         runner.withPropertyValues("sluice.models.fraud.path=" + model, "sluice.models.fraud.pad.features=0")
                 .run(context -> assertThat(context).getFailure().rootCause()
                         .hasMessageContaining("sluice.models.fraud.pad"));
+    }
+    @Test
+    void theOutputsListedAreServedWithWhatEachIsInTheSignature() throws Exception {
+        Path model = XgboostModels.multiClass(dir, "iris.json", "multi:softprob");
+        runner.withPropertyValues("sluice.models.iris.path=" + model,
+                "sluice.models.iris.xgboost.outputs=contributions,class,margin").run(context -> {
+                    assertThat(context).hasNotFailed();
+                    TensorSignature s = handle(context.getBean(Sluice.class), "iris").deployment().signature()
+                            .orElseThrow();
+                    assertThat(s.outputs()).containsExactly(
+                            new TensorSpec("prediction", DataType.FP32, new long[] {-1, 3}),
+                            new TensorSpec("class", DataType.INT64, new long[] {-1}),
+                            new TensorSpec("margin", DataType.FP32, new long[] {-1, 3}),
+                            new TensorSpec("contributions", DataType.FP32, new long[] {-1, 3, 5}));
+                });
+    }
+
+    @Test
+    void anUnknownOutputStopsStartUpNamingThePropertyAndTheOutputs() throws Exception {
+        Path model = XgboostModels.binary(dir, "fraud.json");
+        runner.withPropertyValues("sluice.models.fraud.path=" + model, "sluice.models.fraud.xgboost.outputs=probability")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("sluice.models.fraud.xgboost.outputs")
+                        .hasMessageContaining("'probability' is not an output of an XGBoost model")
+                        .hasMessageContaining("[prediction, class, margin, contributions]"));
+    }
+
+    @Test
+    void aClassOutputForAModelThatPredictsNoneStopsStartUpNamingItsObjective() throws Exception {
+        Path model = XgboostModels.regression(dir, "price.json");
+        runner.withPropertyValues("sluice.models.price.path=" + model, "sluice.models.price.xgboost.outputs=class")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("sluice.models.price.xgboost.outputs")
+                        .hasMessageContaining("objective reg:squarederror predicts no class"));
+    }
+
+    @Test
+    void xgboostOutputsOnAnOnnxModelStopStartUp() throws Exception {
+        Path model = Files.write(dir.resolve("tiny.onnx"), dev.sluice.onnx.TestModels.identity(4));
+        runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.xgboost.outputs=margin")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("sluice.models.tiny.xgboost.outputs")
+                        .hasMessageContaining("applies to XGBoost models"));
+    }
+
+    @Test
+    void aMisspelledXgboostSettingStopsStartUpNamingTheNearestOne() throws Exception {
+        Path model = XgboostModels.binary(dir, "fraud.json");
+        runner.withPropertyValues("sluice.models.fraud.path=" + model, "sluice.models.fraud.xgboost.outptus=margin")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("sluice.models.fraud.xgboost.outptus")
+                        .hasMessageContaining("did you mean xgboost.outputs?"));
+        runner.withPropertyValues("sluice.models.fraud.path=" + model, "sluice.models.fraud.xgbost.outputs=margin")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("sluice.models.fraud.xgbost.outputs")
+                        .hasMessageContaining("did you mean xgboost.outputs?"));
+    }
+
+    @Test
+    void listSettingsMayBeWrittenAsYamlListsWithIndexes() throws Exception {
+        Path model = XgboostModels.binary(dir, "fraud.json");
+        runner.withPropertyValues("sluice.models.fraud.path=" + model, "sluice.models.fraud.xgboost.outputs[0]=margin",
+                "sluice.models.fraud.xgboost.outputs[1]=class", "sluice.models.fraud.preferred-batch-sizes[0]=1",
+                "sluice.models.fraud.preferred-batch-sizes[1]=8").run(context -> {
+                    assertThat(context).hasNotFailed();
+                    DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> fraud =
+                            handle(context.getBean(Sluice.class), "fraud");
+                    assertThat(fraud.deployment().signature().orElseThrow().outputNames())
+                            .containsExactly("prediction", "class", "margin");
+                });
+        runner.withPropertyValues("sluice.models.fraud.path=" + model, "sluice.models.fraud.max-batch-size[0]=8")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("sluice.models.fraud.max-batch-size[0]"));
     }
 }

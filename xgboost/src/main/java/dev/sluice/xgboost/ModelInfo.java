@@ -1,6 +1,7 @@
 package dev.sluice.xgboost;
 
 import dev.sluice.batching.InvalidInputException;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -100,10 +101,13 @@ public final class ModelInfo {
      *     or the infinite feature and its value
      */
     public void validate(Features row) {
-        fill(row, new float[featureCount()], 0);
+        fill(row, null, 0); // nothing written: a check per request allocates nothing
     }
 
-    /** Writes {@code row} into {@code into} from {@code offset} in the model's order, checking it on the way. */
+    /**
+     * Writes {@code row} into {@code into} from {@code offset} in the model's order, checking it on the way; with
+     * {@code into} null, only checks it.
+     */
     void fill(Features row, float[] into, int offset) {
         if (row == null) {
             throw new InvalidInputException("a row is null; the model takes " + featureCount() + " features");
@@ -117,18 +121,90 @@ public final class ModelInfo {
                         + " features " + listed() + " (NaN for a missing one)");
             }
             for (int i = 0; i < n; i++) {
-                into[offset + i] = finite(values[i], i);
+                float v = finite(values[i], i);
+                if (into != null) {
+                    into[offset + i] = v;
+                }
             }
             return;
         }
-        Arrays.fill(into, offset, offset + n, Float.NaN);
+        if (into != null) {
+            Arrays.fill(into, offset, offset + n, Float.NaN);
+        }
         for (int k = 0; k < names.length; k++) {
             Integer i = index.get(names[k]);
             if (i == null) {
                 throw new InvalidInputException("feature '" + names[k] + "' is not one of the model's " + n
                         + " features " + listed());
             }
-            into[offset + i] = finite(values[k], i);
+            float v = finite(values[k], i);
+            if (into != null) {
+                into[offset + i] = v;
+            }
+        }
+    }
+
+    /**
+     * Whether the objective predicts a class, so that {@link Prediction#predictedClass()} answers (and a tensor
+     * model can be built {@link XgboostModel.Builder#withClass()}): {@code binary:logistic},
+     * {@code binary:logitraw} and {@code binary:hinge} with one output, {@code multi:softmax} and
+     * {@code multi:softprob}. Not a regression, a ranking, nor a model of several targets.
+     */
+    public boolean predictsClass() {
+        return (objective.startsWith("binary:") || objective.equals("multi:softmax")) && outputCount == 1
+                || objective.equals("multi:softprob");
+    }
+
+    /**
+     * The class {@code values} (one row's {@link #outputCount()} values of the objective's output) predict; see
+     * {@link Prediction#predictedClass()}. Only for a model that {@link #predictsClass()}.
+     */
+    int classOf(float[] values) {
+        if (objective.equals("multi:softprob")) {
+            int best = 0;
+            for (int i = 1; i < values.length; i++) {
+                if (values[i] > values[best]) {
+                    best = i;
+                }
+            }
+            return best;
+        }
+        return switch (objective) {
+            case "binary:logistic" -> values[0] > 0.5f ? 1 : 0;
+            case "binary:logitraw" -> values[0] > 0f ? 1 : 0;
+            default -> Math.round(values[0]); // binary:hinge and multi:softmax give the class itself
+        };
+    }
+
+    /**
+     * Checks rows {@code [0, rows)} of {@code data} (the model's width each, row-major, from absolute index
+     * {@code from}) for infinite values; {@code input} names the tensor in the message.
+     *
+     * @throws InvalidInputException naming the input, the row, the feature and its value
+     */
+    void checkFinite(String input, FloatBuffer data, int from, int rows) {
+        int n = featureCount();
+        int end = from + rows * n;
+        for (int i = from; i < end; i++) {
+            float v = data.get(i);
+            if (Float.isInfinite(v)) {
+                int feature = (i - from) % n;
+                throw new InvalidInputException("input '" + input + "' row " + (i - from) / n + ": feature '"
+                        + featureNames.get(feature) + "' (index " + feature + ") is " + v
+                        + "; the model scores finite values, and NaN for a missing one");
+            }
+        }
+    }
+
+    /**
+     * Checks that rows of {@code width} values fit the model.
+     *
+     * @throws InvalidInputException saying both widths and listing the features
+     */
+    void checkWidth(String input, long width) {
+        if (width != featureCount()) {
+            throw new InvalidInputException("input '" + input + "' has rows of " + width + " values; the model takes "
+                    + featureCount() + " features " + listed() + " (NaN for a missing one)");
         }
     }
 

@@ -53,32 +53,15 @@ public final class Prediction {
      * {@code binary:logitraw} 1 if the margin is above 0, for {@code binary:hinge} and {@code multi:softmax} the
      * value itself, for {@code multi:softprob} the most probable class (the first of equals).
      *
-     * @throws IllegalStateException for an objective that does not predict a class (a regression), or a model of
-     *     several targets
+     * @throws IllegalStateException unless the model {@link ModelInfo#predictsClass() predicts a class} (not for a
+     *     regression, nor a model of several targets)
      */
     public int predictedClass() {
-        String objective = info.objective();
-        if (objective.startsWith("binary:") && values.length == 1) {
-            return switch (objective) {
-                case "binary:logistic" -> values[0] > 0.5f ? 1 : 0;
-                case "binary:logitraw" -> values[0] > 0f ? 1 : 0;
-                default -> Math.round(values[0]);
-            };
+        if (!info.predictsClass()) {
+            throw new IllegalStateException("objective " + info.objective() + " with " + values.length
+                    + " output(s) does not predict a class; read values()");
         }
-        if (objective.equals("multi:softmax") && values.length == 1) {
-            return Math.round(values[0]);
-        }
-        if (objective.equals("multi:softprob")) {
-            int best = 0;
-            for (int i = 1; i < values.length; i++) {
-                if (values[i] > values[best]) {
-                    best = i;
-                }
-            }
-            return best;
-        }
-        throw new IllegalStateException("objective " + objective + " with " + values.length
-                + " output(s) does not predict a class; read values()");
+        return info.classOf(values);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.sluice.xgboost;
 
+import dev.sluice.Deployment;
 import dev.sluice.Model;
 import dev.sluice.ModelContext;
 import dev.sluice.ModelFactory;
@@ -35,8 +36,16 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>For the Open Inference Protocol, {@link Builder#tensorFactory()} serves the same model over tensors: input
- * {@value #INPUT} {@code FP32 [-1, features]} (several rows per request allowed), outputs {@value #OUTPUT}, and
- * {@value #MARGIN} and {@value #CONTRIBUTIONS} when asked for; {@link Builder#signature()} declares them.
+ * {@value #INPUT} {@code FP32 [-1, features]} (several rows per request allowed), output {@value #OUTPUT} (the
+ * objective's values), and when asked for {@value #CLASS} ({@link Builder#withClass()}), {@value #MARGIN}
+ * ({@link Builder#withMargin()}) and {@value #CONTRIBUTIONS} ({@link Builder#withContributions()});
+ * {@link Builder#signature()} declares them, and {@link Builder#tensorDeployment(String)} makes the deployment
+ * with its signature and a check of each request before it queues:
+ *
+ * <pre>{@code
+ * sluice.deploy(XgboostModel.builder(Path.of("fraud.json")).withMargin().tensorDeployment("fraud")
+ *     .batching(b -> b.maxBatchSize(64)).build());
+ * }</pre>
  *
  * <p>Bad rows: {@link #predict} checks every row of a batch before scoring it (see {@link ModelInfo#validate}:
  * length, names, no infinite value) and throws {@link InvalidInputException} naming what was wrong, which the
@@ -64,6 +73,11 @@ public final class XgboostModel implements Model<Features, Prediction> {
      * [-1, features + 1]} (the bias last), or {@code [-1, groupCount, features + 1]} for several margin groups.
      */
     public static final String CONTRIBUTIONS = "contributions";
+    /**
+     * The tensor model's predicted class per row, {@code INT64 [-1]}, when built {@link Builder#withClass()}: as
+     * {@link Prediction#predictedClass()} gives it.
+     */
+    public static final String CLASS = "class";
 
     private final BoosterReplica booster;
     private final String replica;
@@ -128,7 +142,7 @@ public final class XgboostModel implements Model<Features, Prediction> {
 
     /** The builder's settings, frozen when a factory is made. */
     private record Settings(BoosterReplica.Source source, List<String> featureNames, boolean margin,
-            boolean contributions) {
+            boolean contributions, boolean predictedClass) {
         BoosterReplica open(int threads) throws IOException {
             return BoosterReplica.open(source, featureNames, margin, contributions, threads);
         }
@@ -140,6 +154,9 @@ public final class XgboostModel implements Model<Features, Prediction> {
         private List<String> featureNames;
         private boolean margin;
         private boolean contributions;
+        private boolean predictedClass;
+        /** What {@link #info()} read, for the feature names set now; null until it is read. */
+        private ModelInfo loaded;
 
         private Builder(BoosterReplica.Source source) {
             this.source = source;
@@ -162,6 +179,18 @@ public final class XgboostModel implements Model<Features, Prediction> {
         }
 
         /**
+         * Also give, over tensors, each row's predicted class as output {@value #CLASS} ({@code INT64 [-1]}), as
+         * {@link Prediction#predictedClass()} computes it from the objective's values (no extra pass over the
+         * trees). Only for a model that {@link ModelInfo#predictsClass() predicts a class}: for any other,
+         * {@link #signature()}, {@link #tensorDeployment} and the tensor factory refuse it naming the objective. The
+         * row model is unchanged: its {@link Prediction#predictedClass()} answers either way.
+         */
+        public Builder withClass() {
+            this.predictedClass = true;
+            return this;
+        }
+
+        /**
          * Names the features, in the model's order, for a model saved without names (or to rename them): named
          * rows and contributions use these. The count is checked against the model when it loads.
          *
@@ -177,20 +206,26 @@ public final class XgboostModel implements Model<Features, Prediction> {
                 }
             }
             this.featureNames = copy;
+            this.loaded = null; // read again with these names
             return this;
         }
 
         /**
          * Loads the model once (and frees it) to read what it takes and gives: for a deployment's
-         * {@code validator(info::validate)}, or to name the features.
+         * {@code validator(info::validate)}, or to name the features. Read once per builder: later calls, and
+         * {@link #signature()} and {@link #tensorDeployment}, reuse it (until {@link #featureNames} changes), so a
+         * large model is not parsed again to describe it; each replica still loads the file itself.
          *
          * @throws IOException if the file cannot be read
          * @throws IllegalArgumentException naming the file if it is not a model XGBoost can load
          */
         public ModelInfo info() throws IOException {
-            try (BoosterReplica b = settings().open(1)) {
-                return b.info();
+            if (loaded == null) {
+                try (BoosterReplica b = settings().open(1)) {
+                    loaded = b.info();
+                }
             }
+            return loaded;
         }
 
         /**
@@ -198,16 +233,26 @@ public final class XgboostModel implements Model<Features, Prediction> {
          * with {@link #tensorFactory()}; loads the model once to read its feature and output counts.
          *
          * @throws IOException if the file cannot be read
-         * @throws IllegalArgumentException naming the file if it is not a model XGBoost can load
+         * @throws IllegalArgumentException naming the file if it is not a model XGBoost can load, or the objective
+         *     if the builder asks {@link #withClass()} of a model that predicts none
          */
         public TensorSignature signature() throws IOException {
-            return signature(info(), margin, contributions);
+            return signature(info(), margin, contributions, predictedClass);
         }
 
-        static TensorSignature signature(ModelInfo info, boolean margin, boolean contributions) {
+        static TensorSignature signature(ModelInfo info, boolean margin, boolean contributions,
+                boolean predictedClass) {
             long features = info.featureCount();
             List<TensorSpec> outputs = new ArrayList<>();
             outputs.add(new TensorSpec(OUTPUT, DataType.FP32, new long[] {-1, info.outputCount()}));
+            if (predictedClass) {
+                if (!info.predictsClass()) {
+                    throw new IllegalArgumentException("output '" + CLASS + "': objective " + info.objective()
+                            + " with " + info.outputCount() + " output(s) predicts no class (only binary:logistic,"
+                            + " binary:logitraw, binary:hinge, multi:softmax and multi:softprob do)");
+                }
+                outputs.add(new TensorSpec(CLASS, DataType.INT64, new long[] {-1}));
+            }
             if (margin) {
                 outputs.add(new TensorSpec(MARGIN, DataType.FP32, new long[] {-1, info.groupCount()}));
             }
@@ -233,8 +278,38 @@ public final class XgboostModel implements Model<Features, Prediction> {
          */
         public ModelFactory<Map<String, Tensor>, Map<String, Tensor>> tensorFactory() {
             Settings frozen = settings();
-            return context -> new XgboostTensorModel(frozen.open(Objects.requireNonNull(context, "context")
-                    .cpuThreads()), context.replicaId(), frozen.source.describe());
+            return context -> {
+                BoosterReplica booster = frozen.open(Objects.requireNonNull(context, "context").cpuThreads());
+                try {
+                    return new XgboostTensorModel(booster, frozen.predictedClass, context.replicaId(),
+                            frozen.source.describe());
+                } catch (RuntimeException e) {
+                    booster.close();
+                    throw e;
+                }
+            };
+        }
+
+        /**
+         * A tensor deployment of this model named {@code name}, for the Open Inference Protocol: the
+         * {@link #tensorFactory()}, its {@link #signature()}, and a check of each request on the caller's thread
+         * before it joins the queue: the signature's, rows as wide as the model (the message lists its features),
+         * and no infinite value (the message names the row and the feature; NaN is a missing value). A bad
+         * request fails alone with {@link InvalidInputException} and never reaches a batch. Batching, replicas
+         * and resources are the caller's to set on the builder returned.
+         *
+         * @throws IOException if the file cannot be read
+         * @throws IllegalArgumentException as {@link #signature()} does
+         */
+        public Deployment.Builder<Map<String, Tensor>, Map<String, Tensor>> tensorDeployment(String name)
+                throws IOException {
+            Objects.requireNonNull(name, "name");
+            ModelInfo info = info();
+            TensorSignature signature = signature();
+            // signature() installs the signature's own check; validator() replaces it with one that runs it too.
+            return Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder(name, tensorFactory())
+                    .signature(signature)
+                    .validator(request -> XgboostTensorModel.check(info, signature, request));
         }
 
         /** Loads the model for one replica (or for direct use, with {@link ModelContext#forTest}), as set now. */
@@ -243,7 +318,7 @@ public final class XgboostModel implements Model<Features, Prediction> {
         }
 
         private Settings settings() {
-            return new Settings(source, featureNames, margin, contributions);
+            return new Settings(source, featureNames, margin, contributions, predictedClass);
         }
     }
 }

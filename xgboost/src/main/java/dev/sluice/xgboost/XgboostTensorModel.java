@@ -2,8 +2,10 @@ package dev.sluice.xgboost;
 
 import dev.sluice.Model;
 import dev.sluice.batching.InvalidInputException;
+import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,19 +17,25 @@ import org.slf4j.LoggerFactory;
 /**
  * The tensor form of {@link XgboostModel}, for the Open Inference Protocol: a request is {@value XgboostModel#INPUT}
  * {@code FP32 [rows, features]}; a batch puts every request's rows into one {@code float[]} and scores them in one
- * call; each request gets its own rows' outputs back. Made by {@link XgboostModel.Builder#tensorFactory()}.
+ * call; each request gets its own rows' outputs back ({@value XgboostModel#OUTPUT}, and {@value XgboostModel#CLASS},
+ * {@value XgboostModel#MARGIN}, {@value XgboostModel#CONTRIBUTIONS} as built). Made by
+ * {@link XgboostModel.Builder#tensorFactory()}.
  */
 final class XgboostTensorModel implements Model<Map<String, Tensor>, Map<String, Tensor>> {
     private static final Logger LOG = LoggerFactory.getLogger(XgboostTensorModel.class);
 
     private final BoosterReplica booster;
     private final TensorSignature signature;
+    private final boolean predictedClass;
     private final String replica;
     private final String source;
 
-    XgboostTensorModel(BoosterReplica booster, String replica, String source) {
+    /** @throws IllegalArgumentException if {@code predictedClass} is asked of a model that predicts none */
+    XgboostTensorModel(BoosterReplica booster, boolean predictedClass, String replica, String source) {
         this.booster = booster;
-        this.signature = XgboostModel.Builder.signature(booster.info(), booster.margin(), booster.contributions());
+        this.signature = XgboostModel.Builder.signature(booster.info(), booster.margin(), booster.contributions(),
+                predictedClass);
+        this.predictedClass = predictedClass;
         this.replica = replica;
         this.source = source;
         LOG.info("Replica {} loaded XGBoost model {} for tensors: {}", replica, source, booster.info());
@@ -49,7 +57,7 @@ final class XgboostTensorModel implements Model<Map<String, Tensor>, Map<String,
         for (int r = 0; r < batch.size(); r++) {
             int count = rows[r] * features;
             batch.get(r).get(XgboostModel.INPUT).data().asFloatBuffer().get(data, at, count);
-            checkFinite(info, data, at, count);
+            info.checkFinite(XgboostModel.INPUT, FloatBuffer.wrap(data), at, rows[r]);
             at += count;
         }
         BoosterReplica.Scores scores = booster.score(data, total);
@@ -59,6 +67,13 @@ final class XgboostTensorModel implements Model<Map<String, Tensor>, Map<String,
             Map<String, Tensor> answer = new LinkedHashMap<>();
             answer.put(XgboostModel.OUTPUT, slice(XgboostModel.OUTPUT, scores.values(), first, rows[r],
                     info.outputCount(), 0));
+            if (predictedClass) {
+                long[] classes = new long[rows[r]];
+                for (int i = 0; i < classes.length; i++) {
+                    classes[i] = info.classOf(scores.values()[first + i]);
+                }
+                answer.put(XgboostModel.CLASS, Tensor.ofLongs(XgboostModel.CLASS, new long[] {classes.length}, classes));
+            }
             if (scores.margin() != null) {
                 answer.put(XgboostModel.MARGIN, slice(XgboostModel.MARGIN, scores.margin(), first, rows[r],
                         info.groupCount(), 0));
@@ -73,16 +88,21 @@ final class XgboostTensorModel implements Model<Map<String, Tensor>, Map<String,
         return out;
     }
 
-    private static void checkFinite(ModelInfo info, float[] data, int from, int count) {
-        int features = info.featureCount();
-        for (int i = from; i < from + count; i++) {
-            if (Float.isInfinite(data[i])) {
-                int row = (i - from) / features;
-                int feature = (i - from) % features;
-                throw new InvalidInputException("input '" + XgboostModel.INPUT + "' row " + row + ": feature '"
-                        + info.featureNames().get(feature) + "' (index " + feature + ") is " + data[i]
-                        + "; the model scores finite values, and NaN for a missing one");
-            }
+    /**
+     * The check {@link XgboostModel.Builder#tensorDeployment} runs on each request before it queues: rows as wide
+     * as the model (said in XGBoost's terms, with the features listed), then the signature's check, then no
+     * infinite value.
+     *
+     * @throws InvalidInputException saying what was wrong
+     */
+    static void check(ModelInfo info, TensorSignature signature, Map<String, Tensor> request) {
+        Tensor rows = request == null ? null : request.get(XgboostModel.INPUT);
+        if (rows != null && rows.dataType() == DataType.FP32 && rows.rank() == 2) {
+            info.checkWidth(XgboostModel.INPUT, rows.dim(1));
+        }
+        signature.validate(request); // throws unless rows is there, FP32 [n, features]
+        if (rows != null) {
+            info.checkFinite(XgboostModel.INPUT, rows.data().asFloatBuffer(), 0, Math.toIntExact(rows.dim(0)));
         }
     }
 

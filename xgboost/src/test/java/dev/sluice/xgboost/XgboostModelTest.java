@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,24 @@ class XgboostModelTest {
         ModelInfo max = XgboostModel.builder(softmax).info();
         assertEquals(1, max.outputCount(), "multi:softmax gives the class index");
         assertEquals(3, max.groupCount(), "but a margin per class");
+    }
+
+    @Test
+    void classifiersPredictAClassAndRegressionsDoNot() throws Exception {
+        assertTrue(XgboostModel.builder(binary).info().predictsClass());
+        assertTrue(XgboostModel.builder(softprob).info().predictsClass());
+        assertTrue(XgboostModel.builder(softmax).info().predictsClass());
+        assertFalse(XgboostModel.builder(regression).info().predictsClass());
+    }
+
+    @Test
+    void aBuilderReadsItsModelOnceAndAgainWhenTheFeatureNamesChange() throws Exception {
+        XgboostModel.Builder b = XgboostModel.builder(unnamed);
+        ModelInfo first = b.info();
+        assertSame(first, b.info(), "read once");
+        assertEquals(List.of("f0", "f1", "f2", "f3"), first.featureNames());
+        ModelInfo renamed = b.featureNames(List.of("a", "b", "c", "d")).info();
+        assertEquals(List.of("a", "b", "c", "d"), renamed.featureNames());
     }
 
     @Test

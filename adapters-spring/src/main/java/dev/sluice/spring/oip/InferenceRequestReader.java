@@ -20,6 +20,7 @@ import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.json.JsonReadFeature;
 
 /**
  * Parses an inference request body (JSON, the protocol's tensor encoding) straight into {@link Tensor}s, with a
@@ -29,10 +30,16 @@ import tools.jackson.core.json.JsonFactory;
  * than the body could carry (each element takes at least two bytes) is refused, saying how many elements
  * {@code data} has, so a tiny body cannot make the server allocate a huge tensor.
  *
+ * <p>Floating-point data ({@code FP16}, {@code FP32}, {@code FP64}) may hold {@code NaN}, written as the bare
+ * literal {@code NaN} that Python's {@code json} module writes for a float NaN (JSON itself has no NaN): it is the
+ * only way to send a missing value, which is what NaN means to an XGBoost model. Infinities ({@code Infinity},
+ * {@code -Infinity}) and numbers beyond the type's range are refused, naming the element.
+ *
  * <p>Every problem is an {@link InvalidInputException} saying which input and what was wrong.
  */
 final class InferenceRequestReader {
     private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS) // NaN (and infinities, to refuse them by name)
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(64)
                     .maxNumberLength(1000)
@@ -334,8 +341,8 @@ final class InferenceRequestReader {
             throw bad(p, t, what, type, i, "a number");
         }
         double v = p.getDoubleValue();
-        if (Double.isNaN(v) || Math.abs(v) > max) {
-            throw bad(p, t, what, type, i, "a finite number within the range of " + type);
+        if (Math.abs(v) > max) { // an infinity too; NaN (a missing value) passes
+            throw bad(p, t, what, type, i, "NaN or a finite number within the range of " + type);
         }
         return v;
     }

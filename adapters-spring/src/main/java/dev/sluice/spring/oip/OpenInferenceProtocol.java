@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * error id that is also logged (never a stack trace in the body), a runtime shutting down 503, a request that
  * waited past its timeout 504. Error bodies are {@code {"error": "..."}}.
  *
+ * <p>Floating-point data may hold {@code NaN}, written as the literal {@code NaN} (as Python's {@code json} writes
+ * it; JSON has no NaN): a missing value to an XGBoost model. Infinities, and numbers beyond the type's range, are
+ * 400 naming the element. A NaN in an output is written as the string {@code "NaN"}.
+ *
  * <p>A request may bound its own wait for a replica with the parameter {@code "timeout_ms"} (a positive whole
  * number of milliseconds); with {@link Settings#requestTimeout()} as well, the shorter applies. Other parameters
  * are accepted and ignored.

@@ -3,7 +3,9 @@ package dev.sluice.examples.fraud;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.xgboost.Features;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A card payment to score, as the service takes it in JSON. Only {@code amount} is required: any other field left
@@ -23,6 +25,23 @@ public record Transaction(Double amount, Integer hour, Double distanceKm, Double
         Integer txLastHour, Boolean foreign, Boolean online) {
 
     /**
+     * The model's features, in order: each one's name, how it is read from a payment (null when left out) and its
+     * range. The one place a field becomes a feature, for the row ({@link #features()}) and for the reasons
+     * ({@link #value(String)}).
+     */
+    private static final List<Feature> FEATURES = List.of(
+            new Feature("amount", Transaction::amount, 0, Double.MAX_VALUE),
+            new Feature("hour", Transaction::hour, 0, 23),
+            new Feature("distance_km", Transaction::distanceKm, 0, 40_100), // no farther than half way round the earth
+            new Feature("merchant_risk", Transaction::merchantRisk, 0, 1),
+            new Feature("card_age_days", Transaction::cardAgeDays, 0, 36_500),
+            new Feature("tx_last_hour", Transaction::txLastHour, 0, 10_000),
+            new Feature("foreign", t -> flag(t.foreign()), 0, 1),
+            new Feature("online", t -> flag(t.online()), 0, 1));
+
+    private record Feature(String name, Function<Transaction, Number> read, double min, double max) {}
+
+    /**
      * The model's row for this payment, by feature name (fields left out are missing values).
      *
      * @throws InvalidInputException naming the field that is out of its range
@@ -32,30 +51,30 @@ public record Transaction(Double amount, Integer hour, Double distanceKm, Double
             throw new InvalidInputException("amount is required");
         }
         Map<String, Number> f = new LinkedHashMap<>();
-        put(f, "amount", amount, 0, Double.MAX_VALUE);
-        put(f, "hour", hour, 0, 23);
-        put(f, "distance_km", distanceKm, 0, 40_100); // no farther than half way round the earth
-        put(f, "merchant_risk", merchantRisk, 0, 1);
-        put(f, "card_age_days", cardAgeDays, 0, 36_500);
-        put(f, "tx_last_hour", txLastHour, 0, 10_000);
-        put(f, "foreign", foreign == null ? null : foreign ? 1 : 0, 0, 1);
-        put(f, "online", online == null ? null : online ? 1 : 0, 0, 1);
+        for (Feature feature : FEATURES) {
+            put(f, feature.name(), feature.read().apply(this), feature.min(), feature.max());
+        }
         return Features.named(f);
+    }
+
+    /** The model's feature names, in its order. */
+    static List<String> featureNames() {
+        return FEATURES.stream().map(Feature::name).toList();
     }
 
     /** The field's value as the model sees it (null when left out), for explanations. */
     Number value(String feature) {
-        return switch (feature) {
-            case "amount" -> amount;
-            case "hour" -> hour;
-            case "distance_km" -> distanceKm;
-            case "merchant_risk" -> merchantRisk;
-            case "card_age_days" -> cardAgeDays;
-            case "tx_last_hour" -> txLastHour;
-            case "foreign" -> foreign == null ? null : foreign ? 1 : 0;
-            case "online" -> online == null ? null : online ? 1 : 0;
-            default -> throw new IllegalArgumentException("no feature '" + feature + "'");
-        };
+        for (Feature f : FEATURES) {
+            if (f.name().equals(feature)) {
+                return f.read().apply(this);
+            }
+        }
+        throw new IllegalArgumentException("no feature '" + feature + "'");
+    }
+
+    /** A yes/no field as the model takes it: 1 or 0 (null when left out). */
+    private static Integer flag(Boolean b) {
+        return b == null ? null : b ? 1 : 0;
     }
 
     private static void put(Map<String, Number> f, String name, Number value, double min, double max) {

@@ -13,9 +13,8 @@ import java.util.Random;
  * are missing, as in a real feed.
  */
 public final class Transactions {
-    /** The model's features, in its order. */
-    public static final List<String> FEATURES = List.of("amount", "hour", "distance_km", "merchant_risk",
-            "card_age_days", "tx_last_hour", "foreign", "online");
+    /** The model's features, in its order (as {@link Transaction} defines them). */
+    public static final List<String> FEATURES = Transaction.featureNames();
 
     /** A payment and whether it was fraud. */
     public record Labelled(Transaction transaction, boolean fraud) {}

@@ -20,6 +20,17 @@ class TransactionTest {
     }
 
     @Test
+    void theValueShownForAFeatureIsTheOneInTheRow() {
+        Transaction t = new Transaction(12.5, 3, null, 0.5, 100, 2, true, false);
+        Features f = t.features();
+        for (int i = 0; i < f.size(); i++) {
+            assertEquals(f.values()[i], t.value(f.names()[i]).floatValue(), f.names()[i]);
+        }
+        assertEquals(null, t.value("distance_km"), "left out");
+        assertThrows(IllegalArgumentException.class, () -> t.value("colour"));
+    }
+
+    @Test
     void fieldsLeftOutAreLeftOutOfTheRow() {
         Features f = new Transaction(12.5, null, null, null, null, null, null, true).features();
         assertArrayEquals(new String[] {"amount", "online"}, f.names());
