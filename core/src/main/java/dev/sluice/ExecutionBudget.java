@@ -142,8 +142,11 @@ final class ExecutionBudget {
                         grantLocked(); // it may have been the waiter that held the others back
                         return null;
                     }
-                    // On the ticker's clock: a manual ticker that has not moved sends it back to wait again.
-                    w.ready.awaitNanos(left);
+                    if (w.ready.awaitNanos(left) > 0) {
+                        continue; // signalled, or woken for nothing: the loop looks at what it holds
+                    }
+                    // Timed out on the system clock; the deadline is on the ticker's, which the loop reads
+                    // again (a manual ticker that has not moved sends it back to wait).
                 }
             } catch (InterruptedException e) {
                 if (w.held > 0) {
