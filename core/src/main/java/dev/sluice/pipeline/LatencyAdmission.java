@@ -8,10 +8,11 @@ import java.util.Locale;
  * A pipeline's admission by the latency a new request can expect: Little's law on what the pipeline measures
  * of itself. Each run carries a work weight (1 unless the pipeline was given a work function); the pipeline
  * measures the rate at which it finishes work while it has work in flight (busy time only, so idle gaps do
- * not lower it), keeps the highest recent rate as its capacity, and learns its idle latency from runs that
- * ran alone. A new run's expected latency is then {@code (work in flight + its work) / capacity}, at least the
+ * not lower it) and more than one run at a time on average, keeps the highest recent rate as its capacity, and
+ * learns its idle latency from runs that ran alone. A new run's expected latency is then {@code (work in flight + its work) / capacity}, at least the
  * idle latency; it is refused when that exceeds the bound: {@link #DEFAULT_MULTIPLE} times the idle latency
- * unless a fixed bound was set, and never more than the request's own deadline.
+ * but at least {@link #DEFAULT_FLOOR_NANOS} (one second) unless a fixed bound was set, and never more than the
+ * request's own deadline.
  *
  * <p>Why this shape: a pipeline's steps share a CPU budget with everything else, and how much a run costs is
  * only known after it ran (an OCR page's lines are found by its first step). What the pipeline can measure
@@ -20,20 +21,37 @@ import java.util.Locale;
  * every run in flight as whole work overestimates the wait by at most the part already done, so it errs
  * towards refusing early rather than admitting late.
  *
- * <p>Until the first run ends every run is admitted (that run, admitted alone, seeds the idle latency if no
- * run ends alone: a cold pipeline under a burst may never see one); from then until the first rate sample (the first
- * {@link #SAMPLE_RUNS} runs and {@link #SAMPLE_BUSY_NANOS} of busy time) the rate is taken as one run per idle
- * latency. A run that would be alone is always admitted: with nothing ahead of it, waiting cannot be the
- * problem. Threading: every method is synchronized; a pipeline run calls it twice
+ * <p>Why the floor: a refused HTTP client is told to come back after whole seconds (Retry-After), so refusing a
+ * request the pipeline would have finished within a second makes that client wait longer, not shorter; and a
+ * fast pipeline (a tabular model's 2 ms) would otherwise refuse a burst it drains in tens of milliseconds.
+ *
+ * <p>Why only samples with company: one request at a time shows a pipeline's latency, not how much it can
+ * finish at once; a pipeline whose models batch (a tabular model scoring a burst of rows in one call) finishes
+ * many times more when it has many requests. So a sample whose mean number of runs in flight is under
+ * {@link #MIN_SAMPLE_CONCURRENCY} is dropped, and a sample taken with less than half the company the
+ * capacity was measured with cannot lower the capacity (only one taken with as much can: a system that became
+ * slower under the same load).
+ *
+ * <p>Every run is admitted until the first rate sample (the first {@link #SAMPLE_RUNS} runs and
+ * {@link #SAMPLE_BUSY_NANOS} of busy time, with company): refusing needs a measured rate, and a cold pipeline's
+ * first runs (paying for warm-up) would underestimate it. A pipeline that never has company is never refused by
+ * latency: with one request at a time, waiting cannot be its problem. The
+ * first run, admitted alone, seeds the idle latency if no run ends alone (a cold pipeline under a burst may
+ * never see one). A run that would be alone is always admitted: with nothing ahead of it, waiting cannot be
+ * the problem. Threading: every method is synchronized; a pipeline run calls it twice
  * (admission and end), which is small beside any model call.
  */
 final class LatencyAdmission {
     /** The default bound: this many times the idle latency. */
     static final double DEFAULT_MULTIPLE = 8;
+    /** ...but never less than this (one second; see the class comment). */
+    static final long DEFAULT_FLOOR_NANOS = 1_000_000_000L;
     /** A rate sample needs at least this much busy time... */
     static final long SAMPLE_BUSY_NANOS = 50_000_000L;
     /** ...and at least this many runs ended. */
     static final int SAMPLE_RUNS = 4;
+    /** ...with at least this many runs in flight on average over its busy time. */
+    static final double MIN_SAMPLE_CONCURRENCY = 1.5;
     /** Each sample lowers the remembered capacity by this factor before the max: it follows a slower system in tens of samples. */
     static final double CAPACITY_DECAY = 0.97;
 
@@ -45,10 +63,14 @@ final class LatencyAdmission {
     private int runsInFlight;
     private long lastEvent;
     private long busyNanos;
+    /** Runs in flight integrated over the sample's busy time: its mean company is this over {@link #busyNanos}. */
+    private double runNanos;
     private long workDone;
     private int runsDone;
     /** Highest recent finishing rate, work per nanosecond; 0 until the first sample. */
     private double capacity;
+    /** The mean runs in flight of the sample {@link #capacity} came from. */
+    private double capacityConcurrency;
     /** Latency of a run that ran alone, smoothed; 0 until the first such run. */
     private double idleNanos;
     private long refused;
@@ -108,8 +130,15 @@ final class LatencyAdmission {
         runsDone++;
         if (busyNanos >= SAMPLE_BUSY_NANOS && runsDone >= SAMPLE_RUNS) {
             double sample = (double) workDone / busyNanos;
-            capacity = Math.max(capacity * CAPACITY_DECAY, sample);
+            double company = runNanos / busyNanos;
+            if (sample >= capacity && company >= MIN_SAMPLE_CONCURRENCY) {
+                capacity = sample;
+                capacityConcurrency = company;
+            } else if (capacity > 0 && company >= Math.max(MIN_SAMPLE_CONCURRENCY, capacityConcurrency / 2)) {
+                capacity = Math.max(capacity * CAPACITY_DECAY, sample); // as loaded, and slower: follow it down
+            }
             busyNanos = 0;
+            runNanos = 0;
             workDone = 0;
             runsDone = 0;
         }
@@ -124,16 +153,9 @@ final class LatencyAdmission {
         }
     }
 
-    /**
-     * The finishing rate admission assumes, work per nanosecond: the measured capacity; before the first
-     * sample, one request of average work per idle latency (as if nothing ran in parallel: it errs towards
-     * refusing while a cold pipeline learns); 0 (admit all) before any request ended alone.
-     */
+    /** The finishing rate admission assumes, work per nanosecond: the measured capacity; 0 (admit all) before the first sample. */
     private double rate() {
-        if (capacity > 0) {
-            return capacity;
-        }
-        return idleNanos > 0 ? 1 / idleNanos : 0;
+        return capacity;
     }
 
     /** The bound now, nanoseconds; {@link Long#MAX_VALUE} when there is none (switched off, or not yet learned). */
@@ -144,13 +166,15 @@ final class LatencyAdmission {
         if (fixedBoundNanos < 0 || idleNanos == 0) {
             return Long.MAX_VALUE;
         }
-        return (long) Math.min(Long.MAX_VALUE / 2.0, DEFAULT_MULTIPLE * idleNanos);
+        return (long) Math.min(Long.MAX_VALUE / 2.0, Math.max(DEFAULT_FLOOR_NANOS, DEFAULT_MULTIPLE * idleNanos));
     }
 
     /** Busy time counts only while something is in flight. */
     private void account(long now) {
         if (runsInFlight > 0) {
-            busyNanos += Math.max(0, now - lastEvent);
+            long busy = Math.max(0, now - lastEvent);
+            busyNanos += busy;
+            runNanos += (double) busy * runsInFlight;
         }
         lastEvent = now;
     }
@@ -164,8 +188,8 @@ final class LatencyAdmission {
                         + " the request was not started",
                 runsInFlight, workInFlight, perSecond(rate), millis(expected),
                 byDeadline ? "its deadline of " + millis(bound) : "the pipeline's latency bound of " + millis(bound)
-                        + (fixedBoundNanos == 0 ? String.format(Locale.ROOT, " (%.0fx its idle latency %s)",
-                                DEFAULT_MULTIPLE, millis(idleNanos)) : ""));
+                        + (fixedBoundNanos == 0 ? String.format(Locale.ROOT, " (the larger of %.0fx its idle latency %s and %s)",
+                                DEFAULT_MULTIPLE, millis(idleNanos), millis(DEFAULT_FLOOR_NANOS)) : ""));
         return new OverloadedException(name, OverloadedException.Limit.EXPECTED_LATENCY, reason, retryAfter);
     }
 

@@ -51,6 +51,24 @@ class PipelineAdmissionTest {
         }
     }
 
+    /**
+     * What a pipeline needs before it refuses anything: one run alone ({@code idleMillis}: its idle latency),
+     * then three at once over three times that (company): its first rate sample, 4 runs in 4 idle latencies of
+     * busy time, one run per idle latency. The sample is taken as the first of the three ends, so the other two
+     * are the next sample's first runs.
+     */
+    private void learn(Pipeline<Integer, Integer> p, long idleMillis) {
+        learnAlone(p, 1, idleMillis);
+        List<CompletableFuture<Result<Integer>>> three = List.of(p.submit(1), p.submit(1), p.submit(1));
+        ticker.advance(Duration.ofMillis(3 * idleMillis));
+        for (CompletableFuture<Result<Integer>> f : three) {
+            calls.poll().complete(1);
+            assertEquals(1, f.join().value());
+        }
+        assertEquals(1000.0 / idleMillis, p.admission().workPerSecond(), 1e-9);
+        assertEquals(Duration.ofMillis(idleMillis), p.admission().idleLatency());
+    }
+
     private static OverloadedException refusal(CompletableFuture<?> f) {
         assertTrue(f.isCompletedExceptionally(), "refused at once");
         CompletionException e = assertThrows(CompletionException.class, f::join);
@@ -77,39 +95,50 @@ class PipelineAdmissionTest {
     }
 
     @Test
-    void aColdBurstIsBoundedOnceItsFirstRequestEnds() {
+    void aColdBurstIsAdmittedUntilItsFirstRateSampleAndBoundedFromThen() {
         Pipeline<Integer, Integer> p = pipeline(b -> {});
         for (int i = 0; i < 20; i++) {
             assertPending(p.submit(i)); // nothing measured yet: all admitted
         }
-        ticker.advance(Duration.ofMillis(100));
+        ticker.advance(Duration.ofMillis(200));
         calls.poll().complete(0); // the first, admitted alone, ends among 19 others: it seeds the idle latency
-        assertEquals(Duration.ofMillis(100), p.admission().idleLatency());
-        OverloadedException e = refusal(p.submit(20));
-        assertTrue(e.getMessage().contains("19 requests in flight"), e.getMessage());
+        assertEquals(Duration.ofMillis(200), p.admission().idleLatency());
+        assertEquals(0.0, p.admission().workPerSecond());
+        // No rate measured yet: a cold pipeline's first runs do not show how many run at once, so still admitted.
+        assertPending(p.submit(20));
+        for (int i = 0; i < 3; i++) {
+            ticker.advance(Duration.ofMillis(200));
+            calls.poll().complete(0);
+        }
+        // 4 runs in 800 ms of busy time: 5 a second. 17 in flight: the next expects 3.6 s, over 8 x 200 ms.
+        assertEquals(5.0, p.admission().workPerSecond(), 1e-9);
+        OverloadedException e = refusal(p.submit(21));
+        assertTrue(e.getMessage().contains("17 requests in flight"), e.getMessage());
     }
 
     @Test
-    void beforeTheFirstRateSampleItAssumesOneRequestAtATime() {
+    void aFastPipelineRefusesNothingThatItWouldFinishWithinASecond() {
         Pipeline<Integer, Integer> p = pipeline(b -> {});
-        learnAlone(p, 1, 100); // idle latency 100 ms, no rate sample yet: 10 a second assumed
-        assertEquals(0.0, p.admission().workPerSecond());
-        for (int i = 0; i < 8; i++) {
-            assertPending(p.submit(i));
+        learn(p, 20); // idle latency 20 ms, 50 a second: 8 x 20 ms is 160 ms, the floor 1 s is larger
+        assertEquals(Duration.ofSeconds(1), p.admission().latencyBound());
+        for (int i = 0; i < 50; i++) {
+            assertPending(p.submit(i)); // the k-th expects k x 20 ms
         }
-        assertEquals(OverloadedException.Limit.EXPECTED_LATENCY, refusal(p.submit(8)).limit());
+        String message = refusal(p.submit(50)).getMessage();
+        assertTrue(message.contains("latency bound of 1000.0 ms (the larger of 8x its idle latency 20.0 ms and 1000.0 ms)"),
+                message);
     }
 
     @Test
     void refusesTheRequestThatWouldWaitLongerThanEightIdleLatenciesAndAdmitsAgainOnceWorkDrains() {
         Pipeline<Integer, Integer> p = pipeline(b -> {});
-        learnAlone(p, 4, 100); // idle latency 100 ms; 4 requests in 400 ms of busy time: 10 a second
+        learn(p, 200); // idle latency 200 ms; 4 requests in 800 ms of busy time: 5 a second
         Pipeline.AdmissionStatus learned = p.admission();
-        assertEquals(Duration.ofMillis(100), learned.idleLatency());
-        assertEquals(10.0, learned.workPerSecond(), 1e-9);
-        assertEquals(Duration.ofMillis(800), learned.latencyBound());
+        assertEquals(Duration.ofMillis(200), learned.idleLatency());
+        assertEquals(5.0, learned.workPerSecond(), 1e-9);
+        assertEquals(Duration.ofMillis(1600), learned.latencyBound());
 
-        // The k-th request in flight expects k x 100 ms: the eighth fits the 800 ms bound, the ninth does not.
+        // The k-th request in flight expects k x 200 ms: the eighth fits the 1.6 s bound, the ninth does not.
         List<CompletableFuture<Result<Integer>>> admitted = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             admitted.add(p.submit(i));
@@ -118,9 +147,9 @@ class PipelineAdmissionTest {
         OverloadedException e = refusal(p.submit(8));
         assertEquals(OverloadedException.Limit.EXPECTED_LATENCY, e.limit());
         assertEquals("p", e.source());
-        assertEquals(Duration.ofMillis(100), e.retryAfter());
-        for (String part : List.of("8 requests in flight", "about 900.0 ms", "latency bound of 800.0 ms",
-                "8x its idle latency 100.0 ms")) {
+        assertEquals(Duration.ofMillis(200), e.retryAfter());
+        for (String part : List.of("8 requests in flight", "about 1800.0 ms", "latency bound of 1600.0 ms",
+                "8x its idle latency 200.0 ms")) {
             assertTrue(e.getMessage().contains(part), e.getMessage());
         }
         assertEquals(8, calls.size(), "the refused request never reached its step");
@@ -128,7 +157,7 @@ class PipelineAdmissionTest {
         assertEquals(1, p.admission().refused());
 
         // One ends: there is room for exactly one more.
-        ticker.advance(Duration.ofMillis(100));
+        ticker.advance(Duration.ofMillis(200));
         calls.poll().complete(0);
         assertEquals(0, admitted.get(0).join().value());
         admitted.add(p.submit(9));
@@ -147,21 +176,21 @@ class PipelineAdmissionTest {
     @Test
     void aDeadlineShorterThanTheExpectedLatencyIsRefusedAtOnceNamingTheDeadline() {
         Pipeline<Integer, Integer> p = pipeline(b -> {});
-        learnAlone(p, 4, 100);
+        learn(p, 200);
         p.submit(1);
         p.submit(2);
         p.submit(3);
 
-        OverloadedException e = refusal(p.submit(4, Duration.ofMillis(350)));
-        assertTrue(e.getMessage().contains("about 400.0 ms") && e.getMessage().contains("its deadline of 350.0 ms"),
+        OverloadedException e = refusal(p.submit(4, Duration.ofMillis(700)));
+        assertTrue(e.getMessage().contains("about 800.0 ms") && e.getMessage().contains("its deadline of 700.0 ms"),
                 e.getMessage());
-        assertPending(p.submit(5, Duration.ofMillis(400)));
+        assertPending(p.submit(5, Duration.ofMillis(800)));
     }
 
     @Test
     void aRequestThatWouldRunAloneIsAdmittedWhateverItsDeadline() {
         Pipeline<Integer, Integer> p = pipeline(b -> {});
-        learnAlone(p, 4, 100);
+        learn(p, 200);
 
         assertPending(p.submit(1, Duration.ofMillis(1)));
     }
@@ -169,7 +198,7 @@ class PipelineAdmissionTest {
     @Test
     void aFixedBoundReplacesTheMultipleAndUnboundedAdmitsUpToMaxInFlight() {
         Pipeline<Integer, Integer> fixed = pipeline(b -> b.latencyBound(Duration.ofMillis(250)));
-        learnAlone(fixed, 4, 100);
+        learn(fixed, 100); // a fixed bound may be under the default's one-second floor
         assertEquals(Duration.ofMillis(250), fixed.admission().latencyBound());
         fixed.submit(1);
         fixed.submit(2);
@@ -178,7 +207,7 @@ class PipelineAdmissionTest {
 
         calls.clear();
         Pipeline<Integer, Integer> open = pipeline(b -> b.unboundedLatency().maxInFlight(50));
-        learnAlone(open, 4, 100);
+        learn(open, 100);
         for (int i = 0; i < 50; i++) {
             assertPending(open.submit(i));
         }
@@ -190,20 +219,48 @@ class PipelineAdmissionTest {
     @Test
     void workWeighsRequestsSoOneLargeRequestTakesTheRoomOfManySmall() {
         Pipeline<Integer, Integer> p = pipeline(b -> b.work(x -> x));
-        learnAlone(p, 4, 100); // inputs 0..3 weigh 1, 1, 2, 3: 7 units in 400 ms of busy time
-        assertEquals(17.5, p.admission().workPerSecond(), 1e-9);
-        // The 800 ms bound holds 14 units: with 13 in flight a request of 1 fits and one of 2 does not.
-        assertPending(p.submit(13));
+        learn(p, 200); // every input 1, each weighing 1: 5 units a second
+        // The 1.6 s bound holds 8 units: with 7 in flight a request of 1 fits and one of 2 does not.
+        assertPending(p.submit(7));
         String message = refusal(p.submit(2)).getMessage();
-        assertTrue(message.contains("(work 13)"), message);
+        assertTrue(message.contains("(work 7)"), message);
         assertPending(p.submit(1));
-        assertEquals(14, p.admission().workInFlight());
+        assertEquals(8, p.admission().workInFlight());
+    }
+
+    @Test
+    void requestsOneAtATimeTeachNoRateSoABurstAfterThemIsAdmitted() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        learnAlone(p, 20, 100); // 2 s of busy time, every run alone: latency, not capacity
+        assertEquals(0.0, p.admission().workPerSecond());
+        assertEquals(Duration.ofMillis(100), p.admission().idleLatency());
+        for (int i = 0; i < 200; i++) {
+            assertPending(p.submit(i));
+        }
+        assertEquals(0, p.admission().refused());
+    }
+
+    @Test
+    void aLighterLoadDoesNotLowerTheCapacityButTheSameLoadRunningSlowerDoes() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        learn(p, 200); // 5 a second, measured with company
+        learnAlone(p, 6, 400); // slower, but alone: says nothing of capacity
+        assertEquals(5.0, p.admission().workPerSecond(), 1e-9);
+        for (int pair = 0; pair < 4; pair++) { // two at a time again, each pair 1 s: 2 a second, as loaded as before
+            p.submit(1);
+            p.submit(1);
+            ticker.advance(Duration.ofSeconds(1));
+            calls.poll().complete(1);
+            calls.poll().complete(1);
+        }
+        assertEquals(5.0 * LatencyAdmission.CAPACITY_DECAY * LatencyAdmission.CAPACITY_DECAY,
+                p.admission().workPerSecond(), 1e-9);
     }
 
     @Test
     void failedRequestsTeachNothing() {
         Pipeline<Integer, Integer> p = pipeline(b -> {});
-        learnAlone(p, 4, 100);
+        learn(p, 200);
         Pipeline.AdmissionStatus before = p.admission();
         for (int i = 0; i < 20; i++) {
             CompletableFuture<Result<Integer>> f = p.submit(i);
@@ -220,7 +277,7 @@ class PipelineAdmissionTest {
     @Test
     void aCancelledRequestGivesItsRoomBack() {
         Pipeline<Integer, Integer> p = pipeline(b -> {});
-        learnAlone(p, 4, 100);
+        learn(p, 200);
         List<CompletableFuture<Result<Integer>>> admitted = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             admitted.add(p.submit(i));
