@@ -79,7 +79,7 @@ class DeploymentQueueDelayTest {
         assertEquals("scorer", e.source());
         assertEquals(Duration.ofMillis(10), e.retryAfter());
         QueueDelayStatus status = h.status().queueDelay();
-        assertEquals(new QueueDelayStatus(true, Duration.ofMillis(160), Duration.ofMillis(170), 1), status);
+        assertEquals(new QueueDelayStatus(true, 160_000_000, 170_000_000, 1), status);
         assertTrue(h.status().toString().contains("queue delay bound 160.0 ms, expected wait 170.0 ms, refused 1"),
                 h.status().toString());
         gate.countDown();

@@ -158,9 +158,9 @@ class DeploymentSettingsTest {
         try (DynamicBatcher<Integer, Integer> a = measured.applyTo(DynamicBatcher.<Integer, Integer>builder(in -> in)).build();
                 DynamicBatcher<Integer, Integer> b = fixed.applyTo(DynamicBatcher.<Integer, Integer>builder(in -> in)).build();
                 DynamicBatcher<Integer, Integer> c = off.applyTo(DynamicBatcher.<Integer, Integer>builder(in -> in)).build()) {
-            assertEquals(new QueueDelayStatus(true, null, null, 0), a.queueDelay());
-            assertEquals(new QueueDelayStatus(true, Duration.ofMillis(80), null, 0), b.queueDelay());
-            assertEquals(new QueueDelayStatus(false, null, null, 0), c.queueDelay());
+            assertEquals(new QueueDelayStatus(true, -1, -1, 0), a.queueDelay());
+            assertEquals(new QueueDelayStatus(true, 80_000_000, -1, 0), b.queueDelay());
+            assertEquals(new QueueDelayStatus(false, -1, -1, 0), c.queueDelay());
         }
     }
 

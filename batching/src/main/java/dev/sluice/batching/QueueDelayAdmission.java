@@ -105,14 +105,12 @@ final class QueueDelayAdmission {
     /** A snapshot, with the expected wait of a request submitted behind {@code queued} requests. */
     QueueDelayStatus status(int queued, int workers) {
         if (fixedBoundNanos < 0) {
-            return new QueueDelayStatus(false, null, null, refused.sum());
+            return new QueueDelayStatus(false, -1, -1, refused.sum());
         }
         Estimate e = estimate();
         boolean measured = e.perItemNanos >= 0;
-        Duration bound = fixedBoundNanos > 0 ? Duration.ofNanos(fixedBoundNanos)
-                : measured ? Duration.ofNanos(e.boundNanos) : null;
-        Duration wait = measured && workers > 0
-                ? Duration.ofNanos((long) Math.min(Long.MAX_VALUE / 2.0, expectedWait(e, queued, workers))) : null;
+        long bound = fixedBoundNanos > 0 ? fixedBoundNanos : measured ? e.boundNanos : -1;
+        long wait = measured && workers > 0 ? (long) Math.min(Long.MAX_VALUE / 2.0, expectedWait(e, queued, workers)) : -1;
         return new QueueDelayStatus(true, bound, wait, refused.sum());
     }
 

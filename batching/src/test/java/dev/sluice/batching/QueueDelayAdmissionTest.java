@@ -12,6 +12,7 @@ import dev.sluice.batching.internal.RequestOrigin;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -128,7 +129,7 @@ class QueueDelayAdmissionTest {
                 e.getMessage());
         assertEquals(List.of(BatchObserver.Rejection.QUEUE_DELAY), rejections);
         QueueDelayStatus status = b.queueDelay();
-        assertEquals(new QueueDelayStatus(true, Duration.ofMillis(160), Duration.ofMillis(170), 1), status);
+        assertEquals(new QueueDelayStatus(true, 160_000_000, 170_000_000, 1), status);
         assertEquals(17, b.queueDepth(), "the refused request was not queued");
         fn.release();
         allSucceed(admitted);
@@ -166,7 +167,7 @@ class QueueDelayAdmissionTest {
         assertEquals(Duration.ofMillis(10), e.retryAfter());
         assertTrue(e.getMessage().contains("longer than the maxQueueDelay of 30.0 ms; the request was not queued"),
                 e.getMessage());
-        assertEquals(Duration.ofMillis(30), b.queueDelay().maxQueueDelay());
+        assertEquals(Optional.of(Duration.ofMillis(30)), b.queueDelay().maxQueueDelay());
         fn.release();
         allSucceed(admitted);
     }
@@ -177,7 +178,7 @@ class QueueDelayAdmissionTest {
 
         List<CompletableFuture<Integer>> admitted = queue(b, 500);
 
-        assertEquals(new QueueDelayStatus(true, null, null, 0), b.queueDelay(), "no bound before a measurement");
+        assertEquals(new QueueDelayStatus(true, -1, -1, 0), b.queueDelay(), "no bound before a measurement");
         fn.release();
         allSucceed(admitted);
         assertTrue(rejections.isEmpty(), "refused: " + rejections);
@@ -190,7 +191,7 @@ class QueueDelayAdmissionTest {
 
         List<CompletableFuture<Integer>> admitted = queue(b, 100);
 
-        assertEquals(new QueueDelayStatus(true, Duration.ofMillis(1), null, 0), b.queueDelay());
+        assertEquals(new QueueDelayStatus(true, 1_000_000, -1, 0), b.queueDelay());
         fn.release();
         allSucceed(admitted);
         assertTrue(rejections.isEmpty(), "refused: " + rejections);
@@ -207,7 +208,7 @@ class QueueDelayAdmissionTest {
 
         assertFalse(tight.isDone(), "not refused for its wait (the ticker stands still: it has not expired)");
         assertEquals(OverloadedException.Limit.QUEUE_CAPACITY, full.limit());
-        assertEquals(new QueueDelayStatus(false, null, null, 0), b.queueDelay());
+        assertEquals(new QueueDelayStatus(false, -1, -1, 0), b.queueDelay());
         assertEquals(List.of(BatchObserver.Rejection.OVERLOADED), rejections);
         fn.release();
         allSucceed(admitted);

@@ -128,9 +128,9 @@ public final class SluiceMetrics implements BatchObserver, MeterBinder {
 
     private double queueDelayBoundSeconds(String deployment) {
         Sluice s = sluice.get();
-        java.time.Duration bound = s == null ? null : s.deployment(deployment)
-                .map(d -> d.status().queueDelay().maxQueueDelay()).orElse(null);
-        return bound == null ? Double.NaN : bound.toNanos() / 1e9;
+        long bound = s == null ? -1 : s.deployment(deployment).map(d -> d.status().queueDelay().maxQueueDelayNanos())
+                .orElse(-1L);
+        return bound < 0 ? Double.NaN : bound / 1e9;
     }
 
     private final class Meters {

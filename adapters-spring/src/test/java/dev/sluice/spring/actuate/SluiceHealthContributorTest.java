@@ -20,7 +20,7 @@ class SluiceHealthContributorTest {
     private static SluiceStatus.DeploymentStatus deployment(DeploymentState state, int min,
             List<SluiceStatus.ReplicaStatus> rs, SluiceStatus.StartFailure failure) {
         return new SluiceStatus.DeploymentStatus("m", 1, state, null, "", min, 2, 1, 0, AutoscalerAction.HOLD, "", rs,
-                failure, new CostCurve(List.of(), 32), new QueueDelayStatus(true, null, null, 0));
+                failure, new CostCurve(List.of(), 32), new QueueDelayStatus(true, -1, -1, 0));
     }
 
     @Test
