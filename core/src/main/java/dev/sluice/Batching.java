@@ -8,6 +8,7 @@ import dev.sluice.batching.OverloadedException;
 import dev.sluice.batching.internal.BatchingLimits;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -26,9 +27,11 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p>Defaults (those of {@link DynamicBatcher}): {@code maxBatchSize} 32, {@code maxDelay} 2 ms,
- * {@code queueCapacity} 4096, policy {@link BatchPolicy#adaptive()} (batch sizes from the deployment's measured
- * cost curve: full batches where a model call has a large fixed cost, as on a GPU, small ones where larger
- * batches cost as much or more per input, as on a CPU), failures isolated, no observer, {@code closeGracePeriod} 30 s.
+ * {@code queueCapacity} 4096, {@code maxQueueDelay} measured ({@value BatchingLimits#DEFAULT_QUEUE_DELAY_MULTIPLE}
+ * times the time of a batch of the size the policy aims for, at least 50 ms), policy {@link BatchPolicy#adaptive()}
+ * (batch sizes from the deployment's measured cost curve: full batches where a model call has a large fixed cost,
+ * as on a GPU, small ones where larger batches cost as much or more per input, as on a CPU), failures isolated,
+ * no observer, {@code closeGracePeriod} 30 s.
  */
 public final class Batching {
     private static final Batching DEFAULTS = new Builder().build();
@@ -36,6 +39,8 @@ public final class Batching {
     private final int maxBatchSize;
     private final Duration maxDelay;
     private final int queueCapacity;
+    /** A fixed bound (positive), 0 for the default measured one, -1 for none. */
+    private final long maxQueueDelayNanos;
     private final Supplier<? extends BatchPolicy> policy;
     /** Ascending and distinct, or null for none. */
     private final int[] preferredBatchSizes;
@@ -47,6 +52,7 @@ public final class Batching {
         this.maxBatchSize = b.maxBatchSize;
         this.maxDelay = b.maxDelay;
         this.queueCapacity = b.queueCapacity;
+        this.maxQueueDelayNanos = b.maxQueueDelayNanos;
         this.policy = b.policy;
         this.preferredBatchSizes = b.preferredBatchSizes;
         this.isolateFailures = b.isolateFailures;
@@ -70,6 +76,7 @@ public final class Batching {
         b.maxBatchSize = maxBatchSize;
         b.maxDelay = maxDelay;
         b.queueCapacity = queueCapacity;
+        b.maxQueueDelayNanos = maxQueueDelayNanos;
         b.policy = policy;
         b.preferredBatchSizes = preferredBatchSizes;
         b.isolateFailures = isolateFailures;
@@ -91,6 +98,19 @@ public final class Batching {
     /** Most requests waiting for a replica; beyond it, submissions fail with {@link OverloadedException}. */
     public int queueCapacity() {
         return queueCapacity;
+    }
+
+    /**
+     * The fixed bound on the wait a new request can expect ({@link Builder#maxQueueDelay}); empty for the default
+     * bound, which follows the measurements, and when switched off ({@link #queueDelayBounded()} says which).
+     */
+    public Optional<Duration> maxQueueDelay() {
+        return maxQueueDelayNanos > 0 ? Optional.of(Duration.ofNanos(maxQueueDelayNanos)) : Optional.empty();
+    }
+
+    /** Whether requests are refused for their expected queue wait (false after {@link Builder#unboundedQueueDelay()}). */
+    public boolean queueDelayBounded() {
+        return maxQueueDelayNanos >= 0;
     }
 
     /** Makes the policy of one batcher; called once per batcher these settings are applied to. */
@@ -132,6 +152,11 @@ public final class Batching {
         }
         builder.maxBatchSize(maxBatchSize).maxDelay(maxDelay).queueCapacity(queueCapacity).policy(p)
                 .isolateFailures(isolateFailures).closeGracePeriod(closeGracePeriod);
+        if (maxQueueDelayNanos > 0) {
+            builder.maxQueueDelay(Duration.ofNanos(maxQueueDelayNanos));
+        } else if (maxQueueDelayNanos < 0) {
+            builder.unboundedQueueDelay();
+        }
         if (observer != BatchObserver.none()) {
             builder.addObserver(observer);
         }
@@ -141,6 +166,8 @@ public final class Batching {
     @Override
     public String toString() {
         return "Batching[maxBatchSize " + maxBatchSize + ", maxDelay " + maxDelay + ", queueCapacity " + queueCapacity
+                + ", maxQueueDelay " + (maxQueueDelayNanos > 0 ? Duration.ofNanos(maxQueueDelayNanos).toString()
+                        : maxQueueDelayNanos < 0 ? "unbounded" : "measured")
                 + (preferredBatchSizes == null ? "" : ", preferred sizes " + java.util.Arrays.toString(preferredBatchSizes))
                 + (isolateFailures ? "" : ", failures not isolated") + ", closeGracePeriod " + closeGracePeriod + "]";
     }
@@ -150,6 +177,7 @@ public final class Batching {
         private int maxBatchSize = BatchingLimits.DEFAULT_MAX_BATCH_SIZE;
         private Duration maxDelay = BatchingLimits.DEFAULT_MAX_DELAY;
         private int queueCapacity = BatchingLimits.DEFAULT_QUEUE_CAPACITY;
+        private long maxQueueDelayNanos;
         private Supplier<? extends BatchPolicy> policy = BatchingLimits::defaultPolicy;
         private int[] preferredBatchSizes;
         private boolean isolateFailures = true;
@@ -176,6 +204,27 @@ public final class Batching {
         /** Most requests waiting for a replica, from 1 to 2^29; beyond it submissions fail. Default 4096. */
         public Builder queueCapacity(int queueCapacity) {
             this.queueCapacity = BatchingLimits.queueCapacity(queueCapacity);
+            return this;
+        }
+
+        /**
+         * A fixed bound on the wait a new request can expect, positive and at most one day: when the requests
+         * queued ahead of it, at the cost per input the deployment measured for batches of the size its policy
+         * aims for, shared over its replicas' workers, would keep it waiting longer than this (or than its own
+         * timeout), it is refused at once with {@link OverloadedException}
+         * ({@link OverloadedException.Limit#QUEUE_DELAY}, with a {@code retryAfter}; HTTP 429 with
+         * {@code Retry-After}). A pipeline's steps are never refused this way: the pipeline admitted them.
+         * Default: {@value BatchingLimits#DEFAULT_QUEUE_DELAY_MULTIPLE} times the measured time of a batch of the
+         * size the policy aims for, at least 50 ms (see {@link DynamicBatcher.Builder#maxQueueDelay}).
+         */
+        public Builder maxQueueDelay(Duration maxQueueDelay) {
+            this.maxQueueDelayNanos = BatchingLimits.maxQueueDelay(maxQueueDelay).toNanos();
+            return this;
+        }
+
+        /** No bound on the expected wait: only {@code queueCapacity} limits what the queue admits. */
+        public Builder unboundedQueueDelay() {
+            this.maxQueueDelayNanos = -1;
             return this;
         }
 

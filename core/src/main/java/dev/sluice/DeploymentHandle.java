@@ -14,7 +14,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Every future returned by {@code submit} completes exactly once: with the model's output for that
  * input, or with {@link InvalidInputException} (a null input, or the model rejected it),
- * {@link OverloadedException} (the deployment's queue is full), {@link DeadlineExceededException} (its
+ * {@link OverloadedException} (the deployment's queue is full, or the requests queued ahead would keep it
+ * waiting longer than the deployment's {@code maxQueueDelay} or its own timeout, see
+ * {@link Batching.Builder#maxQueueDelay}; never for a pipeline's step), {@link DeadlineExceededException} (its
  * deadline passed before a replica took it), {@link ModelException} (the model failed on it, its replica
  * was lost, or no replica can start; the message names the deployment and, where known, the replica),
  * {@link ShutdownException} (the runtime is closing or the deployment is being undeployed), or as

@@ -48,6 +48,7 @@ final class DeploymentStatusView {
                 : g.lastStartFailure;
         return new SluiceStatus.DeploymentStatus(name, g.version, state, next == null || closed ? null : next.version,
                 detail, g.config.minReplicas(), g.config.maxReplicas(), g.target, g.batcher.queueDepth(),
-                decision.action(), decision.reason(), replicas, failure, g.batcher.costCurve());
+                decision.action(), decision.reason(), replicas, failure, g.batcher.costCurve(),
+                g.batcher.queueDelay());
     }
 }

@@ -1,6 +1,7 @@
 package dev.sluice;
 
 import dev.sluice.batching.CostCurve;
+import dev.sluice.batching.QueueDelayStatus;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -101,15 +102,18 @@ public record SluiceStatus(ResourceStatus resources, List<DeploymentStatus> depl
      * @param startFailure the last failure of the model factory, or null
      * @param costCurve what a model call of the serving version costs by batch size, as measured over its
      *     calls, and the batch size its policy aims for ({@link CostCurve#targetBatchSize()})
+     * @param queueDelay the serving version's admission by expected queue delay: its bound, the wait a request
+     *     submitted now could expect, and how many requests it refused ({@link Batching.Builder#maxQueueDelay})
      */
     public record DeploymentStatus(String name, int version, DeploymentState state, Integer updatingTo,
             String stateDetail, int minReplicas, int maxReplicas, int targetReplicas, int queueDepth,
             AutoscalerAction autoscaler, String autoscalerReason, List<ReplicaStatus> replicas,
-            StartFailure startFailure, CostCurve costCurve) {
+            StartFailure startFailure, CostCurve costCurve, QueueDelayStatus queueDelay) {
         public DeploymentStatus {
             Objects.requireNonNull(state, "state");
             Objects.requireNonNull(autoscaler, "autoscaler");
             Objects.requireNonNull(costCurve, "costCurve");
+            Objects.requireNonNull(queueDelay, "queueDelay");
             replicas = List.copyOf(replicas);
         }
 
@@ -124,7 +128,7 @@ public record SluiceStatus(ResourceStatus resources, List<DeploymentStatus> depl
             return name + " v" + version + " " + words(state) + (updatingTo == null ? "" : " to v" + updatingTo)
                     + " (" + stateDetail + "): " + replicas.size() + " replica(s), target " + targetReplicas
                     + " (min " + minReplicas + ", max " + maxReplicas + "), queue " + queueDepth + "; autoscaler "
-                    + words(autoscaler) + ": " + autoscalerReason + "; batch size " + costCurve;
+                    + words(autoscaler) + ": " + autoscalerReason + "; batch size " + costCurve + "; " + queueDelay;
         }
     }
 

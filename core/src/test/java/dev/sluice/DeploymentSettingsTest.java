@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sluice.batching.BatchPolicy;
 import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.batching.InvalidInputException;
+import dev.sluice.batching.QueueDelayStatus;
 import dev.sluice.batching.internal.WorkerBatcher;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
@@ -23,6 +24,7 @@ import java.lang.reflect.Modifier;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -103,7 +105,8 @@ class DeploymentSettingsTest {
                 "maxBatchSize must be at least 1, was 0", b -> b.maxBatchSize(0),
                 "maxDelay must not be negative, was PT-0.001S", b -> b.maxDelay(Duration.ofMillis(-1)),
                 "queueCapacity must be at most 2^29, was 536870913", b -> b.queueCapacity((1 << 29) + 1),
-                "closeGracePeriod must not be negative, was PT-1S", b -> b.closeGracePeriod(Duration.ofSeconds(-1)));
+                "closeGracePeriod must not be negative, was PT-1S", b -> b.closeGracePeriod(Duration.ofSeconds(-1)),
+                "maxQueueDelay must be positive, was PT0S", b -> b.maxQueueDelay(Duration.ZERO));
         bad.forEach((message, setting) -> {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Deployment.builder("d", f).batching(setting).build());
@@ -133,8 +136,31 @@ class DeploymentSettingsTest {
         for (Batching edge : List.of(
                 Batching.builder().maxBatchSize(1).maxDelay(Duration.ZERO).queueCapacity(1).closeGracePeriod(Duration.ZERO).build(),
                 Batching.builder().maxBatchSize(Integer.MAX_VALUE).maxDelay(Duration.ofDays(1)).queueCapacity(1 << 29)
-                        .closeGracePeriod(Duration.ofDays(365)).isolateFailures(false).build())) {
+                        .closeGracePeriod(Duration.ofDays(365)).isolateFailures(false).maxQueueDelay(Duration.ofDays(1)).build(),
+                Batching.builder().maxQueueDelay(Duration.ofNanos(1)).build(),
+                Batching.builder().unboundedQueueDelay().build())) {
             assertDoesNotThrow(() -> edge.applyTo(WorkerBatcher.builder()), edge.toString());
+        }
+    }
+
+    @Test
+    void theQueueDelayBoundIsMeasuredByDefaultFixedOrOffAndReachesTheBatcher() {
+        Batching measured = Batching.defaults();
+        Batching fixed = Batching.builder().maxQueueDelay(Duration.ofMillis(80)).build();
+        Batching off = fixed.toBuilder().unboundedQueueDelay().build();
+
+        assertEquals(List.of(true, true, false), List.of(measured.queueDelayBounded(), fixed.queueDelayBounded(),
+                off.queueDelayBounded()));
+        assertEquals(List.of(Optional.empty(), Optional.of(Duration.ofMillis(80)), Optional.empty()),
+                List.of(measured.maxQueueDelay(), fixed.maxQueueDelay(), off.maxQueueDelay()));
+        assertEquals(Optional.of(Duration.ofMillis(80)), fixed.toBuilder().build().maxQueueDelay(), "copied");
+        assertTrue(fixed.toString().contains("maxQueueDelay PT0.08S"), fixed.toString());
+        try (DynamicBatcher<Integer, Integer> a = measured.applyTo(DynamicBatcher.<Integer, Integer>builder(in -> in)).build();
+                DynamicBatcher<Integer, Integer> b = fixed.applyTo(DynamicBatcher.<Integer, Integer>builder(in -> in)).build();
+                DynamicBatcher<Integer, Integer> c = off.applyTo(DynamicBatcher.<Integer, Integer>builder(in -> in)).build()) {
+            assertEquals(new QueueDelayStatus(true, -1, -1, 0), a.queueDelay());
+            assertEquals(new QueueDelayStatus(true, 80_000_000, -1, 0), b.queueDelay());
+            assertEquals(new QueueDelayStatus(false, -1, -1, 0), c.queueDelay());
         }
     }
 

@@ -148,7 +148,9 @@ class SharedBudgetTest {
                         } finally {
                             running.decrementAndGet();
                         }
-                    }).replicas(3).batching(b -> b.maxBatchSize(4)).build());
+                    // 1,200 submitted at once: no bound on the expected queue wait, which would refuse part of them
+                    // (this test counts the calls running at once).
+                    }).replicas(3).batching(b -> b.maxBatchSize(4).unboundedQueueDelay()).build());
             h.awaitReady(Duration.ofSeconds(10));
             eventually(name + " has 3 replicas", () -> h.status().count(ReplicaState.RUNNING) == 3);
             all.add(h);

@@ -57,11 +57,13 @@ class SwapAndShutdownTest {
     void anUpdateUnderLoadLosesAndFailsNothingAndClosesTheOldModels() throws Exception {
         try (Sluice sluice = Sluice.builder().resources(Fixtures.cpus(8)).build()) {
             List<Versioned> v1 = new CopyOnWriteArrayList<>();
+            // Producers submit as fast as they can, far past what two replicas drain: no bound on the expected
+            // queue wait, which would refuse part of it (this test is about the swap losing nothing).
             DeploymentHandle<Integer, String> h = sluice.deploy(Deployment.<Integer, String>builder("tagger", ctx -> {
                 Versioned m = new Versioned("v1", ctx);
                 v1.add(m);
                 return m;
-            }).replicas(2).batching(b -> b.maxBatchSize(8)).build());
+            }).replicas(2).batching(b -> b.maxBatchSize(8).unboundedQueueDelay()).build());
             h.awaitReady(Duration.ofSeconds(10));
 
             AtomicBoolean producing = new AtomicBoolean(true);
@@ -136,7 +138,8 @@ class SwapAndShutdownTest {
         GpuDevice gpu = new GpuDevice(0, "GPU-test-0", "Test GPU", 8L << 30);
         try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(8).gpu(gpu).build()).build()) {
             DeploymentHandle<Integer, String> h = sluice.deploy(Deployment.<Integer, String>builder("tagger",
-                    ctx -> new Versioned("v1", ctx)).replicas(2).resources(r -> r.gpus(0.5)).build());
+                    ctx -> new Versioned("v1", ctx)).replicas(2).resources(r -> r.gpus(0.5))
+                    .batching(b -> b.unboundedQueueDelay()).build()); // 400 at once: none refused for its wait
             h.awaitReady(Duration.ofSeconds(10));
             eventually("both halves of the GPU taken", () -> h.status().count(ReplicaState.RUNNING) == 2);
             List<CompletableFuture<String>> fs = new ArrayList<>();

@@ -97,9 +97,10 @@ class UndeployTest {
 
     @Test
     void everyRequestSubmittedAroundAnUndeployEndsExactlyOnceWithAValueOrShutdown() throws Exception {
-        // A queue that holds every request: none is refused as overload, so each ends served or shut down.
+        // A queue that holds every request, whatever its expected wait: none is refused as overload, so each ends
+        // served or shut down.
         DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.builder("d", Fixtures.doubler()).replicas(2)
-                .batching(b -> b.queueCapacity(32_768)).build());
+                .batching(b -> b.queueCapacity(32_768).unboundedQueueDelay()).build());
         h.awaitReady(Duration.ofSeconds(10));
         List<CompletableFuture<Integer>> fs = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);

@@ -3,6 +3,7 @@ package dev.sluice.spring;
 import dev.sluice.Batching;
 import dev.sluice.Deployment;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,6 +85,16 @@ final class PropertySettings {
         }
         if (m.getQueueCapacity() != null) {
             set(prefix + "queue-capacity", m.getQueueCapacity(), () -> b.queueCapacity(m.getQueueCapacity()));
+        }
+        Duration maxQueueDelay = m.getMaxQueueDelay();
+        if (maxQueueDelay != null) {
+            set(prefix + "max-queue-delay", maxQueueDelay, () -> {
+                if (maxQueueDelay.isZero()) {
+                    b.unboundedQueueDelay(); // 0: switched off
+                } else {
+                    b.maxQueueDelay(maxQueueDelay);
+                }
+            });
         }
         List<Integer> preferred = m.getPreferredBatchSizes();
         if (preferred != null && !preferred.isEmpty()) {

@@ -76,6 +76,14 @@ public class SluiceProperties {
         /** Most requests waiting for a replica; beyond it requests are refused (HTTP 429). Default 4096. */
         private Integer queueCapacity;
 
+        /**
+         * Longest a new request may expect to wait for a replica: when the requests queued ahead of it, at the measured
+         * cost of the batches the model runs, would keep it waiting longer (or longer than its own timeout), it is
+         * refused at once (HTTP 429 with Retry-After). Default: 16 times the measured time of a batch of the size the
+         * batch policy aims for, at least 50ms. 0 switches it off (only queue-capacity limits the queue).
+         */
+        private Duration maxQueueDelay;
+
         /** Fewest replicas the autoscaler keeps (0: scale to zero when idle). */
         private int minReplicas = 1;
 
@@ -141,6 +149,14 @@ public class SluiceProperties {
 
         public void setQueueCapacity(Integer queueCapacity) {
             this.queueCapacity = queueCapacity;
+        }
+
+        public Duration getMaxQueueDelay() {
+            return maxQueueDelay;
+        }
+
+        public void setMaxQueueDelay(Duration maxQueueDelay) {
+            this.maxQueueDelay = maxQueueDelay;
         }
 
         public int getMinReplicas() {

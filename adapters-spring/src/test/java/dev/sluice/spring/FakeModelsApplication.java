@@ -2,11 +2,14 @@ package dev.sluice.spring;
 
 import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
+import dev.sluice.Model;
+import dev.sluice.ModelFactory;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.Ref;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.SpringBootConfiguration;
@@ -25,6 +28,7 @@ class FakeModelsApplication {
     static final Gate SMALL_QUEUE_GATE = new Gate();
     static final Gate SLOW_GATE = new Gate();
     static final Gate HELD_GATE = new Gate();
+    static final Gate DELAYED_GATE = new Gate();
 
     @Bean
     Deployment<Map<String, Tensor>, Map<String, Tensor>> doubler() {
@@ -39,6 +43,21 @@ class FakeModelsApplication {
     @Bean
     Deployment<Map<String, Tensor>, Map<String, Tensor>> smallQueue() {
         return FakeTensorModels.doubler("small-queue", SMALL_QUEUE_GATE, FakeTensorModels.recorder(), 1);
+    }
+
+    /** A doubler whose calls take at least 5 ms, and whose queue refuses a request it would keep over 20 ms. */
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> delayed() {
+        Deployment<Map<String, Tensor>, Map<String, Tensor>> d =
+                FakeTensorModels.doubler("delayed", DELAYED_GATE, FakeTensorModels.recorder(), 4096);
+        ModelFactory<Map<String, Tensor>, Map<String, Tensor>> factory = ctx -> {
+            Model<Map<String, Tensor>, Map<String, Tensor>> doubler = d.factory().create(ctx);
+            return batch -> {
+                Thread.sleep(5); // the model's work: what the batcher measures a call at
+                return doubler.predict(batch);
+            };
+        };
+        return d.toBuilder(factory).batching(b -> b.maxQueueDelay(Duration.ofMillis(20))).build();
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package dev.sluice.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,42 @@ class OipErrorsTest extends FakeModelsHttpTest {
             assertThat(r.json().at("/outputs/0/data").toString()).isEqualTo("[" + 2.0 * i + ",0.0,0.0,0.0]");
         }
         assertThat(FakeModelsApplication.BATCHES).containsExactly(1, 4);
+    }
+
+    @Test
+    void aRequestTheQueueWouldKeepTooLongIs429WithRetryAfterAndTheAdmittedRequestsStillSucceed() throws Exception {
+        for (int i = 0; i < 2; i++) { // two calls: the batcher has measured what one costs (at least 5 ms)
+            assertThat(http.post("/v2/models/delayed/infer", vector(1, 0, 0, 0)).status()).isEqualTo(200);
+        }
+        FakeModelsApplication.DELAYED_GATE.close();
+        List<CompletableFuture<Http.Reply>> admitted = new ArrayList<>();
+        Http.Reply refused = null;
+        try {
+            admitted.add(http.postAsync("/v2/models/delayed/infer", vector(1, 0, 0, 0)));
+            awaitLoad("delayed", 1, 0);
+            // Each one queued adds at least 5 ms to the wait of the next: by the fifth ahead, past the 20 ms bound.
+            for (int i = 1; i <= 5 && refused == null; i++) {
+                CompletableFuture<Http.Reply> reply = http.postAsync("/v2/models/delayed/infer", vector(i, 0, 0, 0));
+                int queued = i;
+                await().until(() -> reply.isDone() || sluice.deployment("delayed").orElseThrow().status().queueDepth() == queued);
+                if (reply.isDone()) {
+                    refused = reply.join();
+                } else {
+                    admitted.add(reply);
+                }
+            }
+        } finally {
+            FakeModelsApplication.DELAYED_GATE.open();
+        }
+        assertThat(refused).as("refused for its expected wait").isNotNull();
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.header("Retry-After")).isEqualTo("1");
+        assertThat(refused.error()).contains("'delayed' is overloaded")
+                .contains("longer than the maxQueueDelay of 20.0 ms");
+        for (CompletableFuture<Http.Reply> r : admitted) {
+            assertThat(r.join().status()).isEqualTo(200);
+        }
+        assertThat(sluice.deployment("delayed").orElseThrow().status().queueDelay().refused()).isEqualTo(1);
     }
 
     @Test

@@ -131,7 +131,7 @@ class SluiceAutoConfigurationTest {
         Path model = Files.write(dir.resolve("tiny.onnx"), dev.sluice.onnx.TestModels.identity(4));
         runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.max-batch-size=4",
                 "sluice.models.tiny.max-delay=1ms", "sluice.models.tiny.queue-capacity=8",
-                "sluice.models.tiny.preferred-batch-sizes=2,4",
+                "sluice.models.tiny.preferred-batch-sizes=2,4", "sluice.models.tiny.max-queue-delay=75ms",
                 "sluice.models.tiny.min-replicas=1", "sluice.models.tiny.max-replicas=2", "sluice.models.tiny.cpus=1")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
@@ -144,6 +144,8 @@ class SluiceAutoConfigurationTest {
                     assertThat(d.maxReplicas()).isEqualTo(2);
                     assertThat(d.resources().cpus()).isEqualTo(1);
                     assertThat(d.batching().preferredBatchSizes()).containsExactly(2, 4);
+                    assertThat(d.batching().maxQueueDelay()).contains(Duration.ofMillis(75));
+                    assertThat(tiny.status().queueDelay().maxQueueDelay()).contains(Duration.ofMillis(75));
                     assertThat(d.signature().orElseThrow().inputNames()).containsExactly("x");
                     Map<String, Tensor> y = tiny.submit(Map.of("x", Tensor.ofFloats("x", new long[] {1, 4}, 1, 2, 3, 4)))
                             .get();
@@ -172,6 +174,25 @@ class SluiceAutoConfigurationTest {
         runner.withPropertyValues("sluice.models.rec.path=" + dir)
                 .run(context -> assertThat(context).getFailure().rootCause()
                         .hasMessageContaining("sluice.models.rec.path").hasMessageContaining("is not a readable file"));
+    }
+
+    @Test
+    void theQueueDelayBoundIsMeasuredUnlessSetAndZeroSwitchesItOff() throws Exception {
+        Path model = Files.write(dir.resolve("tiny.onnx"), dev.sluice.onnx.TestModels.identity(4));
+        runner.withPropertyValues("sluice.models.tiny.path=" + model).run(context -> {
+            Deployment<?, ?> d = context.getBean(Sluice.class).deployment("tiny").orElseThrow().deployment();
+            assertThat(d.batching().queueDelayBounded()).isTrue();
+            assertThat(d.batching().maxQueueDelay()).isEmpty();
+        });
+        runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.max-queue-delay=0").run(context -> {
+            DeploymentHandle<?, ?> h = context.getBean(Sluice.class).deployment("tiny").orElseThrow();
+            assertThat(h.deployment().batching().queueDelayBounded()).isFalse();
+            assertThat(h.status().queueDelay().bounded()).isFalse();
+        });
+        runner.withPropertyValues("sluice.models.tiny.path=" + model, "sluice.models.tiny.max-queue-delay=-5ms")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("sluice.models.tiny.max-queue-delay")
+                        .hasMessageContaining("maxQueueDelay must be positive"));
     }
 
     @Test

@@ -11,10 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * idle, lets the submitting thread hand the batch to a worker itself).
  *
  * <p>Admission is bounded and never blocks: an atomic counter of queued requests, checked against the
- * capacity, so the capacity is exact. A refused request's future fails before {@code submit} returns: a
+ * capacity, so the capacity is exact; then, when the queue ahead is not empty, the wait it can expect
+ * ({@link QueueDelayAdmission}). A refused request's future fails before {@code submit} returns: a
  * null input ({@link InvalidInputException}), a timeout that is not positive
- * ({@link DeadlineExceededException}), a closed batcher ({@link ShutdownException}) or a full queue
- * ({@link OverloadedException}); the observer is told of the last three.
+ * ({@link DeadlineExceededException}), a closed batcher ({@link ShutdownException}), a full queue or too long
+ * an expected wait ({@link OverloadedException}); the observer is told of all but the first.
  *
  * <p>Threading: any thread; the closed flag is written by {@link #close} and read by everyone.
  */
@@ -28,6 +29,7 @@ final class Admission<I, O> {
     private final RequestQueue<I, O> queue;
     private final PublishParkFence fence;
     private final Workers<I, O> workers;
+    private final QueueDelayAdmission delay;
     private final GuardedObserver observer;
     private final Ticker ticker;
     /** Whether every worker's executor runs tasks on another thread, so a submitter may hand a batch off. */
@@ -35,8 +37,8 @@ final class Admission<I, O> {
     private volatile boolean closing;
 
     Admission(LateBindingBatcher<I, O> owner, String name, int capacity, int maxBatchSize, AtomicInteger queued,
-            RequestQueue<I, O> queue, PublishParkFence fence, Workers<I, O> workers, GuardedObserver observer,
-            Ticker ticker, boolean handOffOnArrival) {
+            RequestQueue<I, O> queue, PublishParkFence fence, Workers<I, O> workers, QueueDelayAdmission delay,
+            GuardedObserver observer, Ticker ticker, boolean handOffOnArrival) {
         this.owner = owner;
         this.name = name;
         this.capacity = capacity;
@@ -45,6 +47,7 @@ final class Admission<I, O> {
         this.queue = queue;
         this.fence = fence;
         this.workers = workers;
+        this.delay = delay;
         this.observer = observer;
         this.ticker = ticker;
         this.handOffOnArrival = handOffOnArrival;
@@ -73,6 +76,12 @@ final class Admission<I, O> {
         if (closing) {
             release();
             return rejected(BatchObserver.Rejection.SHUTDOWN, closedError());
+        }
+        OverloadedException tooLong = delay.refusal(depth - 1, workers.live(),
+                timeout == null ? Long.MAX_VALUE : saturatedNanos(timeout));
+        if (tooLong != null) {
+            release();
+            return rejected(BatchObserver.Rejection.QUEUE_DELAY, tooLong);
         }
         long now = ticker.read();
         long deadline = timeout == null ? Long.MAX_VALUE : saturatedAdd(now, timeout);

@@ -26,8 +26,13 @@ public interface BatchObserver {
 
     /** Why a request was refused at admission. */
     enum Rejection {
-        /** The queue was full ({@link OverloadedException}). */
+        /** The queue was full ({@link OverloadedException}, {@link OverloadedException.Limit#QUEUE_CAPACITY}). */
         OVERLOADED,
+        /**
+         * The requests queued ahead would have kept it waiting longer than the batcher's {@code maxQueueDelay}
+         * or its own timeout ({@link OverloadedException}, {@link OverloadedException.Limit#QUEUE_DELAY}).
+         */
+        QUEUE_DELAY,
         /** The batcher was closed ({@link ShutdownException}). */
         SHUTDOWN,
         /** The request's timeout was zero or negative ({@link DeadlineExceededException}). */

@@ -49,8 +49,10 @@ public interface BatchPolicy {
 
     /**
      * The batch size this policy aims for with {@code curve} measured, for status and metrics
-     * ({@link CostCurve#targetBatchSize()}); the batcher clamps it to {@code [1, maxBatchSize]}. Called on
-     * any thread, so it must not change the policy's state. Default: {@code maxBatchSize}.
+     * ({@link CostCurve#targetBatchSize()}) and for the admission by expected queue delay (whose default bound
+     * is a multiple of the measured time of a batch of this size); the batcher clamps it to
+     * {@code [1, maxBatchSize]}. Called on any thread (once per recorded batch, by a submitting thread), so it
+     * must not change the policy's state. Default: {@code maxBatchSize}.
      *
      * @param curve the batcher's measured points, as {@link State#costCurve()} gives them
      * @param maxBatchSize the most inputs a batch holds

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * call, a request whose caller gave it up (cancelled, completed) is dropped, and one whose
  * deadline passed after it was claimed fails with {@link DeadlineExceededException}; a retry is not a new
  * dispatch, so deadlines no longer apply to it. Each call is told to the observer, and each successful
- * call to the cost curve and the policy. If the batch is abandoned (its worker given up on), the runner
+ * call to the cost curve and the policy (and a first call's time against its wait for the gate, to the
+ * {@link QueueDelayAdmission}). If the batch is abandoned (its worker given up on), the runner
  * stops at the next step and completes nothing: the abandoner owns the requests (see {@link Batch#settle}).
  *
  * <p>No threads of its own: a worker thread calls {@link #run}; tests call it directly. Thread-safe (no
@@ -39,15 +40,17 @@ final class BatchRunner<I, O> {
     private final BatchPolicy policy;
     private final Ticker ticker;
     private final BatchCostCurve curve;
+    private final QueueDelayAdmission queueDelay;
 
     BatchRunner(String name, boolean isolateFailures, GuardedObserver observer, BatchPolicy policy, Ticker ticker,
-            BatchCostCurve curve) {
+            BatchCostCurve curve, QueueDelayAdmission queueDelay) {
         this.name = name;
         this.isolateFailures = isolateFailures;
         this.observer = observer;
         this.policy = policy;
         this.ticker = ticker;
         this.curve = curve;
+        this.queueDelay = queueDelay;
     }
 
     /**
@@ -219,6 +222,9 @@ final class BatchRunner<I, O> {
                 return;
             }
             curve.record(n, elapsed);
+            if (!retry) {
+                queueDelay.ranBatch(work.gateWaitNanos, elapsed);
+            }
             try {
                 policy.onBatchExecuted(n, elapsed);
             } catch (RuntimeException e) {

@@ -18,9 +18,17 @@ import java.util.concurrent.Executor;
  * ({@link #costCurve()}): full batches where a call has a large fixed cost, small ones where larger
  * batches cost as much or more per input. At most {@code maxConcurrentBatches} batches run at once.
  *
+ * <p>Admission is bounded twice, and neither bound blocks: by count ({@code queueCapacity}) and by the wait a
+ * new request can expect ({@code maxQueueDelay}): the requests queued ahead of it, at the cost per input the
+ * batcher measured for batches of the size its policy aims for, shared over its workers. A request that would
+ * wait longer than the bound, or than its own timeout, is refused at once with {@link OverloadedException}
+ * ({@link OverloadedException#retryAfter()} says when there should be room). The default bound follows the
+ * measurements (see {@link Builder#maxQueueDelay}), so under overload what is admitted keeps a bounded wait
+ * without any tuning; nothing is refused for its wait before the first measurements.
+ *
  * <p>Every future returned by {@code submit} completes exactly once: with the function's output for that
- * input, or with {@link OverloadedException} (queue full), {@link DeadlineExceededException} (deadline
- * passed before dispatch), {@link ModelException} (the function failed for it),
+ * input, or with {@link OverloadedException} (queue full, or too long a wait expected),
+ * {@link DeadlineExceededException} (deadline passed before dispatch), {@link ModelException} (the function failed for it),
  * {@link InvalidInputException} (a null input, or the function rejected that input),
  * {@link ShutdownException} (closed), or as cancelled by its caller. {@code submit} never throws for bad
  * input. A request cancelled or expired before dispatch never reaches the function.
@@ -45,7 +53,8 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
 
     /**
      * Queues one input. Never blocks and never throws for bad input: a null input
-     * ({@link InvalidInputException}), a full queue or a closed batcher fails the returned future at once.
+     * ({@link InvalidInputException}), a full queue, too long an expected wait or a closed batcher fails the
+     * returned future at once.
      * A null input is not an admission decision, so observers are not told of it.
      */
     CompletableFuture<O> submit(I input);
@@ -78,6 +87,12 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
      * for: a snapshot, made on each call (not on a hot path). Thread-safe.
      */
     CostCurve costCurve();
+
+    /**
+     * The admission by expected queue delay as it stands: its bound, the wait a request submitted now could
+     * expect, and how many requests it refused. A snapshot, made on each call. Thread-safe.
+     */
+    QueueDelayStatus queueDelay();
 
     /** Whether {@link #close} has been called. */
     boolean isClosed();
@@ -155,6 +170,8 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         BatchObserver observer = BatchObserver.none();
         Ticker ticker = Ticker.system();
         Duration closeGracePeriod = BatchingLimits.DEFAULT_CLOSE_GRACE_PERIOD;
+        /** A fixed bound (positive), 0 for the default measured one, -1 for none. */
+        long maxQueueDelayNanos;
 
         Builder(BatchFunction<I, O> function) {
             this.function = function;
@@ -191,6 +208,33 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
         /** Most requests waiting for dispatch; beyond it, submissions fail with {@link OverloadedException}. Default 4096. */
         public Builder<I, O> queueCapacity(int queueCapacity) {
             this.queueCapacity = BatchingLimits.queueCapacity(queueCapacity);
+            return this;
+        }
+
+        /**
+         * A fixed bound on the wait a new request can expect: when the requests queued ahead of it, at the cost
+         * per input the batcher measured for batches of the size its policy aims for, shared over its workers,
+         * would keep it waiting for dispatch longer than this (or than its own timeout), it is refused at once
+         * with {@link OverloadedException} ({@link OverloadedException.Limit#QUEUE_DELAY}, with a
+         * {@code retryAfter}). Positive, at most one day.
+         *
+         * <p>Default: {@value BatchingLimits#DEFAULT_QUEUE_DELAY_MULTIPLE} times the measured time of a batch of
+         * the size the policy aims for, at least 50 ms; that is, a request is refused when more than
+         * {@value BatchingLimits#DEFAULT_QUEUE_DELAY_MULTIPLE} such batches per worker wait ahead of it. Either
+         * way nothing is refused for its wait before the batcher has measured a batch size twice, nor with nothing
+         * queued ahead, nor when a pipeline that admitted the request submits it (one of its steps).
+         */
+        public Builder<I, O> maxQueueDelay(Duration maxQueueDelay) {
+            this.maxQueueDelayNanos = BatchingLimits.maxQueueDelay(maxQueueDelay).toNanos();
+            return this;
+        }
+
+        /**
+         * No bound on the expected wait: only {@code queueCapacity} limits what is admitted (and requests'
+         * deadlines what is dispatched). For a caller that bounds its own load.
+         */
+        public Builder<I, O> unboundedQueueDelay() {
+            this.maxQueueDelayNanos = -1;
             return this;
         }
 

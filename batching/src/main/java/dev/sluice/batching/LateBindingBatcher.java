@@ -68,6 +68,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     private final WorkerLifecycle<I, O> lifecycle;
     private final BatchRunner<I, O> runner;
     private final WaitForCompany waitForCompany;
+    private final QueueDelayAdmission queueDelay;
     /** Every successful call's size and time, recorded by the runner; read by the policy and by status. */
     private final BatchCostCurve curve;
     private final PublishParkFence fence = new PublishParkFence();
@@ -96,9 +97,10 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
         this.closeGracePeriod = b.closeGracePeriod;
         this.queue = new RequestQueue<>(name, capacity, maxBatchSize, queued, workers, observer, ticker);
         this.curve = new BatchCostCurve(maxBatchSize);
-        this.runner = new BatchRunner<>(name, b.isolateFailures, observer, policy, ticker, curve);
         this.waitForCompany = new WaitForCompany(name, policy, queued, maxBatchSize, maxDelayNanos, workers,
                 queue.arrivals(), curve);
+        this.queueDelay = new QueueDelayAdmission(name, b.maxQueueDelayNanos, curve, waitForCompany);
+        this.runner = new BatchRunner<>(name, b.isolateFailures, observer, policy, ticker, curve, queueDelay);
         this.lifecycle = new WorkerLifecycle<>(workers, queue, () -> forced, this::unparkFormer,
                 this::unparkFormerIfParked);
         Executor executor = b.executor;
@@ -110,8 +112,8 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             this.ownExecutor = pool;
             executor = pool;
         }
-        this.admission = new Admission<>(this, name, capacity, maxBatchSize, queued, queue, fence, workers, observer,
-                ticker, workerMode || ownExecutor != null);
+        this.admission = new Admission<>(this, name, capacity, maxBatchSize, queued, queue, fence, workers, queueDelay,
+                observer, ticker, workerMode || ownExecutor != null);
         if (!workerMode) {
             for (int i = 0; i < b.maxConcurrentBatches; i++) {
                 workers.add(new Lane<>(lifecycle, null, b.function, executor));
@@ -480,9 +482,15 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     }
 
     @Override
+    public QueueDelayStatus queueDelay() {
+        return queueDelay.status(queueDepth(), workers.live());
+    }
+
+    @Override
     public String toString() {
         return "DynamicBatcher[" + name + ", maxBatchSize=" + maxBatchSize + ", maxDelay="
                 + TimeUnit.NANOSECONDS.toMicros(maxDelayNanos) + "us, queueCapacity=" + capacity
+                + ", maxQueueDelay=" + queueDelay
                 + (workerMode ? ", workers=" : ", maxConcurrentBatches=") + workers.live() + ", policy=" + policy + "]";
     }
 

@@ -56,7 +56,8 @@ class BatchRunnerTest {
     };
 
     private BatchRunner<Integer, Integer> runner(boolean isolate) {
-        return new BatchRunner<>("runner", isolate, new GuardedObserver("runner", counting), learning, ticker, curve);
+        return new BatchRunner<>("runner", isolate, new GuardedObserver("runner", counting), learning, ticker, curve,
+                new QueueDelayAdmission("runner", -1, curve, null));
     }
 
     /** A batch of claimed requests for {@code inputs}, given to a worker running {@code f}. */

@@ -142,11 +142,13 @@ public final class Task<A, O> {
 
     /**
      * Submits with what is left of the deadline, and with the pipeline request's age, so that the runtime's
-     * execution budget runs this step before the first steps of requests submitted after it.
+     * execution budget runs this step before the first steps of requests submitted after it; as work the
+     * pipeline admitted, so the deployment never refuses it for its expected queue delay (refusing a step of an
+     * admitted request would waste the work already done for it; the pipeline's own admission bounds the load).
      */
     private static <A, O> CompletableFuture<O> submit(DeploymentHandle<A, O> deployment, A input, Attempt attempt) {
         Duration left = attempt.remaining();
-        CompletableFuture<O> f = RequestOrigin.submitAged(attempt.requestAgeNanos(),
+        CompletableFuture<O> f = RequestOrigin.submitAdmitted(attempt.requestAgeNanos(),
                 () -> left == null ? deployment.submit(input) : deployment.submit(input, left));
         attempt.track(f);
         return f;

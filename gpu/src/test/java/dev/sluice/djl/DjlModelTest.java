@@ -166,7 +166,9 @@ class DjlModelTest {
         try (Sluice sluice = Sluice.builder().resources(Resources.builder().cpus(2).build()).build()) {
             DeploymentHandle<float[], float[]> h = sluice.deploy(Deployment.<float[], float[]>builder("djl",
                             DjlModel.builder(file, float[].class, float[].class, new Floats()).engine("OnnxRuntime").factory())
-                    .replicas(2).maxOngoingBatchesPerReplica(2).batching(b -> b.maxBatchSize(16)).build());
+                    // 500 submitted at once: no bound on the expected queue wait, which would refuse part of them
+                    .replicas(2).maxOngoingBatchesPerReplica(2).batching(b -> b.maxBatchSize(16).unboundedQueueDelay())
+                    .build());
             h.awaitReady(Duration.ofSeconds(60));
             List<CompletableFuture<float[]>> fs = new ArrayList<>();
             for (int i = 0; i < 500; i++) {

@@ -50,7 +50,9 @@ class OnnxNativeMemoryTest {
             DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> h = sluice.deploy(
                     Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("tiny",
                                     OnnxModel.builder(TinyOnnx.identity(4)).factory())
-                            .replicas(2).batching(b -> b.maxBatchSize(64).queueCapacity(8192)).build());
+                            // windows of 2048 submitted at once: no bound on their expected queue wait
+                            .replicas(2).batching(b -> b.maxBatchSize(64).queueCapacity(8192).unboundedQueueDelay())
+                            .build());
             h.awaitReady(Duration.ofSeconds(30));
             List<CompletableFuture<Map<String, Tensor>>> window = new ArrayList<>();
             for (int i = 0; i < REQUESTS; i++) {

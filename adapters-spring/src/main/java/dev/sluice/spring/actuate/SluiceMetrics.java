@@ -26,12 +26,16 @@ import java.util.function.Supplier;
  *   <li>{@code sluice.queue.wait} (timer): from submission to dispatch in a batch
  *   <li>{@code sluice.batch.size} (distribution summary): inputs per model call
  *   <li>{@code sluice.queue.depth} (gauge): requests waiting for a replica
+ *   <li>{@code sluice.queue.delay.bound} (gauge, seconds): the wait a new request may expect before it is refused
+ *       ({@code maxQueueDelay}: by default a multiple of the measured time of a batch); NaN while there is none
+ *       (not yet measured, or switched off)
  *   <li>{@code sluice.replicas} (gauge): running replicas
  *   <li>{@code sluice.batch.target} (gauge): the batch size the deployment's batch policy aims for with the
  *       cost of each batch size it has measured ({@code CostCurve.targetBatchSize}; with the default adaptive
  *       policy, small where larger batches do not pay, {@code maxBatchSize} where they do)
- *   <li>{@code sluice.rejected} (counter, also tagged {@code reason}: overloaded, shutdown, already_expired,
- *       deadline): requests refused at admission or expired in the queue
+ *   <li>{@code sluice.rejected} (counter, also tagged {@code reason}: overloaded (a full queue), queue_delay (the
+ *       queue ahead would have kept it waiting past its {@code maxQueueDelay} or its deadline), shutdown,
+ *       already_expired, deadline): requests refused at admission or expired in the queue
  * </ul>
  * and, for the whole runtime (no tag), its execution budget, the CPUs every model call holds a share of
  * while it runs:
@@ -122,6 +126,13 @@ public final class SluiceMetrics implements BatchObserver, MeterBinder {
         return st == null ? Double.NaN : read.applyAsInt(st);
     }
 
+    private double queueDelayBoundSeconds(String deployment) {
+        Sluice s = sluice.get();
+        long bound = s == null ? -1 : s.deployment(deployment).map(d -> d.status().queueDelay().maxQueueDelayNanos())
+                .orElse(-1L);
+        return bound < 0 ? Double.NaN : bound / 1e9;
+    }
+
     private final class Meters {
         final String deployment;
         final MeterRegistry registry;
@@ -142,6 +153,9 @@ public final class SluiceMetrics implements BatchObserver, MeterBinder {
                     .description("Inputs per model call").register(r);
             Gauge.builder("sluice.queue.depth", this, m -> status(m.deployment, SluiceStatus.DeploymentStatus::queueDepth))
                     .tag("deployment", deployment).description("Requests waiting for a replica").register(r);
+            Gauge.builder("sluice.queue.delay.bound", this, m -> queueDelayBoundSeconds(m.deployment))
+                    .tag("deployment", deployment).baseUnit("seconds")
+                    .description("Expected queue wait past which a new request is refused").register(r);
             Gauge.builder("sluice.replicas", this, m -> status(m.deployment, d -> d.count(ReplicaState.RUNNING)))
                     .tag("deployment", deployment).description("Running replicas").register(r);
             Gauge.builder("sluice.batch.target", this,

@@ -7,6 +7,7 @@ import dev.sluice.DeploymentState;
 import dev.sluice.ReplicaState;
 import dev.sluice.SluiceStatus;
 import dev.sluice.batching.CostCurve;
+import dev.sluice.batching.QueueDelayStatus;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.health.contributor.Status;
@@ -19,7 +20,7 @@ class SluiceHealthContributorTest {
     private static SluiceStatus.DeploymentStatus deployment(DeploymentState state, int min,
             List<SluiceStatus.ReplicaStatus> rs, SluiceStatus.StartFailure failure) {
         return new SluiceStatus.DeploymentStatus("m", 1, state, null, "", min, 2, 1, 0, AutoscalerAction.HOLD, "", rs,
-                failure, new CostCurve(List.of(), 32));
+                failure, new CostCurve(List.of(), 32), new QueueDelayStatus(true, -1, -1, 0));
     }
 
     @Test

@@ -10,12 +10,20 @@ import java.util.function.Supplier;
  * in the {@link ExecutionGate}: a pipeline's later step of an old request goes before a new request's first.
  * Without it a request's origin is its admission time.
  *
- * <p>A thread-local, so it costs a plain read per submission; only a thread that set an age keeps a one-element
+ * <p>It also says whether the caller already admitted the work ({@link #submitAdmitted}: a pipeline, whose own
+ * admission took the request in): the batcher then never refuses it for its expected queue delay, since refusing
+ * a step of a request admitted upstream would waste the work already done for it (its queue capacity still
+ * applies).
+ *
+ * <p>A thread-local, so it costs a plain read per submission; only a thread that set an age keeps a two-element
  * array between calls. Not API; see
  * {@link dev.sluice.batching.internal}.
  */
 public final class RequestOrigin {
-    /** Set only on threads that called {@link #submitAged}: a plain submitter's read finds nothing and allocates nothing. */
+    /**
+     * Set only on threads that called {@link #submitAged} or {@link #submitAdmitted}: a plain submitter's read
+     * finds nothing and allocates nothing. {@code [0]}: the age; {@code [1]}: 1 while the work was admitted upstream.
+     */
     private static final ThreadLocal<long[]> AGE = new ThreadLocal<>();
 
     private RequestOrigin() {}
@@ -27,11 +35,7 @@ public final class RequestOrigin {
      * @param ageNanos how long ago the work began (negative counts as 0)
      */
     public static <T> T submitAged(long ageNanos, Supplier<T> submit) {
-        long[] age = AGE.get();
-        if (age == null) {
-            age = new long[1];
-            AGE.set(age);
-        }
+        long[] age = state();
         long before = age[0];
         age[0] = Math.max(0, ageNanos);
         try {
@@ -39,6 +43,40 @@ public final class RequestOrigin {
         } finally {
             age[0] = before;
         }
+    }
+
+    /**
+     * As {@link #submitAged}, for work its caller has already admitted (a pipeline's step): requests admitted on
+     * this thread meanwhile are never refused for their expected queue delay
+     * ({@link dev.sluice.batching.OverloadedException.Limit#QUEUE_DELAY}). Nests: both the previous age and
+     * the previous mark are restored afterwards.
+     *
+     * @param ageNanos how long ago the work began (negative counts as 0)
+     */
+    public static <T> T submitAdmitted(long ageNanos, Supplier<T> submit) {
+        long[] age = state();
+        long before = age[1];
+        age[1] = 1;
+        try {
+            return submitAged(ageNanos, submit);
+        } finally {
+            age[1] = before;
+        }
+    }
+
+    /** Whether requests submitted on this thread now belong to work admitted upstream ({@link #submitAdmitted}). */
+    public static boolean admittedUpstream() {
+        long[] age = AGE.get();
+        return age != null && age[1] != 0;
+    }
+
+    private static long[] state() {
+        long[] age = AGE.get();
+        if (age == null) {
+            age = new long[2];
+            AGE.set(age);
+        }
+        return age;
     }
 
     /** The age set on this thread by {@link #submitAged}, or 0. */

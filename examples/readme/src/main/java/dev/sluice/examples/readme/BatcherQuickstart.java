@@ -18,6 +18,7 @@ public class BatcherQuickstart {
                 .maxBatchSize(32)                  // at most 32 inputs per call
                 .maxDelay(Duration.ofMillis(2))    // a free worker waits at most 2 ms for company
                 .queueCapacity(4096)               // beyond this, submit fails at once (OverloadedException)
+                .maxQueueDelay(Duration.ofMillis(100)) // or a wait expected past this (default: measured)
                 .maxConcurrentBatches(1)           // calls running at once
                 .policy(BatchPolicy.eager())       // never waits; the default is adaptive(), or fixed()
                 .build()) {
