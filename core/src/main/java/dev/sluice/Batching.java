@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  *
  * <p>Defaults (those of {@link DynamicBatcher}): {@code maxBatchSize} 32, {@code maxDelay} 2 ms,
  * {@code queueCapacity} 4096, {@code maxQueueDelay} measured ({@value BatchingLimits#DEFAULT_QUEUE_DELAY_MULTIPLE}
- * times the time of a batch of the size the policy aims for, at least 50 ms), policy {@link BatchPolicy#adaptive()}
+ * times the time of a batch of the size the policy aims for, at least one second), policy {@link BatchPolicy#adaptive()}
  * (batch sizes from the deployment's measured cost curve: full batches where a model call has a large fixed cost,
  * as on a GPU, small ones where larger batches cost as much or more per input, as on a CPU), failures isolated,
  * no observer, {@code closeGracePeriod} 30 s.
@@ -215,7 +215,7 @@ public final class Batching {
          * ({@link OverloadedException.Limit#QUEUE_DELAY}, with a {@code retryAfter}; HTTP 429 with
          * {@code Retry-After}). A pipeline's steps are never refused this way: the pipeline admitted them.
          * Default: {@value BatchingLimits#DEFAULT_QUEUE_DELAY_MULTIPLE} times the measured time of a batch of the
-         * size the policy aims for, at least 50 ms (see {@link DynamicBatcher.Builder#maxQueueDelay}).
+         * size the policy aims for, at least one second (see {@link DynamicBatcher.Builder#maxQueueDelay}).
          */
         public Builder maxQueueDelay(Duration maxQueueDelay) {
             this.maxQueueDelayNanos = BatchingLimits.maxQueueDelay(maxQueueDelay).toNanos();

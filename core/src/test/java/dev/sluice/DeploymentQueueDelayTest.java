@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A deployment refuses a request that its queue would keep waiting too long (its batcher's admission by expected
- * queue delay), but never a pipeline's step. On a manual ticker: each model call takes 10 ms of it, one input per
- * batch, one replica; so a request waits 10 ms per request queued ahead of it, and the default bound is 160 ms.
+ * queue delay), but never a pipeline's step. On a manual ticker: each model call takes 100 ms of it, one input per
+ * batch, one replica; so a request waits 100 ms per request queued ahead of it, and the default bound is 1.6 s
+ * (16 such batches, over the one-second floor).
  */
 class DeploymentQueueDelayTest {
     private final ManualTicker ticker = new ManualTicker();
@@ -46,7 +47,7 @@ class DeploymentQueueDelayTest {
         DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("scorer", ctx -> batch -> {
             started.release();
             gate.await();
-            ticker.advance(Duration.ofMillis(10));
+            ticker.advance(Duration.ofMillis(100));
             return batch.stream().map(x -> 2 * x).toList();
         }).batching(b -> b.maxBatchSize(1).maxDelay(Duration.ZERO)).build());
         h.awaitReady(Duration.ofSeconds(10));
@@ -77,10 +78,10 @@ class DeploymentQueueDelayTest {
 
         assertEquals(OverloadedException.Limit.QUEUE_DELAY, e.limit());
         assertEquals("scorer", e.source());
-        assertEquals(Duration.ofMillis(10), e.retryAfter());
+        assertEquals(Duration.ofMillis(100), e.retryAfter());
         QueueDelayStatus status = h.status().queueDelay();
-        assertEquals(new QueueDelayStatus(true, 160_000_000, 170_000_000, 1), status);
-        assertTrue(h.status().toString().contains("queue delay bound 160.0 ms, expected wait 170.0 ms, refused 1"),
+        assertEquals(new QueueDelayStatus(true, 1_600_000_000, 1_700_000_000, 1), status);
+        assertTrue(h.status().toString().contains("queue delay bound 1600.0 ms, expected wait 1700.0 ms, refused 1"),
                 h.status().toString());
         gate.countDown();
         for (CompletableFuture<Integer> f : admitted) {

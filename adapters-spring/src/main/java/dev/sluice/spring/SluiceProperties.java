@@ -80,7 +80,7 @@ public class SluiceProperties {
          * Longest a new request may expect to wait for a replica: when the requests queued ahead of it, at the measured
          * cost of the batches the model runs, would keep it waiting longer (or longer than its own timeout), it is
          * refused at once (HTTP 429 with Retry-After). Default: 16 times the measured time of a batch of the size the
-         * batch policy aims for, at least 50ms. 0 switches it off (only queue-capacity limits the queue).
+         * batch policy aims for, at least one second. 0 switches it off (only queue-capacity limits the queue).
          */
         private Duration maxQueueDelay;
 

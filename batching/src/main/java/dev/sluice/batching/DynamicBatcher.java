@@ -219,7 +219,7 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
          * {@code retryAfter}). Positive, at most one day.
          *
          * <p>Default: {@value BatchingLimits#DEFAULT_QUEUE_DELAY_MULTIPLE} times the measured time of a batch of
-         * the size the policy aims for, at least 50 ms; that is, a request is refused when more than
+         * the size the policy aims for, at least one second; that is, a request is refused when more than
          * {@value BatchingLimits#DEFAULT_QUEUE_DELAY_MULTIPLE} such batches per worker wait ahead of it. Either
          * way nothing is refused for its wait before the batcher has measured a batch size twice, nor with nothing
          * queued ahead, nor when a pipeline that admitted the request submits it (one of its steps).

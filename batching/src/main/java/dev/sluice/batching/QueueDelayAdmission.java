@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>The bound: a fixed {@code maxQueueDelay}, or by default
  * {@value BatchingLimits#DEFAULT_QUEUE_DELAY_MULTIPLE} times the measured time of a batch of size {@code s}, at
- * least 50 ms ({@link BatchingLimits#DEFAULT_QUEUE_DELAY_FLOOR}); never more than the request's timeout (its
+ * least one second ({@link BatchingLimits#DEFAULT_QUEUE_DELAY_FLOOR}); never more than the request's timeout (its
  * deadline bounds exactly this wait). So the default refuses a request when more than that many target batches
  * per worker wait ahead of it, whatever the model costs. Nothing is refused before the curve has a bucket with
  * two calls (a bucket's first call stands in for one-off costs until its second replaces it, see

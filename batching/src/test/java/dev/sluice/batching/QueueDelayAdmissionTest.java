@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Admission by expected queue delay, on a manual ticker: every batch of the function below takes exactly 10 ms of
  * ticker time, and batches hold one input, so the expected wait of a request is 10 ms per request queued ahead of
- * it (one worker), and the default bound is 16 x 10 ms = 160 ms.
+ * it (one worker), and the default bound is one second (16 x 10 ms = 160 ms is under its floor) unless a test
+ * makes the function slower.
  */
 class QueueDelayAdmissionTest {
     private static final Duration COST = Duration.ofMillis(10);
@@ -38,6 +39,8 @@ class QueueDelayAdmissionTest {
     /** Each call moves the ticker by {@link #COST}, then returns the inputs doubled; {@link #hold} keeps calls from returning. */
     private final class TenMillis implements BatchFunction<Integer, Integer> {
         private final Semaphore started = new Semaphore(0);
+        /** How far each call moves the ticker: {@link #COST} unless a test changes it before any call. */
+        private volatile Duration cost = COST;
         private volatile CountDownLatch gate = new CountDownLatch(0);
 
         void hold() {
@@ -57,7 +60,7 @@ class QueueDelayAdmissionTest {
         public List<Integer> apply(List<Integer> batch) throws Exception {
             started.release();
             gate.await();
-            time.advance(COST);
+            time.advance(cost);
             List<Integer> out = new ArrayList<>();
             batch.forEach(x -> out.add(2 * x));
             return out;
@@ -114,23 +117,23 @@ class QueueDelayAdmissionTest {
     void aRequestThatWouldWaitLongerThanTheDefaultBoundIsRefusedAtOnceWithARetryAfter() throws Exception {
         DynamicBatcher<Integer, Integer> b = batcher(c -> {});
         measure(b);
-        // 17 queued: the last has 16 ahead, 160 ms, exactly the bound (16 x 10 ms): admitted.
-        List<CompletableFuture<Integer>> admitted = queue(b, 17);
+        // 101 queued: the last has 100 ahead, 1000 ms, exactly the bound (16 x 10 ms is under the floor): admitted.
+        List<CompletableFuture<Integer>> admitted = queue(b, 101);
 
         CompletableFuture<Integer> refused = b.submit(99);
 
         OverloadedException e = assertInstanceOf(OverloadedException.class, failureOfCompleted(refused));
         assertEquals(OverloadedException.Limit.QUEUE_DELAY, e.limit());
         assertEquals("scorer", e.source());
-        assertEquals(Duration.ofMillis(10), e.retryAfter(), "17 ahead drain to the bound's 16 in one batch time");
-        assertTrue(e.getMessage().contains("17 requests queued ahead"), e.getMessage());
-        assertTrue(e.getMessage().contains("170.0 ms"), e.getMessage());
-        assertTrue(e.getMessage().contains("maxQueueDelay of 160.0 ms (16x a batch of 1, 10.0 ms, at least 50 ms)"),
+        assertEquals(Duration.ofMillis(10), e.retryAfter(), "101 ahead drain to the bound's 100 in one batch time");
+        assertTrue(e.getMessage().contains("101 requests queued ahead"), e.getMessage());
+        assertTrue(e.getMessage().contains("1010.0 ms"), e.getMessage());
+        assertTrue(e.getMessage().contains("maxQueueDelay of 1000.0 ms (16x a batch of 1, 10.0 ms, at least 1000 ms)"),
                 e.getMessage());
         assertEquals(List.of(BatchObserver.Rejection.QUEUE_DELAY), rejections);
         QueueDelayStatus status = b.queueDelay();
-        assertEquals(new QueueDelayStatus(true, 160_000_000, 170_000_000, 1), status);
-        assertEquals(17, b.queueDepth(), "the refused request was not queued");
+        assertEquals(new QueueDelayStatus(true, 1_000_000_000, 1_010_000_000, 1), status);
+        assertEquals(101, b.queueDepth(), "the refused request was not queued");
         fn.release();
         allSucceed(admitted);
     }
@@ -215,10 +218,28 @@ class QueueDelayAdmissionTest {
     }
 
     @Test
+    void forASlowerModelTheBoundIsSixteenTargetBatchesAboveTheFloor() throws Exception {
+        fn.cost = Duration.ofMillis(100);
+        DynamicBatcher<Integer, Integer> b = batcher(c -> {});
+        measure(b);
+        // 16 x 100 ms = 1.6 s: the 17th queued has 16 ahead, exactly the bound; the next has 17 ahead.
+        List<CompletableFuture<Integer>> admitted = queue(b, 17);
+
+        OverloadedException e = assertInstanceOf(OverloadedException.class, failureOfCompleted(b.submit(99)));
+
+        assertEquals(Duration.ofMillis(100), e.retryAfter());
+        assertTrue(e.getMessage().contains("maxQueueDelay of 1600.0 ms (16x a batch of 1, 100.0 ms, at least 1000 ms)"),
+                e.getMessage());
+        assertEquals(Optional.of(Duration.ofMillis(1600)), b.queueDelay().maxQueueDelay());
+        fn.release();
+        allSucceed(admitted);
+    }
+
+    @Test
     void requestsAPipelineAdmittedAreNeverRefusedForTheirWait() throws Exception {
         DynamicBatcher<Integer, Integer> b = batcher(c -> {});
         measure(b);
-        List<CompletableFuture<Integer>> admitted = queue(b, 17); // at the bound
+        List<CompletableFuture<Integer>> admitted = queue(b, 101); // at the bound
         assertInstanceOf(OverloadedException.class, failureOfCompleted(b.submit(0)), "a plain request is refused");
 
         for (int i = 0; i < 50; i++) {
@@ -258,7 +279,7 @@ class QueueDelayAdmissionTest {
         List<CompletableFuture<Integer>> admitted = new ArrayList<>(List.of(b.submit(-1), b.submit(-2)));
         fn.awaitStarted();
         fn.awaitStarted();
-        for (int i = 1; i <= 33; i++) { // the 33rd has 32 ahead: 320 ms of batches over 2 workers, the bound
+        for (int i = 1; i <= 201; i++) { // the 201st has 200 ahead: 2 s of batches over 2 workers, the bound
             admitted.add(b.submit(i));
         }
         admitted.forEach(f -> assertFalse(f.isDone(), "admitted"));
@@ -266,7 +287,7 @@ class QueueDelayAdmissionTest {
         OverloadedException e = assertInstanceOf(OverloadedException.class, failureOfCompleted(b.submit(0)));
 
         assertTrue(e.getMessage().contains("over 2 worker(s)"), e.getMessage());
-        assertEquals(Duration.ofMillis(5), e.retryAfter(), "33 ahead over 2 workers: 165 ms against 160 ms");
+        assertEquals(Duration.ofMillis(5), e.retryAfter(), "201 ahead over 2 workers: 1005 ms against 1000 ms");
         fn.release();
         allSucceed(admitted);
     }

@@ -146,17 +146,19 @@ class QueueDelayLoadTest {
 
     @Test
     void aSteadyLoadAtNinetyPercentOfCapacityIsNeverRefused() throws Exception {
-        // 9 ms per input, batches of one: capacity one per 9 ms; one arrives every 10 ms.
-        List<CompletableFuture<Integer>> futures = simulate(every(10 * MS, 300), n -> 9 * MS * n,
+        // 90 ms per input, batches of one: capacity one per 90 ms; one arrives every 100 ms.
+        List<CompletableFuture<Integer>> futures = simulate(every(100 * MS, 300), n -> 90 * MS * n,
                 c -> c.maxBatchSize(1));
 
         assertEquals(0, refusedForTheirWait(futures));
-        assertEquals(Optional.of(Duration.ofMillis(144)), batcher.queueDelay().maxQueueDelay(), "16 x 9 ms: measured and in force");
+        assertEquals(Optional.of(Duration.ofMillis(1440)), batcher.queueDelay().maxQueueDelay(),
+                "16 x 90 ms (over the one-second floor): measured and in force");
     }
 
     @Test
     void burstsAtNinetyPercentOfCapacityAreNeverRefused() throws Exception {
-        // Ten at once every 100 ms, 9 ms each: the last of a burst has 8 queued ahead, 72 ms, under 144 ms.
+        // Ten at once every 100 ms, 9 ms each: the last of a burst has 8 queued ahead, 72 ms, under the bound
+        // (16 x 9 ms is 144 ms, so the one-second floor).
         List<CompletableFuture<Integer>> futures = simulate(bursts(10, 100 * MS, 300), n -> 9 * MS * n,
                 c -> c.maxBatchSize(1));
 

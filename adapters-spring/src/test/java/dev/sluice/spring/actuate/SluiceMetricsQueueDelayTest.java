@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A deployment's admission by expected queue delay in Micrometer: the bound beside the queue depth, and its
- * refusals in {@code sluice.rejected}. On a manual ticker, each call 10 ms of it, batches of one: the default
- * bound is 16 x 10 ms.
+ * refusals in {@code sluice.rejected}. On a manual ticker, each call 100 ms of it, batches of one: the default
+ * bound is 16 x 100 ms (over the one-second floor).
  */
 class SluiceMetricsQueueDelayTest {
 
@@ -41,7 +41,7 @@ class SluiceMetricsQueueDelayTest {
             DeploymentHandle<Integer, Integer> h = sluice.deploy(Deployment.<Integer, Integer>builder("scorer", ctx -> batch -> {
                 started.release();
                 gate[0].await();
-                ticker.advance(Duration.ofMillis(10));
+                ticker.advance(Duration.ofMillis(100));
                 return batch;
             }).batching(b -> b.maxBatchSize(1).maxDelay(Duration.ZERO)).build());
             h.awaitReady(Duration.ofSeconds(10));
@@ -49,7 +49,7 @@ class SluiceMetricsQueueDelayTest {
             assertTrue(Double.isNaN(registry.get("sluice.queue.delay.bound").tag("deployment", "scorer").gauge().value()),
                     "no bound before the second measurement");
             h.submit(0).get(10, TimeUnit.SECONDS);
-            assertEquals(0.16, registry.get("sluice.queue.delay.bound").tag("deployment", "scorer").gauge().value(), 1e-9);
+            assertEquals(1.6, registry.get("sluice.queue.delay.bound").tag("deployment", "scorer").gauge().value(), 1e-9);
 
             gate[0] = new CountDownLatch(1);
             started.drainPermits();

@@ -32,10 +32,12 @@ public final class BatchingLimits {
      */
     public static final int DEFAULT_QUEUE_DELAY_MULTIPLE = 16;
     /**
-     * ... but never below this: for a fast model, 16 batch times is shorter than the jitter of a JVM (a GC pause,
-     * a thread woken late), and the bound is there for overload, not for that.
+     * ... but never below this (one second, as a pipeline's latency bound): for a fast model 16 batch times is a
+     * burst that drains in milliseconds (a caller submitting a few thousand rows at once), not overload; a
+     * refused HTTP client comes back after whole seconds (Retry-After), so refusing what would wait less than
+     * that only makes it wait longer; and below it lies the jitter of a JVM (a GC pause, a thread woken late).
      */
-    public static final Duration DEFAULT_QUEUE_DELAY_FLOOR = Duration.ofMillis(50);
+    public static final Duration DEFAULT_QUEUE_DELAY_FLOOR = Duration.ofSeconds(1);
 
     private BatchingLimits() {}
 
