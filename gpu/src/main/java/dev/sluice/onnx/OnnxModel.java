@@ -230,11 +230,12 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
             for (Map.Entry<String, Tensor> e : whole.entrySet()) {
                 OnnxSettings.Follow follow = settings.follows().get(e.getKey());
                 // Outputs written in place are in kept buffers, reused by the next batch: every part is copied out.
+                // (An output copied out of ONNX Runtime is on the heap already: its parts may be views of it.)
                 boolean reused = e.getValue().data().isDirect();
                 TensorBatch.Stacked in = stacked.get(follow == null ? signature.inputs().get(0).name() : follow.input());
-                List<Tensor> parts = follow == null
-                        ? (reused ? TensorBatch.splitCopies(e.getValue(), in) : TensorBatch.split(e.getValue(), in))
-                        : (reused ? TensorBatch.splitCopies(e.getValue(), in, follow(follow)) : TensorBatch.split(e.getValue(), in, follow(follow)));
+                TensorBatch.Follow[] crop = follow == null ? new TensorBatch.Follow[0] : new TensorBatch.Follow[] {follow(follow)};
+                List<Tensor> parts = reused ? TensorBatch.splitCopies(e.getValue(), in, crop)
+                        : TensorBatch.split(e.getValue(), in, crop);
                 for (int i = 0; i < parts.size(); i++) {
                     out.get(i).put(e.getKey(), parts.get(i));
                 }

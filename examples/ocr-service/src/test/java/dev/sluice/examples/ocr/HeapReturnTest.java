@@ -28,4 +28,11 @@ class HeapReturnTest {
         assertFalse(HeapReturn.enable(Duration.ofSeconds(1)), "once set, it is no longer the default: left alone");
         assertEquals(after.getValue(), hotspot.getVMOption(HeapReturn.FLAG).getValue());
     }
+
+    @Test
+    void theCHeapCanBeTrimmedFromInsideOnThisJdk() {
+        // JDK 17.0.9+ and 21+ have System.trim_native_heap on Linux; where one does not, the service just does without.
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux"));
+        org.junit.jupiter.api.Assertions.assertTrue(HeapReturn.trimOnce());
+    }
 }
