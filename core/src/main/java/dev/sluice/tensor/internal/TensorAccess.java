@@ -49,8 +49,20 @@ public final class TensorAccess {
     static Door door() {
         Door d = DOOR.get();
         if (d == null) {
+            initialize(); // a buffer made into a tensor here (TensorBatch.owned) may be the first tensor of all
+            d = DOOR.get();
+        }
+        if (d == null) {
             throw new IllegalStateException("Tensor has not been initialized");
         }
         return d;
+    }
+
+    private static void initialize() {
+        try {
+            Class.forName(Tensor.class.getName(), true, Tensor.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
