@@ -15,7 +15,9 @@ import java.util.Objects;
  * native byte order: on the Java heap when Sluice makes it (the typed factories, and a copy of a buffer that is
  * not direct), so that the garbage collector sees its size and a service's memory follows its live requests;
  * a direct buffer in native order given to {@link #of} is shared as it is. Models that need native memory (ONNX
- * Runtime) copy a batch into buffers of their own, reused from call to call. {@link DataType#BYTES}
+ * Runtime) copy a batch into buffers of their own, reused from call to call (code that hands {@link #data()} to
+ * ONNX Runtime itself copies a heap buffer into a direct one first: ONNX Runtime 1.23's {@code
+ * OnnxTensor.createTensor} fails on a read-only heap buffer). {@link DataType#BYTES}
  * tensors keep one byte string per element. Immutable: {@link #data()} is a read-only view.
  *
  * <p>Every factory checks that the data fits the shape and type and throws {@link InvalidInputException}
