@@ -375,15 +375,14 @@ public final class OcrOverload {
             ProcessBuilder pb = new ProcessBuilder(o.command()).redirectErrorStream(true);
             pb.environment().putAll(o.env);
             Child c = new Child(pb.start());
-            Writer out = Files.newBufferedWriter(log, StandardCharsets.UTF_8);
-            Thread pump = new Thread(() -> c.pump(out), "ocr-service-output");
+            Thread pump = new Thread(() -> c.pump(log), "ocr-service-output");
             pump.setDaemon(true);
             pump.start();
             return c;
         }
 
-        private void pump(Writer log) {
-            try (Writer w = log; BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        private void pump(Path log) {
+            try (Writer w = Files.newBufferedWriter(log, StandardCharsets.UTF_8); BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; ) {
                     w.write(line);
