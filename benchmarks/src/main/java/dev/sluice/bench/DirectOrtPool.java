@@ -45,7 +45,8 @@ final class DirectOrtPool implements AutoCloseable {
 
         /** Runs one image and returns the first output's values. */
         FloatBuffer run(Tensor image) throws OrtException {
-            try (OnnxTensor in = OnnxTensor.createTensor(env, image.data(), image.shape(), OnnxJavaType.FLOAT);
+            try (OnnxTensor in = OnnxTensor.createTensor(env, SequentialOcr.direct(image.data()), image.shape(),
+                    OnnxJavaType.FLOAT);
                     OrtSession.Result result = session.run(Map.of(input, in))) {
                 return ((OnnxTensor) result.get(0)).getFloatBuffer();
             }

@@ -76,7 +76,7 @@ final class SequentialOcr {
         /** Runs {@code session} on one input, {@code data} in native order with {@code shape}; returns the first output. */
         Output run(OrtSession session, ByteBuffer data, long[] shape) throws OrtException {
             String input = session.getInputNames().iterator().next();
-            try (OnnxTensor in = OnnxTensor.createTensor(env, data, shape, OnnxJavaType.FLOAT);
+            try (OnnxTensor in = OnnxTensor.createTensor(env, direct(data), shape, OnnxJavaType.FLOAT);
                     OrtSession.Result result = session.run(Map.of(input, in))) {
                 OnnxTensor out = (OnnxTensor) result.get(0);
                 FloatBuffer values = out.getFloatBuffer(); // a heap copy: the one copy a Java caller must make
@@ -200,6 +200,18 @@ final class SequentialOcr {
             throw new IllegalStateException("expected one input tensor, got " + request.keySet());
         }
         return request.values().iterator().next();
+    }
+
+    /**
+     * {@code data} in a direct buffer (native order), as ONNX Runtime reads it in place: copied when it is on the
+     * heap (a tensor's data is; ONNX Runtime 1.23's {@code createTensor} fails on a read-only heap buffer).
+     */
+    static ByteBuffer direct(ByteBuffer data) {
+        if (data.isDirect()) {
+            return data;
+        }
+        ByteBuffer out = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
+        return out.put(data.duplicate()).flip();
     }
 
     /** The tensors' values one after the other, in one direct buffer (native order) that ONNX Runtime reads in place. */

@@ -11,8 +11,13 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A named, typed, shaped array: what models take and give. Fixed-size types keep their elements in a direct
- * buffer in native byte order (what ONNX Runtime and DJL read without a copy); {@link DataType#BYTES}
+ * A named, typed, shaped array: what models take and give. Fixed-size types keep their elements in a buffer in
+ * native byte order: on the Java heap when Sluice makes it (the typed factories, and a copy of a buffer that is
+ * not direct), so that the garbage collector sees its size and a service's memory follows its live requests;
+ * a direct buffer in native order given to {@link #of} is shared as it is. Models that need native memory (ONNX
+ * Runtime) copy a batch into buffers of their own, reused from call to call (code that hands {@link #data()} to
+ * ONNX Runtime itself copies a heap buffer into a direct one first: ONNX Runtime 1.23's {@code
+ * OnnxTensor.createTensor} fails on a read-only heap buffer). {@link DataType#BYTES}
  * tensors keep one byte string per element. Immutable: {@link #data()} is a read-only view.
  *
  * <p>Every factory checks that the data fits the shape and type and throws {@link InvalidInputException}
@@ -32,6 +37,14 @@ public final class Tensor {
             @Override
             public Tensor ofSharedStrings(String name, long[] shape, List<byte[]> elements) {
                 return stringsTensor(name, shape, elements, false);
+            }
+
+            @Override
+            public Tensor ofOwned(String name, DataType type, long[] shape, ByteBuffer data) {
+                if (data.order() != ByteOrder.nativeOrder()) {
+                    throw new IllegalArgumentException("tensor '" + name + "': an owned buffer must be in native order");
+                }
+                return of(name, type, shape, data, false);
             }
         });
     }
@@ -53,12 +66,17 @@ public final class Tensor {
     }
 
     /**
-     * A tensor of a fixed-size type over {@code data}'s remaining bytes (copied unless it already is a direct
-     * buffer in native order, which is then shared read-only).
+     * A tensor of a fixed-size type over {@code data}'s remaining bytes: a direct buffer in native order is
+     * shared read-only; any other buffer is copied (to the Java heap).
      *
      * @throws InvalidInputException if the shape has a negative dimension or the bytes do not fit it
      */
     public static Tensor of(String name, DataType type, long[] shape, ByteBuffer data) {
+        return of(name, type, shape, data, true);
+    }
+
+    /** {@code copy}: whether a buffer that is not direct is copied (false: the caller gives it up, see the door). */
+    private static Tensor of(String name, DataType type, long[] shape, ByteBuffer data, boolean copy) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(data, "data");
         if (type == DataType.BYTES) {
@@ -72,7 +90,7 @@ public final class Tensor {
                     + " needs " + expected + " bytes (" + count + " elements), got " + data.remaining() + " bytes");
         }
         ByteBuffer buffer;
-        if (data.isDirect() && data.order() == ByteOrder.nativeOrder()) {
+        if ((data.isDirect() || !copy) && data.order() == ByteOrder.nativeOrder()) {
             buffer = data.slice().order(ByteOrder.nativeOrder());
         } else {
             buffer = allocate(expected);
@@ -250,7 +268,7 @@ public final class Tensor {
             throw new InvalidInputException("a tensor of " + bytes + " bytes is larger than 2 GiB, which is the most "
                     + "one tensor may hold");
         }
-        return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        return ByteBuffer.allocate((int) bytes).order(ByteOrder.nativeOrder());
     }
 
     private static ByteBuffer sized(String name, DataType type, long[] shape, int values) {

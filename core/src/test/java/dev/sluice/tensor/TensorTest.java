@@ -2,6 +2,7 @@ package dev.sluice.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,10 +69,10 @@ class TensorTest {
         }
 
         @Test
-        void dataIsADirectReadOnlyBufferInNativeOrder() {
+        void dataIsAReadOnlyHeapBufferInNativeOrderSoTheCollectorSeesItsSize() {
             Tensor t = Tensor.ofFloats("x", s(2, 2), 1, 2, 3, 4);
             ByteBuffer data = t.data();
-            assertTrue(data.isDirect());
+            assertFalse(data.isDirect(), "on the Java heap: a direct buffer's native memory is invisible to GC sizing");
             assertEquals(ByteOrder.nativeOrder(), data.order());
             assertThrows(ReadOnlyBufferException.class, () -> data.put(0, (byte) 1));
             assertArrayEquals(new float[] {1, 2, 3, 4}, t.toFloatArray());
@@ -89,6 +90,7 @@ class TensorTest {
             Tensor copied = Tensor.of("h", DataType.INT32, s(2), heap);
             heap.putInt(0, 100);
             assertArrayEquals(new int[] {7, 8}, copied.toIntArray());
+            assertFalse(copied.data().isDirect(), "copied to the heap");
 
             ByteBuffer direct = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
             direct.putInt(7).putInt(8).flip();

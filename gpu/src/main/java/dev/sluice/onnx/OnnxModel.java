@@ -79,6 +79,8 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
     private final Map<String, int[]> raggedDims;
     /** Writes outputs in place where their shapes are known before a run. */
     private final PinnedOutputs pinned;
+    /** The direct buffers batches are stacked into and outputs written into, kept from call to call. */
+    private final ReusedBuffers buffers = new ReusedBuffers(ReusedBuffers.DEFAULT_RETAIN_BYTES);
 
     private OnnxModel(OnnxSettings b, ModelContext ctx) throws OrtException {
         this.settings = b;
@@ -190,7 +192,20 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         return out;
     }
 
+    /**
+     * One run of a batch. Memory: the inputs are stacked into this replica's kept direct buffers (a lone request
+     * already in direct memory is read where it is), and outputs written in place go to kept buffers too; every
+     * output handed back is a copy on the Java heap (or a view of one), so nothing a caller holds is native memory
+     * that only a garbage collection would free, and the kept buffers are reused only after the batch is answered
+     * and its native tensors closed.
+     */
     private List<Map<String, Tensor>> run(List<Map<String, Tensor>> batch) throws OrtException {
+        try (ReusedBuffers.Lease lease = buffers.acquire()) {
+            return run(batch, lease);
+        }
+    }
+
+    private List<Map<String, Tensor>> run(List<Map<String, Tensor>> batch, ReusedBuffers.Lease lease) throws OrtException {
         Map<String, TensorBatch.Stacked> stacked = new HashMap<>();
         Map<String, OnnxTensor> feed = new LinkedHashMap<>();
         try {
@@ -199,25 +214,28 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                 for (Map<String, Tensor> request : batch) {
                     column.add(request.get(spec.name()));
                 }
+                String slot = "in:" + spec.name();
                 TensorBatch.Stacked s = TensorBatch.stack(column, settings.pad(spec.name()),
-                        raggedDims.get(spec.name()));
+                        bytes -> lease.take(slot, bytes), raggedDims.get(spec.name()));
                 stacked.put(spec.name(), s);
                 feed.put(spec.name(), OnnxTensor.createTensor(env, s.tensor().data(), s.tensor().shape(),
                         OnnxTypes.javaType(spec.type())));
                 NATIVE_VALUES_OPEN.incrementAndGet();
             }
-            Map<String, Tensor> whole = outputs(feed, stacked, batch.size());
+            Map<String, Tensor> whole = outputs(feed, stacked, batch.size(), lease);
             List<Map<String, Tensor>> out = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 out.add(new LinkedHashMap<>());
             }
             for (Map.Entry<String, Tensor> e : whole.entrySet()) {
                 OnnxSettings.Follow follow = settings.follows().get(e.getKey());
-                List<Tensor> parts = follow == null
-                        ? TensorBatch.split(e.getValue(), stacked.get(signature.inputs().get(0).name()))
-                        : TensorBatch.split(e.getValue(), stacked.get(follow.input()), follow.extent() == null
-                                ? TensorBatch.Follow.dim(follow.outputDim(), follow.inputDim())
-                                : TensorBatch.Follow.dim(follow.outputDim(), follow.inputDim(), follow.extent()));
+                // Outputs written in place are in kept buffers, reused by the next batch: every part is copied out.
+                // (An output copied out of ONNX Runtime is on the heap already: its parts may be views of it.)
+                boolean reused = e.getValue().data().isDirect();
+                TensorBatch.Stacked in = stacked.get(follow == null ? signature.inputs().get(0).name() : follow.input());
+                TensorBatch.Follow[] crop = follow == null ? new TensorBatch.Follow[0] : new TensorBatch.Follow[] {follow(follow)};
+                List<Tensor> parts = reused ? TensorBatch.splitCopies(e.getValue(), in, crop)
+                        : TensorBatch.split(e.getValue(), in, crop);
                 for (int i = 0; i < parts.size(); i++) {
                     out.get(i).put(e.getKey(), parts.get(i));
                 }
@@ -231,6 +249,11 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
         }
     }
 
+    private static TensorBatch.Follow follow(OnnxSettings.Follow f) {
+        return f.extent() == null ? TensorBatch.Follow.dim(f.outputDim(), f.inputDim())
+                : TensorBatch.Follow.dim(f.outputDim(), f.inputDim(), f.extent());
+    }
+
     /**
      * Runs the batch and returns its whole outputs. Where every output's shape is known before the run (fixed
      * dimensions, the batch, and dimensions that {@code follow} a padded input with an extent), ONNX Runtime
@@ -239,14 +262,14 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
      * predicted shape was wrong (a {@code follow} extent that disagrees with the model): pinning is then
      * turned off for this replica, with a warning, and the batch still answered.
      */
-    private Map<String, Tensor> outputs(Map<String, OnnxTensor> feed, Map<String, TensorBatch.Stacked> stacked, int n)
-            throws OrtException {
+    private Map<String, Tensor> outputs(Map<String, OnnxTensor> feed, Map<String, TensorBatch.Stacked> stacked, int n,
+            ReusedBuffers.Lease lease) throws OrtException {
         long[][] shapes = pinned.shapes(stacked, n);
         if (shapes == null) {
             return runCopyingOutputs(feed);
         }
         try {
-            return pinned.run(env, sessionForThisCall(), feed, shapes, this::terminate);
+            return pinned.run(env, sessionForThisCall(), feed, shapes, this::terminate, lease);
         } catch (OrtException pinnedFailure) {
             if (BatchCall.current().isAbandoned()) {
                 throw pinnedFailure; // terminated: nobody wants the outputs
@@ -282,8 +305,9 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                         throw new IllegalStateException("output '" + e.getKey() + "' is not a tensor");
                     }
                     TensorInfo info = t.getInfo();
-                    whole.put(e.getKey(), Tensor.of(e.getKey(), OnnxTypes.dataType(e.getKey(), info.type), info.getShape(),
-                            t.getByteBuffer()));
+                    // getByteBuffer copies ONNX Runtime's output to the Java heap once; the tensor keeps that copy.
+                    whole.put(e.getKey(), TensorBatch.owned(e.getKey(), OnnxTypes.dataType(e.getKey(), info.type),
+                            info.getShape(), t.getByteBuffer()));
                 }
                 return whole;
             } finally {

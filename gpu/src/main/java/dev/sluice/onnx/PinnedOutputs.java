@@ -10,7 +10,6 @@ import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSpec;
 import dev.sluice.tensor.internal.TensorBatch;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Outputs written in place: where every output's shape is known before a run (fixed dimensions, the batch, and
- * dimensions that {@code follow} a padded input with an extent), ONNX Runtime writes them straight into direct
- * buffers that become the output tensors, with no copy. A replica's model has one; it is turned off for good when
+ * dimensions that {@code follow} a padded input with an extent), ONNX Runtime writes them straight into the
+ * replica's kept direct buffers ({@link ReusedBuffers}), from which each request's part is then copied out. A replica's model has one; it is turned off for good when
  * a predicted shape proves wrong.
  *
  * <p>Threading: {@link #shapes} and {@link #run} run on the replica's thread, one batch at a time; the on/off flag
@@ -80,7 +79,8 @@ final class PinnedOutputs {
     }
 
     /**
-     * Runs {@code session} on {@code feed} with its outputs written into buffers of {@code shapes}.
+     * Runs {@code session} on {@code feed} with its outputs written into buffers of {@code shapes} from
+     * {@code lease}: the whole outputs returned are views of those buffers, valid until the lease is closed.
      *
      * @param terminate stops the run when every caller of the batch gives up
      * @throws OrtException if the run fails, e.g. because a predicted shape is wrong
@@ -89,7 +89,7 @@ final class PinnedOutputs {
     // result (the outputs themselves are the pinned buffers).
     @SuppressWarnings("try")
     Map<String, Tensor> run(OrtEnvironment env, OrtSession session, Map<String, OnnxTensor> feed, long[][] shapes,
-            Consumer<OrtSession.RunOptions> terminate) throws OrtException {
+            Consumer<OrtSession.RunOptions> terminate, ReusedBuffers.Lease lease) throws OrtException {
         Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
         Map<String, Tensor> whole = new LinkedHashMap<>();
         try {
@@ -99,8 +99,7 @@ final class PinnedOutputs {
                 for (long d : shapes[o]) {
                     count *= d;
                 }
-                ByteBuffer buffer = ByteBuffer.allocateDirect((int) (count * spec.type().byteSize()))
-                        .order(ByteOrder.nativeOrder());
+                ByteBuffer buffer = lease.take("out:" + spec.name(), (int) (count * spec.type().byteSize()));
                 pinned.put(spec.name(), OnnxTensor.createTensor(env, buffer, shapes[o], OnnxTypes.javaType(spec.type())));
                 OnnxModel.NATIVE_VALUES_OPEN.incrementAndGet();
                 whole.put(spec.name(), Tensor.of(spec.name(), spec.type(), shapes[o], buffer)); // shares the buffer

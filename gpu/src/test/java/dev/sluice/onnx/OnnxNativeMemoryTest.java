@@ -2,6 +2,7 @@ package dev.sluice.onnx;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
@@ -14,6 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +83,61 @@ class OnnxNativeMemoryTest {
                     Map.of("x", Tensor.ofFloats("x", new long[] {1, 4}, 5, 6, 7, 8))));
             assertArrayEquals(new float[] {5, 6, 7, 8}, out.get(1).get("y").toFloatArray());
             assertEquals(1, m.pinnedRuns(), "[-1, 4] is known for any batch: written in place");
+        }
+    }
+
+    private static List<Map<String, Tensor>> batch(int n, float from) {
+        List<Map<String, Tensor>> b = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            float v = from + 4 * i;
+            b.add(Map.of("x", Tensor.ofFloats("x", new long[] {1, 4}, v, v + 1, v + 2, v + 3)));
+        }
+        return b;
+    }
+
+    @Test
+    void outputsHandedBackAreNotTouchedWhenTheNextBatchesReuseTheReplicasBuffers() throws Exception {
+        try (OnnxModel m = OnnxModel.builder(TinyOnnx.identity(4)).open(ModelContext.forTest("tiny"))) {
+            List<Map<String, Tensor>> first = m.predict(batch(3, 0));
+            m.predict(batch(3, 1000)); // the same kept input and output buffers, other values
+            m.predict(batch(2, 2000));
+            m.predict(batch(1, 3000));
+            for (int i = 0; i < 3; i++) {
+                Tensor y = first.get(i).get("y");
+                assertArrayEquals(new float[] {4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3}, y.toFloatArray());
+                assertFalse(y.data().isDirect(), "a copy on the Java heap, not the replica's native buffer");
+            }
+            assertEquals(4, m.pinnedRuns(), "written in place every time, into the kept buffers");
+        }
+    }
+
+    @Test
+    void concurrentCallsOnOneModelNeverShareABuffer() throws Exception {
+        try (OnnxModel m = OnnxModel.builder(TinyOnnx.identity(4)).open(ModelContext.forTest("tiny"))) {
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> fs = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    int thread = t;
+                    fs.add(pool.submit(() -> {
+                        for (int k = 0; k < 500; k++) {
+                            int n = 1 + (k % 5);
+                            float from = (thread * 1000 + k) * 100f;
+                            List<Map<String, Tensor>> out = m.predict(batch(n, from));
+                            for (int i = 0; i < n; i++) {
+                                assertEquals(from + 4 * i, out.get(i).get("y").toFloatArray()[0], "thread " + thread
+                                        + ", call " + k + ", request " + i);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : fs) {
+                    f.get(120, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.sluice.batching.InvalidInputException;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Fp16;
 import dev.sluice.tensor.Tensor;
+import dev.sluice.tensor.internal.TensorBatch;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -238,11 +239,12 @@ final class InferenceRequestReader {
             throw new InvalidInputException(what + ": shape " + Arrays.toString(shape) + " of " + type + " needs "
                     + bytes + " bytes, more than the 2 GiB one tensor may hold");
         }
-        ByteBuffer buffer = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        // On the Java heap, where the collector sees its size, like every tensor Sluice makes; kept without a copy.
+        ByteBuffer buffer = ByteBuffer.allocate((int) bytes).order(ByteOrder.nativeOrder());
         int n = elements(p, what, shape, count, (t, i) -> put(p, t, what, type, i, buffer));
         buffer.flip();
         checkCount(what, shape, type, count, n);
-        return Tensor.of(name, type, shape, buffer);
+        return TensorBatch.owned(name, type, shape, buffer);
     }
 
     private static Tensor strings(JsonParser p, String what, String name, long[] shape, int count) {

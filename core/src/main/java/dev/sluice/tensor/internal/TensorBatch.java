@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.IntFunction;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -21,6 +22,11 @@ import java.util.function.LongUnaryOperator;
  * <p>For example, text-line images of shape {@code [1, 3, 48, W]} with different widths W stack into
  * {@code [n, 3, 48, Wmax]} (padded with the pad value); a recognizer's output {@code [n, Wmax / 8, C]} splits
  * back into {@code [1, W / 8, C]} per request with {@code Follow.dim(1, 3)}.
+ *
+ * <p>Memory: a stacked batch goes into a buffer the caller gives ({@link #stack(List, double, IntFunction, int...)}:
+ * the ONNX runtime's own direct buffer, reused from batch to batch) or a new one on the Java heap; the parts of a
+ * split are views of the output where a request's part is a run of whole rows, otherwise copies on the Java heap;
+ * {@link #splitCopies} copies every part, for an output in a buffer that will be reused.
  *
  * <p>Not API (see the package): the ONNX runtime in {@code sluice-gpu} is its user. It reads tensors through
  * their public methods only. Threading: stateless, thread-safe.
@@ -100,6 +106,19 @@ public final class TensorBatch {
      *     dimension does not fit the others
      */
     public static Stacked stack(List<Tensor> tensors, double padValue, int... raggedDims) {
+        return stack(tensors, padValue, null, raggedDims);
+    }
+
+    /**
+     * Like {@link #stack(List, double, int...)}, into a buffer from {@code into}, which is given the bytes the batch
+     * needs and returns a buffer in native order, positioned at 0 with that limit, of any contents (every byte is
+     * written): e.g. a direct buffer the caller reuses from batch to batch. The stacked tensor is then a view of that
+     * buffer, valid while the caller does not reuse it. A lone request whose data is already direct, in native order,
+     * is not copied; a lone request on the heap is (a model reading native memory needs it there).
+     *
+     * @param into the buffer to stack into; null for a new one on the Java heap (and no copy for a lone request)
+     */
+    public static Stacked stack(List<Tensor> tensors, double padValue, IntFunction<ByteBuffer> into, int... raggedDims) {
         Objects.requireNonNull(tensors, "tensors");
         if (tensors.isEmpty()) {
             throw new IllegalArgumentException("nothing to stack: no tensors");
@@ -151,7 +170,7 @@ public final class TensorBatch {
             shapes.add(s);
         }
         out[0] = total;
-        if (tensors.size() == 1) {
+        if (tensors.size() == 1 && (into == null || type == DataType.BYTES || first.data().isDirect())) {
             return new Stacked(first, rows, shapes); // one request: nothing to stack or pad, no copy
         }
         if (type == DataType.BYTES) {
@@ -163,7 +182,12 @@ public final class TensorBatch {
             return new Stacked(TensorAccess.door().ofSharedStrings(first.name(), out, all), rows, shapes);
         }
         int size = type.byteSize();
-        ByteBuffer dst = allocate(first.name(), out, size);
+        int bytes = bytes(first.name(), out, size);
+        ByteBuffer dst = into == null ? ByteBuffer.allocate(bytes).order(ByteOrder.nativeOrder()) : into.apply(bytes);
+        if (dst.order() != ByteOrder.nativeOrder() || dst.position() != 0 || dst.limit() != bytes) {
+            throw new IllegalStateException("the buffer to stack into must be in native order, at 0, with a limit of "
+                    + bytes + "; was " + dst + " " + dst.order());
+        }
         boolean padded = false;
         for (long[] s : shapes) {
             for (int d = 1; d < rank; d++) {
@@ -171,7 +195,7 @@ public final class TensorBatch {
             }
         }
         if (padded) {
-            fill(dst, padBytes(type, padValue));
+            fill(dst, bytes, padBytes(type, padValue), into == null); // a reused buffer holds the last batch's bytes
         }
         long row = 0;
         for (int i = 0; i < tensors.size(); i++) {
@@ -179,7 +203,17 @@ public final class TensorBatch {
             copyBlock(tensors.get(i).data(), s, 0, dst, out, row, s, size);
             row += s[0];
         }
-        return new Stacked(Tensor.of(first.name(), type, out, dst), rows, shapes);
+        return new Stacked(TensorAccess.door().ofOwned(first.name(), type, out, dst), rows, shapes);
+    }
+
+    /**
+     * A tensor over {@code data}'s remaining bytes (native order) without a copy, for a buffer the caller made
+     * and gives up (such as a model output just copied out of native memory): no one else may change it.
+     *
+     * @throws InvalidInputException if the bytes do not fit the shape
+     */
+    public static Tensor owned(String name, DataType type, long[] shape, ByteBuffer data) {
+        return TensorAccess.door().ofOwned(name, type, shape, data);
     }
 
     /**
@@ -190,6 +224,18 @@ public final class TensorBatch {
      *     dimension does not exist
      */
     public static List<Tensor> split(Tensor output, Stacked input, Follow... follows) {
+        return split(output, input, false, follows);
+    }
+
+    /**
+     * Like {@link #split}, but every part is a copy of its own on the Java heap, never a view of {@code output}: for
+     * an output in a buffer that will be reused once the batch is answered.
+     */
+    public static List<Tensor> splitCopies(Tensor output, Stacked input, Follow... follows) {
+        return split(output, input, true, follows);
+    }
+
+    private static List<Tensor> split(Tensor output, Stacked input, boolean copy, Follow... follows) {
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(input, "input");
         long[] out = output.shape();
@@ -225,17 +271,24 @@ public final class TensorBatch {
                 int from = (int) (row * rowElements);
                 parts.add(TensorAccess.door().ofSharedStrings(output.name(), block,
                         strings.subList(from, from + (int) (block[0] * rowElements))));
-            } else if (follows.length == 0) {
-                // Whole rows: a view of the output, no copy (it keeps the batch's buffer alive while it lives).
+            } else if (Arrays.equals(block, 1, block.length, out, 1, out.length)) {
+                // Whole rows (nothing cropped, as when every request of the batch had the same extent): a run of the
+                // output's bytes, a view of it (which keeps the batch's buffer alive while it lives) or a copy.
                 long rowBytes = rowElements * output.dataType().byteSize();
                 ByteBuffer view = data.duplicate();
                 view.position((int) (row * rowBytes)).limit((int) ((row + block[0]) * rowBytes));
-                parts.add(Tensor.of(output.name(), output.dataType(), block, view.slice().order(ByteOrder.nativeOrder())));
+                ByteBuffer part = view.slice().order(ByteOrder.nativeOrder());
+                if (copy) {
+                    ByteBuffer copied = ByteBuffer.allocate(part.remaining()).order(ByteOrder.nativeOrder());
+                    copied.put(part).flip();
+                    part = copied;
+                }
+                parts.add(TensorAccess.door().ofOwned(output.name(), output.dataType(), block, part));
             } else {
                 int size = output.dataType().byteSize();
-                ByteBuffer dst = allocate(output.name(), block, size);
+                ByteBuffer dst = ByteBuffer.allocate(bytes(output.name(), block, size)).order(ByteOrder.nativeOrder());
                 copyBlock(data, out, row, dst, block, 0, block, size);
-                parts.add(Tensor.of(output.name(), output.dataType(), block, dst));
+                parts.add(TensorAccess.door().ofOwned(output.name(), output.dataType(), block, dst));
             }
             row += input.rows[i];
         }
@@ -283,12 +336,11 @@ public final class TensorBatch {
     }
 
     /**
-     * A zeroed direct buffer in native order for a tensor of {@code shape}, as {@link Tensor#of} keeps without
-     * a copy.
+     * The bytes of a tensor of {@code shape}.
      *
      * @throws InvalidInputException if it would hold more than one tensor may (2 GiB)
      */
-    private static ByteBuffer allocate(String name, long[] shape, int elementSize) {
+    private static int bytes(String name, long[] shape, int elementSize) {
         long bytes = elementSize;
         try {
             for (long d : shape) {
@@ -301,7 +353,7 @@ public final class TensorBatch {
             throw new InvalidInputException("tensor '" + name + "': a batch of shape " + Arrays.toString(shape)
                     + " is larger than 2 GiB, which is the most one tensor may hold");
         }
-        return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        return (int) bytes;
     }
 
     private static long[] strides(long[] shape, int size) {
@@ -314,16 +366,24 @@ public final class TensorBatch {
         return stride;
     }
 
-    private static void fill(ByteBuffer dst, byte[] element) {
+    /** Writes {@code element} over the first {@code bytes} of {@code dst} (nothing when zero and the buffer is new). */
+    private static void fill(ByteBuffer dst, int bytes, byte[] element, boolean fresh) {
         boolean zero = true;
         for (byte b : element) {
             zero &= b == 0;
         }
-        if (zero) {
-            return; // a fresh direct buffer is zeroed
+        if (zero && fresh) {
+            return; // a new buffer is zeroed
         }
-        for (int at = 0; at + element.length <= dst.capacity(); at += element.length) {
-            dst.put(at, element);
+        if (bytes < element.length) {
+            return;
+        }
+        dst.put(0, element);
+        int filled = element.length; // then doubling: bytes is a whole number of elements, and so is filled
+        while (filled < bytes) {
+            int n = Math.min(filled, bytes - filled);
+            dst.put(filled, dst, 0, n);
+            filled += n;
         }
     }
 

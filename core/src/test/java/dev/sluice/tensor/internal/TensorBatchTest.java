@@ -2,6 +2,7 @@ package dev.sluice.tensor.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -137,5 +138,78 @@ class TensorBatchTest {
         byte[] pad = TensorBatch.padBytes(DataType.FP16, 1.0);
         ByteBuffer p = ByteBuffer.wrap(pad).order(ByteOrder.nativeOrder());
         assertEquals((short) 0x3C00, p.getShort(), "1.0 in half precision");
+    }
+
+    /** A reused buffer, as a model's kept stacking buffer: full of the last batch's bytes (here 77.0f). */
+    private static ByteBuffer dirty(int bytes) {
+        ByteBuffer b = ByteBuffer.allocateDirect(bytes + 64).order(ByteOrder.nativeOrder());
+        while (b.remaining() >= 4) {
+            b.putFloat(77);
+        }
+        return b.clear().limit(bytes);
+    }
+
+    @Test
+    void stackingIntoAReusedBufferOverwritesTheLastBatchAndPadsEvenWithZero() {
+        Tensor narrow = Tensor.ofFloats("img", s(1, 1, 2), 1, 2);
+        Tensor wide = Tensor.ofFloats("img", s(1, 1, 4), 3, 4, 5, 6);
+        ByteBuffer[] given = new ByteBuffer[1];
+        TensorBatch.Stacked st = TensorBatch.stack(List.of(narrow, wide), 0, bytes -> given[0] = dirty(bytes), 2);
+        assertEquals(32, given[0].limit(), "asked for exactly the batch's bytes");
+        assertArrayEquals(new float[] {1, 2, 0, 0, 3, 4, 5, 6}, st.tensor().toFloatArray());
+        assertTrue(st.tensor().data().isDirect(), "a view of the given buffer, which a model reads in place");
+        given[0].putFloat(0, 99);
+        assertEquals(99, st.tensor().toFloatArray()[0], "no copy: valid while the caller does not reuse it");
+    }
+
+    @Test
+    void aLoneRequestOnTheHeapIsCopiedIntoTheGivenBufferAndALoneDirectOneIsReadInPlace() {
+        Tensor heap = Tensor.ofFloats("x", s(1, 2), 1, 2);
+        TensorBatch.Stacked copied = TensorBatch.stack(List.of(heap), 0, TensorBatchTest::dirty);
+        assertTrue(copied.tensor().data().isDirect());
+        assertArrayEquals(new float[] {1, 2}, copied.tensor().toFloatArray());
+
+        ByteBuffer direct = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+        direct.putFloat(3).putFloat(4).flip();
+        Tensor native_ = Tensor.of("x", DataType.FP32, s(1, 2), direct);
+        assertSame(native_, TensorBatch.stack(List.of(native_), 0, b -> {
+            throw new AssertionError("no buffer needed");
+        }).tensor());
+        assertSame(heap, TensorBatch.stack(List.of(heap), 0).tensor(), "no buffer given: no copy either");
+    }
+
+    @Test
+    void splitCopiesOwnTheirDataSoTheOutputBufferCanBeReusedAtOnce() {
+        Tensor a = Tensor.ofFloats("in", s(1, 2), 1, 2);
+        Tensor b = Tensor.ofFloats("in", s(1, 4), 3, 4, 5, 6);
+        TensorBatch.Stacked st = TensorBatch.stack(List.of(a, b), 0, 1);
+        ByteBuffer reused = dirty(32);
+        reused.asFloatBuffer().put(new float[] {1, 2, 0, 0, 3, 4, 5, 6});
+        Tensor output = Tensor.of("out", DataType.FP32, s(2, 4), reused); // shared, as a model's kept output buffer
+        List<Tensor> whole = TensorBatch.splitCopies(output, st);
+        List<Tensor> cropped = TensorBatch.splitCopies(output, st, TensorBatch.Follow.dim(1, 1));
+        reused.asFloatBuffer().put(new float[] {-1, -1, -1, -1, -1, -1, -1, -1}); // the next batch
+        assertArrayEquals(new float[] {1, 2, 0, 0}, whole.get(0).toFloatArray());
+        assertArrayEquals(new float[] {3, 4, 5, 6}, whole.get(1).toFloatArray());
+        assertArrayEquals(new float[] {1, 2}, cropped.get(0).toFloatArray());
+        assertArrayEquals(new float[] {3, 4, 5, 6}, cropped.get(1).toFloatArray());
+        for (Tensor t : List.of(whole.get(0), whole.get(1), cropped.get(0), cropped.get(1))) {
+            assertFalse(t.data().isDirect(), "on the Java heap");
+        }
+    }
+
+    @Test
+    void aFollowedDimensionThatNeedsNoCropGivesViewsLikeWholeRows() {
+        // Every request of the same width (as the OCR recognizer's width groups): nothing to crop, nothing copied.
+        Tensor a = Tensor.ofFloats("in", s(1, 2), 1, 2);
+        Tensor b = Tensor.ofFloats("in", s(1, 2), 3, 4);
+        TensorBatch.Stacked st = TensorBatch.stack(List.of(a, b), 0, 1);
+        ByteBuffer out = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
+        out.asFloatBuffer().put(new float[] {1, 2, 3, 4});
+        Tensor output = TensorBatch.owned("out", DataType.FP32, s(2, 2), out);
+        List<Tensor> parts = TensorBatch.split(output, st, TensorBatch.Follow.dim(1, 1, w -> w));
+        out.putFloat(8, 30);
+        assertArrayEquals(new float[] {30, 4}, parts.get(1).toFloatArray(), "a view of the output");
+        assertArrayEquals(new float[] {1, 2}, parts.get(0).toFloatArray());
     }
 }

@@ -35,6 +35,8 @@ public class OcrApplication {
         if (selfCheck && arguments.stream().noneMatch(a -> a.startsWith("--server.port="))) {
             arguments.add("--server.port=0"); // a self-check takes any free port, unless told one
         }
+        HeapReturn.enable(HeapReturn.DEFAULT_INTERVAL);
+        HeapReturn.trimNativeHeap(HeapReturn.DEFAULT_INTERVAL);
         ConfigurableApplicationContext context = SpringApplication.run(OcrApplication.class, arguments.toArray(String[]::new));
         URI url = URI.create("http://localhost:" + context.getEnvironment().getProperty("local.server.port") + "/");
         System.out.println("OCR service at " + url + "  (POST /ocr with an image; GET / for a page to try it)");

@@ -11,16 +11,8 @@ import java.util.ArrayList;
 import java.util.Locale;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
-import javax.imageio.ImageIO;
 
 /**
  * The service's self-check ({@code --self-check}): renders a small page of text with Java2D, sends it to the
@@ -28,13 +20,13 @@ import javax.imageio.ImageIO;
  * trace. Fails if a line was not read exactly as rendered.
  */
 final class OcrSelfCheck {
-    static final List<String> SAMPLE = List.of("Sluice reads text", "batched across requests", "Order 4827 shipped");
+    static final List<String> SAMPLE = SelfCheckPage.LINES;
 
     private OcrSelfCheck() {}
 
     /** @return whether every line was read as rendered */
     static boolean check(URI service, PrintStream out) throws IOException, InterruptedException {
-        byte[] png = png(render(SAMPLE));
+        byte[] png = SelfCheckPage.png();
         Path page = Path.of(System.getProperty("java.io.tmpdir"), "sluice-ocr-page.png");
         Files.write(page, png);
         HttpClient http = HttpClient.newHttpClient();
@@ -91,34 +83,5 @@ final class OcrSelfCheck {
             b.append('\n');
         }
         return b.toString();
-    }
-
-    /** Black lines of text on white, one under the other. */
-    static BufferedImage render(List<String> lines) {
-        BufferedImage image = new BufferedImage(640, 60 + 56 * lines.size(), BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, image.getWidth(), image.getHeight());
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 30));
-            for (int i = 0; i < lines.size(); i++) {
-                g.drawString(lines.get(i), 40, 60 + 56 * i);
-            }
-        } finally {
-            g.dispose();
-        }
-        return image;
-    }
-
-    static byte[] png(BufferedImage image) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImageIO.write(image, "png", out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -30,7 +30,7 @@ class OcrHttpTest extends OcrHttp {
 
     @Test
     void aRawImageIsReadAsJsonLinesAndWithTraceAsOneObject() throws Exception {
-        byte[] page = OcrSelfCheck.png(OcrSelfCheck.render(OcrSelfCheck.SAMPLE));
+        byte[] page = SelfCheckPage.png();
         HttpResponse<String> plain = ocr(page, false).get(60, TimeUnit.SECONDS);
         assertEquals(200, plain.statusCode(), plain.body());
         assertEquals(OcrSelfCheck.SAMPLE, texts(plain.body()));
@@ -144,7 +144,7 @@ class OcrHttpTest extends OcrHttp {
         int curl = readme.indexOf("curl -s -X POST localhost:8080/ocr -H 'Content-Type: image/png' --data-binary @/tmp/sluice-ocr-page.png\n");
         assertTrue(curl > 0, "the README shows the curl call");
         List<String> shown = readme.substring(curl).lines().skip(1).takeWhile(l -> l.startsWith("{")).toList();
-        HttpResponse<String> r = ocr(OcrSelfCheck.png(OcrSelfCheck.render(OcrSelfCheck.SAMPLE)), false).get(60, TimeUnit.SECONDS);
+        HttpResponse<String> r = ocr(SelfCheckPage.png(), false).get(60, TimeUnit.SECONDS);
         List<String> answered = r.body().lines().toList();
         assertEquals(answered.size(), shown.size(), r.body());
         for (int i = 0; i < shown.size(); i++) {

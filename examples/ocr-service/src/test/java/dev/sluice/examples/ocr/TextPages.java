@@ -119,7 +119,7 @@ final class TextPages {
                 }
             }
         }
-        return new Page(List.copyOf(lines), image, OcrSelfCheck.png(image));
+        return new Page(List.copyOf(lines), image, SelfCheckPage.png(image));
     }
 
     private static int clamp(int v) {
