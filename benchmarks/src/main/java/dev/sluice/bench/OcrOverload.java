@@ -42,8 +42,9 @@ import org.HdrHistogram.Histogram;
  * <ul>
  *   <li><b>load</b>, {@code --duration-s} (45): closed loop, {@code --clients} (48) threads each posting the
  *       self-check page to {@code POST /ocr} and, the moment an answer comes, the next one. A 429 is counted and
- *       the client sends again at once: it models impatient clients, so it does <em>not</em> honour
- *       {@code Retry-After} (a polite client would only make the overload milder). Or, with {@code --rate P},
+ *       the client sends again at once: it models impatient clients, which do <em>not</em> honour
+ *       {@code Retry-After}; with {@code --polite} a client refused waits the {@code Retry-After} it was given
+ *       (at most until the load ends) before it sends again, as a well-behaved client would. Or, with {@code --rate P},
  *       open loop: Poisson arrivals at P pages/s ({@link PoissonArrivals}, {@code --seed}), each sent at its
  *       intended time whatever is still outstanding, latency counted from that intended time (coordinated
  *       omission corrected); requests still open {@code --drain-s} (60) after the last send count as other;
@@ -84,6 +85,7 @@ public final class OcrOverload {
         double startTimeoutS = 180;
         long sampleMs = 250;
         boolean nmt;
+        boolean polite;
         String label = "run";
         Path out = Path.of("benchmarks/results");
         final List<String> jvmArgs = new ArrayList<>();
@@ -91,7 +93,7 @@ public final class OcrOverload {
 
         static Options parse(String[] args) {
             Options o = new Options();
-            CommandLine.parse(args, Options::usage, Set.of("--nmt"), (a, v) -> {
+            CommandLine.parse(args, Options::usage, Set.of("--nmt", "--polite"), (a, v) -> {
                 switch (a) {
                     case "--jar": o.jar = Path.of(v); break;
                     case "--clients": o.clients = Integer.parseInt(v); break;
@@ -104,6 +106,7 @@ public final class OcrOverload {
                     case "--start-timeout-s": o.startTimeoutS = Double.parseDouble(v); break;
                     case "--sample-ms": o.sampleMs = Long.parseLong(v); break;
                     case "--nmt": o.nmt = true; break;
+                    case "--polite": o.polite = true; break;
                     case "--label": o.label = v; break;
                     case "--out": o.out = Path.of(v); break;
                     case "--jvm-arg": o.jvmArgs.add(v); break;
@@ -166,6 +169,7 @@ public final class OcrOverload {
                       --start-timeout-s S   how long the service may take to serve (180)
                       --sample-ms MS        RSS sampling period (250)
                       --nmt                 native memory tracking in the child; jcmd summaries after each settle
+                      --polite              closed loop: a client refused with 429 waits its Retry-After before sending again
                       --label NAME          names the output files (run)
                       --out DIR             where the CSVs and the child's log go (benchmarks/results)""");
         }
@@ -282,6 +286,14 @@ public final class OcrOverload {
     }
 
     /** Closed loop: {@code --clients} threads posting back to back for the duration. Returns its length, ns. */
+    /** A {@code Retry-After} of whole seconds (RFC 9110's delay-seconds) in nanoseconds; 0 when absent or not a number. */
+    static long retryAfterNanos(String header) {
+        if (header == null || !header.trim().matches("[0-9]{1,6}")) {
+            return 0;
+        }
+        return TimeUnit.SECONDS.toNanos(Long.parseLong(header.trim()));
+    }
+
     static long closedLoop(Options o, HttpClient http, HttpRequest request, Tally tally) throws InterruptedException {
         ExecutorService clients = Executors.newFixedThreadPool(o.clients, r -> {
             Thread t = new Thread(r, "overload-client");
@@ -296,8 +308,11 @@ public final class OcrOverload {
                     while (System.nanoTime() < end && !Thread.currentThread().isInterrupted()) {
                         long t0 = System.nanoTime();
                         int status;
+                        long retryAfterNanos = 0;
                         try {
-                            status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                            HttpResponse<Void> r = http.send(request, HttpResponse.BodyHandlers.discarding());
+                            status = r.statusCode();
+                            retryAfterNanos = retryAfterNanos(r.headers().firstValue("Retry-After").orElse(null));
                         } catch (IOException e) {
                             status = 0;
                         } catch (InterruptedException e) {
@@ -305,6 +320,18 @@ public final class OcrOverload {
                             return;
                         }
                         tally.record(status, System.nanoTime() - t0);
+                        if (o.polite && status == 429) {
+                            // The client's own behaviour, not a synchronization: it waits as it was told to.
+                            long wait = Math.min(retryAfterNanos, end - System.nanoTime());
+                            if (wait > 0) {
+                                try {
+                                    TimeUnit.NANOSECONDS.sleep(wait);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                    return;
+                                }
+                            }
+                        }
                     }
                 });
             }

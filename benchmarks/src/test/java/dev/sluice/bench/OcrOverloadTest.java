@@ -40,6 +40,18 @@ class OcrOverloadTest {
     }
 
     @Test
+    void politeClientsWaitTheRetryAfterTheyAreGivenInWholeSeconds() {
+        assertFalse(OcrOverload.Options.parse(new String[0]).polite);
+        assertTrue(OcrOverload.Options.parse(new String[] {"--polite"}).polite);
+        assertEquals(2_000_000_000L, OcrOverload.retryAfterNanos("2"));
+        assertEquals(1_000_000_000L, OcrOverload.retryAfterNanos(" 1 "));
+        assertEquals(0, OcrOverload.retryAfterNanos(null));
+        assertEquals(0, OcrOverload.retryAfterNanos("Wed, 21 Oct 2026 07:28:00 GMT")); // an HTTP date: not sent by Sluice
+        assertEquals(0, OcrOverload.retryAfterNanos("-1"));
+        assertEquals(0, OcrOverload.retryAfterNanos("99999999999"));
+    }
+
+    @Test
     void nonsenseIsRefusedNamingTheOption() {
         assertThrows(IllegalArgumentException.class, () -> OcrOverload.Options.parse(new String[] {"--clients", "0"}));
         assertThrows(IllegalArgumentException.class, () -> OcrOverload.Options.parse(new String[] {"--rate", "-1"}));

@@ -8,7 +8,7 @@ import java.util.Locale;
  * A pipeline's admission by the latency a new request can expect: Little's law on what the pipeline measures
  * of itself. Each run carries a work weight (1 unless the pipeline was given a work function); the pipeline
  * measures the rate at which it finishes work while it has work in flight (busy time only, so idle gaps do
- * not lower it) and more than one run at a time on average, keeps the highest recent rate as its capacity, and
+ * not lower it) and more than one run at a time on average, smooths those rates into its capacity, and
  * learns its idle latency from runs that ran alone. A new run's expected latency is then {@code (work in flight + its work) / capacity}, at least the
  * idle latency; it is refused when that exceeds the bound: {@link #DEFAULT_MULTIPLE} times the idle latency
  * but at least {@link #DEFAULT_FLOOR_NANOS} (one second) unless a fixed bound was set, and never more than the
@@ -33,7 +33,7 @@ import java.util.Locale;
  * slower under the same load).
  *
  * <p>Every run is admitted until the first rate sample (the first {@link #SAMPLE_RUNS} runs and
- * {@link #SAMPLE_BUSY_NANOS} of busy time, with company): refusing needs a measured rate, and a cold pipeline's
+ * {@link #SAMPLE_BUSY_NANOS} of busy time, at least {@link #SAMPLE_IDLE_LATENCIES} idle latencies, with company): refusing needs a measured rate, and a cold pipeline's
  * first runs (paying for warm-up) would underestimate it. A pipeline that never has company is never refused by
  * latency: with one request at a time, waiting cannot be its problem. The
  * first run, admitted alone, seeds the idle latency if no run ends alone (a cold pipeline under a burst may
@@ -48,12 +48,20 @@ final class LatencyAdmission {
     static final long DEFAULT_FLOOR_NANOS = 1_000_000_000L;
     /** A rate sample needs at least this much busy time... */
     static final long SAMPLE_BUSY_NANOS = 50_000_000L;
+    /**
+     * ...and at least this many idle latencies of it: a shorter window sees runs that ran together end together
+     * (an OCR service's pages), and its rate is many times what the pipeline sustains.
+     */
+    static final int SAMPLE_IDLE_LATENCIES = 4;
     /** ...and at least this many runs ended. */
     static final int SAMPLE_RUNS = 4;
     /** ...with at least this many runs in flight on average over its busy time. */
     static final double MIN_SAMPLE_CONCURRENCY = 1.5;
-    /** Each sample lowers the remembered capacity by this factor before the max: it follows a slower system in tens of samples. */
-    static final double CAPACITY_DECAY = 0.97;
+    /**
+     * How much each sample weighs in the capacity (smoothed, not the highest sample: the highest of noisy samples
+     * overestimates, and an overestimate admits requests that then wait past the bound).
+     */
+    static final double CAPACITY_WEIGHT = 0.25;
 
     private final String name;
     /** Fixed bound in nanoseconds; 0 for the default multiple of the idle latency; -1 when switched off. */
@@ -128,14 +136,18 @@ final class LatencyAdmission {
         }
         workDone += work;
         runsDone++;
-        if (busyNanos >= SAMPLE_BUSY_NANOS && runsDone >= SAMPLE_RUNS) {
+        if (busyNanos >= Math.max(SAMPLE_BUSY_NANOS, SAMPLE_IDLE_LATENCIES * idleNanos) && runsDone >= SAMPLE_RUNS) {
             double sample = (double) workDone / busyNanos;
             double company = runNanos / busyNanos;
-            if (sample >= capacity && company >= MIN_SAMPLE_CONCURRENCY) {
-                capacity = sample;
-                capacityConcurrency = company;
-            } else if (capacity > 0 && company >= Math.max(MIN_SAMPLE_CONCURRENCY, capacityConcurrency / 2)) {
-                capacity = Math.max(capacity * CAPACITY_DECAY, sample); // as loaded, and slower: follow it down
+            if (company >= MIN_SAMPLE_CONCURRENCY) {
+                if (capacity == 0) {
+                    capacity = sample;
+                    capacityConcurrency = company;
+                } else if (sample > capacity || company >= capacityConcurrency / 2) {
+                    // Faster, or slower under as much load: follow it. Slower under much less load says nothing.
+                    capacity += CAPACITY_WEIGHT * (sample - capacity);
+                    capacityConcurrency += CAPACITY_WEIGHT * (company - capacityConcurrency);
+                }
             }
             busyNanos = 0;
             runNanos = 0;

@@ -190,7 +190,7 @@ public final class Pipeline<I, O> {
      * What the pipeline's admission measured and bounds now (see the class's "Admission").
      *
      * @param bounded whether the latency bound applies (false when switched off with {@link Builder#unboundedLatency})
-     * @param workPerSecond the highest recent rate at which it finished work while busy with company (more than one run at a time on average); 0 until measured
+     * @param workPerSecond the smoothed rate at which it finished work while busy with company (more than one run at a time on average); 0 until measured
      * @param idleLatency the latency of a request that ran alone, smoothed; null until one did
      * @param latencyBound the bound a new request's expected latency is held to; null while there is none
      * @param inFlight requests in flight

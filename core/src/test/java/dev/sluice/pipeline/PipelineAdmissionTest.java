@@ -54,8 +54,7 @@ class PipelineAdmissionTest {
     /**
      * What a pipeline needs before it refuses anything: one run alone ({@code idleMillis}: its idle latency),
      * then three at once over three times that (company): its first rate sample, 4 runs in 4 idle latencies of
-     * busy time, one run per idle latency. The sample is taken as the first of the three ends, so the other two
-     * are the next sample's first runs.
+     * busy time, one run per idle latency, taken as the last of the three ends.
      */
     private void learn(Pipeline<Integer, Integer> p, long idleMillis) {
         learnAlone(p, 1, idleMillis);
@@ -243,18 +242,48 @@ class PipelineAdmissionTest {
     @Test
     void aLighterLoadDoesNotLowerTheCapacityButTheSameLoadRunningSlowerDoes() {
         Pipeline<Integer, Integer> p = pipeline(b -> {});
-        learn(p, 200); // 5 a second, measured with company
+        learn(p, 200); // 5 a second, measured three at a time
         learnAlone(p, 6, 400); // slower, but alone: says nothing of capacity
         assertEquals(5.0, p.admission().workPerSecond(), 1e-9);
-        for (int pair = 0; pair < 4; pair++) { // two at a time again, each pair 1 s: 2 a second, as loaded as before
-            p.submit(1);
-            p.submit(1);
-            ticker.advance(Duration.ofSeconds(1));
-            calls.poll().complete(1);
+        double before = 5.0;
+        for (int group = 0; group < 6; group++) { // three at a time again, each group 1.5 s: 2 a second
+            List<CompletableFuture<Result<Integer>>> three = List.of(p.submit(1), p.submit(1), p.submit(1));
+            ticker.advance(Duration.ofMillis(1500));
+            for (int i = 0; i < 3; i++) {
+                calls.poll().complete(1);
+            }
+            three.forEach(f -> assertEquals(1, f.join().value()));
+            double now = p.admission().workPerSecond();
+            assertTrue(now <= before, "a slower system under the same load never raises it: " + before + " -> " + now);
+            before = now;
+        }
+        // Smoothed towards 2 a second, a quarter of the way each sample, never past it.
+        assertTrue(before < 4.0 && before > 2.0, "followed the slower rate down: " + before);
+    }
+
+    @Test
+    void aFastSampleMovesTheCapacityOnlyAQuarterOfTheWay() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        learn(p, 200); // 5 a second
+        burstOfEight(p); // its first four ends make a sample of 4 runs in 800 ms: 5 a second, no change
+        assertEquals(5.0, p.admission().workPerSecond(), 1e-9);
+        // The last four of that burst and the first of the next: 5 runs in 800 ms, 6.25 a second for this one
+        // sample (runs that ran together ending together), which counts a quarter.
+        burstOfEight(p);
+        assertEquals(5.0 + LatencyAdmission.CAPACITY_WEIGHT * (6.25 - 5.0), p.admission().workPerSecond(), 1e-9);
+    }
+
+    /** Eight at once (the most the 1.6 s bound admits at 5 a second), all ending 800 ms later. */
+    private void burstOfEight(Pipeline<Integer, Integer> p) {
+        List<CompletableFuture<Result<Integer>>> eight = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            eight.add(p.submit(1));
+        }
+        ticker.advance(Duration.ofMillis(800));
+        while (!calls.isEmpty()) {
             calls.poll().complete(1);
         }
-        assertEquals(5.0 * LatencyAdmission.CAPACITY_DECAY * LatencyAdmission.CAPACITY_DECAY,
-                p.admission().workPerSecond(), 1e-9);
+        eight.forEach(f -> assertEquals(1, f.join().value()));
     }
 
     @Test
