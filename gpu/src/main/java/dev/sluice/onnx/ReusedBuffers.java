@@ -120,15 +120,19 @@ final class ReusedBuffers {
     static {
         Method m = null;
         Object u = null;
-        try {
-            Class<?> c = Class.forName("sun.misc.Unsafe");
-            Field f = c.getDeclaredField("theUnsafe");
-            f.setAccessible(true);
-            u = f.get(null);
-            m = c.getMethod("invokeCleaner", ByteBuffer.class);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            m = null; // left to the garbage collector
-            u = null;
+        // From JDK 24 on, calling it prints a warning that it will be removed (JEP 498) on the user's console:
+        // there the call-only buffers are left to the garbage collector, as where it is missing.
+        if (Runtime.version().feature() < 24) {
+            try {
+                Class<?> c = Class.forName("sun.misc.Unsafe");
+                Field f = c.getDeclaredField("theUnsafe");
+                f.setAccessible(true);
+                u = f.get(null);
+                m = c.getMethod("invokeCleaner", ByteBuffer.class);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                m = null; // left to the garbage collector
+                u = null;
+            }
         }
         INVOKE_CLEANER = m;
         UNSAFE = u;
@@ -136,8 +140,8 @@ final class ReusedBuffers {
 
     /**
      * Frees a direct buffer's native memory now (through {@code sun.misc.Unsafe.invokeCleaner}, in the
-     * {@code jdk.unsupported} module of every JDK since 9), or leaves it to the garbage collector where that is
-     * not available. Only for a buffer that nothing reads any more.
+     * {@code jdk.unsupported} module of every JDK since 9, used on JDKs before 24, which do not warn about it), or
+     * leaves it to the garbage collector where that is not available. Only for a buffer that nothing reads any more.
      */
     static boolean free(ByteBuffer direct) {
         if (INVOKE_CLEANER == null || !direct.isDirect()) {
