@@ -32,6 +32,10 @@ import java.util.Locale;
  * capacity was measured with cannot lower the capacity (only one taken with as much can: a system that became
  * slower under the same load).
  *
+ * <p>A sample ends when, within one busy period (something in flight all along), at least {@link #SAMPLE_RUNS}
+ * runs and at least as many runs as were in flight on average have ended: so it spans a turnover of what was in
+ * flight, and a batch of completions is not split from the time it took.
+ *
  * <p>Every run is admitted until the first rate sample (the first {@link #SAMPLE_RUNS} runs and
  * {@link #SAMPLE_BUSY_NANOS} of busy time, at least {@link #SAMPLE_IDLE_LATENCIES} idle latencies, with company): refusing needs a measured rate, and a cold pipeline's
  * first runs (paying for warm-up) would underestimate it. A pipeline that never has company is never refused by
@@ -132,13 +136,15 @@ final class LatencyAdmission {
         workInFlight -= work;
         runsInFlight--;
         if (!succeeded) {
+            forgetSampleIfIdle();
             return;
         }
         workDone += work;
         runsDone++;
-        if (busyNanos >= Math.max(SAMPLE_BUSY_NANOS, SAMPLE_IDLE_LATENCIES * idleNanos) && runsDone >= SAMPLE_RUNS) {
+        double company = busyNanos == 0 ? 0 : runNanos / busyNanos;
+        if (busyNanos >= Math.max(SAMPLE_BUSY_NANOS, SAMPLE_IDLE_LATENCIES * idleNanos)
+                && runsDone >= Math.max(SAMPLE_RUNS, company)) {
             double sample = (double) workDone / busyNanos;
-            double company = runNanos / busyNanos;
             if (company >= MIN_SAMPLE_CONCURRENCY) {
                 if (capacity == 0) {
                     capacity = sample;
@@ -149,11 +155,9 @@ final class LatencyAdmission {
                     capacityConcurrency += CAPACITY_WEIGHT * (company - capacityConcurrency);
                 }
             }
-            busyNanos = 0;
-            runNanos = 0;
-            workDone = 0;
-            runsDone = 0;
+            forgetSample();
         }
+        forgetSampleIfIdle();
         if (admittedAlone && !alone && idleNanos == 0 && latencyNanos > 0) {
             // A cold pipeline under a burst may never see a lone run: the first run, admitted alone, seeds the
             // idle latency. Later arrivals slowed it little, as a pipeline's steps go oldest request first.
@@ -179,6 +183,23 @@ final class LatencyAdmission {
             return Long.MAX_VALUE;
         }
         return (long) Math.min(Long.MAX_VALUE / 2.0, Math.max(DEFAULT_FLOOR_NANOS, DEFAULT_MULTIPLE * idleNanos));
+    }
+
+    /**
+     * A sample spans one busy period at most: with nothing in flight the next run starts a new one, so time that
+     * ran one at a time before a burst does not water down what the burst shows.
+     */
+    private void forgetSampleIfIdle() {
+        if (runsInFlight == 0) {
+            forgetSample();
+        }
+    }
+
+    private void forgetSample() {
+        busyNanos = 0;
+        runNanos = 0;
+        workDone = 0;
+        runsDone = 0;
     }
 
     /** Busy time counts only while something is in flight. */

@@ -53,14 +53,14 @@ class PipelineAdmissionTest {
 
     /**
      * What a pipeline needs before it refuses anything: one run alone ({@code idleMillis}: its idle latency),
-     * then three at once over three times that (company): its first rate sample, 4 runs in 4 idle latencies of
-     * busy time, one run per idle latency, taken as the last of the three ends.
+     * then four at once over four times that: a busy period of 4 idle latencies in which 4 runs (as many as were
+     * in flight) ended, its first rate sample, one run per idle latency.
      */
     private void learn(Pipeline<Integer, Integer> p, long idleMillis) {
         learnAlone(p, 1, idleMillis);
-        List<CompletableFuture<Result<Integer>>> three = List.of(p.submit(1), p.submit(1), p.submit(1));
-        ticker.advance(Duration.ofMillis(3 * idleMillis));
-        for (CompletableFuture<Result<Integer>> f : three) {
+        List<CompletableFuture<Result<Integer>>> four = List.of(p.submit(1), p.submit(1), p.submit(1), p.submit(1));
+        ticker.advance(Duration.ofMillis(4 * idleMillis));
+        for (CompletableFuture<Result<Integer>> f : four) {
             calls.poll().complete(1);
             assertEquals(1, f.join().value());
         }
@@ -99,20 +99,22 @@ class PipelineAdmissionTest {
         for (int i = 0; i < 20; i++) {
             assertPending(p.submit(i)); // nothing measured yet: all admitted
         }
-        ticker.advance(Duration.ofMillis(200));
-        calls.poll().complete(0); // the first, admitted alone, ends among 19 others: it seeds the idle latency
-        assertEquals(Duration.ofMillis(200), p.admission().idleLatency());
-        assertEquals(0.0, p.admission().workPerSecond());
-        // No rate measured yet: a cold pipeline's first runs do not show how many run at once, so still admitted.
-        assertPending(p.submit(20));
-        for (int i = 0; i < 3; i++) {
+        // One ends every 200 ms. The first, admitted alone, ends among 19 others: it seeds the idle latency. A
+        // sample needs as many ends as were in flight on average (20 - (k - 1) / 2 after k ends): the 14th.
+        int ended = 0;
+        while (p.admission().workPerSecond() == 0) {
             ticker.advance(Duration.ofMillis(200));
             calls.poll().complete(0);
+            ended++;
         }
-        // 4 runs in 800 ms of busy time: 5 a second. 17 in flight: the next expects 3.6 s, over 8 x 200 ms.
+        assertEquals(14, ended);
+        assertEquals(Duration.ofMillis(200), p.admission().idleLatency());
         assertEquals(5.0, p.admission().workPerSecond(), 1e-9);
-        OverloadedException e = refusal(p.submit(21));
-        assertTrue(e.getMessage().contains("17 requests in flight"), e.getMessage());
+        // 6 in flight; at 5 a second the bound (8 x 200 ms) holds 8: two more fit, the next is refused.
+        assertPending(p.submit(1));
+        assertPending(p.submit(2));
+        OverloadedException e = refusal(p.submit(3));
+        assertTrue(e.getMessage().contains("8 requests in flight"), e.getMessage());
     }
 
     @Test
@@ -246,13 +248,13 @@ class PipelineAdmissionTest {
         learnAlone(p, 6, 400); // slower, but alone: says nothing of capacity
         assertEquals(5.0, p.admission().workPerSecond(), 1e-9);
         double before = 5.0;
-        for (int group = 0; group < 6; group++) { // three at a time again, each group 1.5 s: 2 a second
-            List<CompletableFuture<Result<Integer>>> three = List.of(p.submit(1), p.submit(1), p.submit(1));
-            ticker.advance(Duration.ofMillis(1500));
-            for (int i = 0; i < 3; i++) {
+        for (int group = 0; group < 6; group++) { // four at a time again, each group 2 s: 2 a second
+            List<CompletableFuture<Result<Integer>>> four = List.of(p.submit(1), p.submit(1), p.submit(1), p.submit(1));
+            ticker.advance(Duration.ofSeconds(2));
+            for (int i = 0; i < 4; i++) {
                 calls.poll().complete(1);
             }
-            three.forEach(f -> assertEquals(1, f.join().value()));
+            four.forEach(f -> assertEquals(1, f.join().value()));
             double now = p.admission().workPerSecond();
             assertTrue(now <= before, "a slower system under the same load never raises it: " + before + " -> " + now);
             before = now;
@@ -265,12 +267,18 @@ class PipelineAdmissionTest {
     void aFastSampleMovesTheCapacityOnlyAQuarterOfTheWay() {
         Pipeline<Integer, Integer> p = pipeline(b -> {});
         learn(p, 200); // 5 a second
-        burstOfEight(p); // its first four ends make a sample of 4 runs in 800 ms: 5 a second, no change
-        assertEquals(5.0, p.admission().workPerSecond(), 1e-9);
-        // The last four of that burst and the first of the next: 5 runs in 800 ms, 6.25 a second for this one
-        // sample (runs that ran together ending together), which counts a quarter.
+        // Eight that ran together end together after 800 ms: 10 a second for this one sample, which counts a quarter.
         burstOfEight(p);
-        assertEquals(5.0 + LatencyAdmission.CAPACITY_WEIGHT * (6.25 - 5.0), p.admission().workPerSecond(), 1e-9);
+        assertEquals(5.0 + LatencyAdmission.CAPACITY_WEIGHT * (10.0 - 5.0), p.admission().workPerSecond(), 1e-9);
+    }
+
+    @Test
+    void timeThatRanOneAtATimeBeforeABurstDoesNotCountInTheBurstsSample() {
+        Pipeline<Integer, Integer> p = pipeline(b -> {});
+        learn(p, 200); // 5 a second
+        learnAlone(p, 10, 200); // 2 s of lone runs: each ends a busy period
+        burstOfEight(p); // its own busy period: 8 in 800 ms
+        assertEquals(5.0 + LatencyAdmission.CAPACITY_WEIGHT * (10.0 - 5.0), p.admission().workPerSecond(), 1e-9);
     }
 
     /** Eight at once (the most the 1.6 s bound admits at 5 a second), all ending 800 ms later. */

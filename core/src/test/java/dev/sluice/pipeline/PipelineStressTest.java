@@ -144,14 +144,15 @@ class PipelineStressTest {
                 return x + 1;
             }, twoThreads)), b.input());
             Pipeline<Integer, Integer> p = b.build(out);
-            // Admission refuses only once it has measured its rate (4 runs, 50 ms busy): measure it first.
+            // Admission refuses only once it has measured its rate (in one busy period: 50 ms, and as many runs
+            // ended as were in flight): measure it first, with bursts long enough for that.
             for (int round = 0; p.admission().workPerSecond() == 0; round++) {
-                assertTrue(round < 100_000, "no rate measured after " + round + " rounds: " + p.admission());
-                List<CompletableFuture<Result<Integer>>> four = new ArrayList<>();
-                for (int i = 0; i < 4; i++) {
-                    four.add(p.submit(i));
+                assertTrue(round < 100, "no rate measured after " + round + " bursts: " + p.admission());
+                List<CompletableFuture<Result<Integer>>> burst = new ArrayList<>();
+                for (int i = 0; i < 2_000; i++) {
+                    burst.add(p.submit(i));
                 }
-                for (CompletableFuture<Result<Integer>> f : four) {
+                for (CompletableFuture<Result<Integer>> f : burst) {
                     f.handle((r, e) -> r).get(30, TimeUnit.SECONDS); // one refused once the rate is in is fine
                 }
             }
