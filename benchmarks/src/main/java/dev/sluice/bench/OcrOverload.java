@@ -25,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -354,24 +353,21 @@ public final class OcrOverload {
     static long openLoop(Options o, HttpClient http, HttpRequest request, Tally tally, int round)
             throws InterruptedException {
         PoissonArrivals arrivals = new PoissonArrivals(o.rate, o.seed + round);
-        AtomicLong open = new AtomicLong();
         long start = System.nanoTime();
         long window = (long) (o.durationS * 1e9);
         List<CompletableFuture<?>> sent = new ArrayList<>();
         for (long at = arrivals.nextArrivalNanos(); at < window; at = arrivals.nextArrivalNanos()) {
             long intended = start + at;
             dev.sluice.testing.FakeModel.sleepUntil(intended, 0);
-            open.incrementAndGet();
             sent.add(http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((r, e) -> {
                 tally.record(e == null ? r.statusCode() : 0, System.nanoTime() - intended);
-                open.decrementAndGet();
                 return null;
             }));
         }
         try {
             CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get((long) (o.drainS * 1000), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            long left = open.get();
+            long left = sent.stream().filter(f -> !f.isDone()).count();
             System.err.println(left + " requests still open after the drain: counted as other");
             tally.other.add(left);
             sent.forEach(f -> f.cancel(true));
