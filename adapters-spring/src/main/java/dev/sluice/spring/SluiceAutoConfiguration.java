@@ -74,7 +74,7 @@ public class SluiceAutoConfiguration {
             SluiceProperties properties) {
         SluiceProperties.Http http = properties.getHttp();
         return new OpenInferenceProtocol(sluice, new OpenInferenceProtocol.Settings(
-                http.getMaxRequestSize().toBytes(), http.getRequestTimeout()));
+                http.getMaxRequestSize().toBytes(), http.requestTimeoutOrNull()));
     }
 
     /**
@@ -100,7 +100,7 @@ public class SluiceAutoConfiguration {
         }
         SluiceProperties.Http http = properties.getHttp();
         return new TypedEndpoints(json.getIfAvailable(() -> JsonMapper.builder().build()), targets, sluice,
-                http.getMaxRequestSize().toBytes(), http.getRequestTimeout());
+                http.getMaxRequestSize().toBytes(), http.requestTimeoutOrNull());
     }
 
     /** The first type argument of {@code bean}'s declared type as {@code raw}, or Object where it is open. */

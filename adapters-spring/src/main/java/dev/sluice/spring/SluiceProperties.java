@@ -243,6 +243,8 @@ public class SluiceProperties {
 
     /** The HTTP endpoints: the Open Inference Protocol ({@code /v2/...}) and the typed ones ({@code /sluice/...}). */
     public static class Http {
+        /** The default of {@code sluice.http.request-timeout}. */
+        public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
         /** Whether the endpoints are mounted (in a web application: Spring MVC or WebFlux). */
         private boolean enabled = true;
@@ -251,10 +253,14 @@ public class SluiceProperties {
         private DataSize maxRequestSize = DataSize.ofMegabytes(32);
 
         /**
-         * How long a request may wait before it fails with 504 (none by default). For a deployment it bounds the
-         * wait for a replica, not the model's own run; for a pipeline ({@code /sluice/{name}}), the whole pipeline.
+         * How long a request may wait before it fails with 504 (30 s by default, the servlet containers' own
+         * default for an asynchronous request; 0 for no limit). For a deployment it bounds the wait for a replica,
+         * not the model's own run; for a pipeline ({@code /sluice/{name}}), the whole pipeline. On Spring MVC the
+         * web server's asynchronous request timeout is set to this plus {@code 1 s} (none with 0) unless
+         * {@code spring.mvc.async.request-timeout} is set, so Sluice's own 504, which names what timed out and
+         * withdraws a request still queued, comes first.
          */
-        private Duration requestTimeout;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
 
         public boolean isEnabled() {
             return enabled;
@@ -277,7 +283,16 @@ public class SluiceProperties {
         }
 
         public void setRequestTimeout(Duration requestTimeout) {
+            if (requestTimeout != null && requestTimeout.isNegative()) {
+                throw new IllegalArgumentException("sluice.http.request-timeout must be positive, or 0 for no limit, was "
+                        + requestTimeout);
+            }
             this.requestTimeout = requestTimeout;
+        }
+
+        /** The request timeout, or null for no limit (set to 0, or to nothing). */
+        public Duration requestTimeoutOrNull() {
+            return requestTimeout == null || requestTimeout.isZero() ? null : requestTimeout;
         }
     }
 }

@@ -50,6 +50,17 @@ public final class HttpErrors {
         return HttpResponses.entity(Failures.error(status, message));
     }
 
+    /**
+     * 504 for a request whose answer did not come within the web server's asynchronous request timeout (Spring
+     * MVC's {@code AsyncRequestTimeoutException}, which Spring itself answers with a bare 503): for an
+     * {@code @ExceptionHandler} of an application's own controller that returns a {@code CompletableFuture}.
+     */
+    public static ResponseEntity<byte[]> asyncRequestTimeout() {
+        return error(504, "no answer within the web server's asynchronous request timeout"
+                + " (spring.mvc.async.request-timeout; by default sluice.http.request-timeout plus 1 s); the request"
+                + " may still be running and its answer is discarded");
+    }
+
     /** 405 for {@code method} on {@code path}, with {@code Allow: allowed} (e.g. {@code "POST"}). */
     public static ResponseEntity<byte[]> methodNotAllowed(String method, String path, String allowed) {
         return HttpResponses.entity(Failures.methodNotAllowed(method, path, allowed));

@@ -1,5 +1,6 @@
 package dev.sluice.spring.webmvc;
 
+import dev.sluice.spring.http.HttpErrors;
 import dev.sluice.spring.internal.HttpResponses;
 import dev.sluice.spring.oip.OipResponse;
 import dev.sluice.spring.oip.OpenInferenceProtocol;
@@ -7,11 +8,13 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
 
 /**
  * The Open Inference Protocol's REST endpoints on Spring MVC. Routing and byte copying only: everything else is
@@ -75,6 +78,15 @@ public class OpenInferenceController {
     @RequestMapping({MODEL + "/infer", VERSION + "/infer"})
     public ResponseEntity<byte[]> inferOnly(HttpServletRequest request) {
         return entity(protocol.methodNotAllowed(request.getMethod(), request.getRequestURI(), "POST"));
+    }
+
+    /**
+     * An answer that did not come within the web server's asynchronous request timeout: 504 with a body saying
+     * so, where Spring would answer a bare 503 (see {@link SluiceWebMvcAutoConfiguration}).
+     */
+    @ExceptionHandler(AsyncRequestTimeoutException.class)
+    public ResponseEntity<byte[]> asyncRequestTimeout() {
+        return HttpErrors.asyncRequestTimeout();
     }
 
     private static ResponseEntity<byte[]> entity(OipResponse r) {

@@ -10,6 +10,7 @@ import jakarta.servlet.http.Part;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -19,9 +20,11 @@ import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.util.unit.DataSize;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -39,12 +42,15 @@ public class OcrController {
 
     private final OcrService ocr;
     private final long maxBytes;
+    /** A page's deadline ({@code sluice.http.request-timeout}, as for the starter's endpoints); null for none. */
+    private final Duration timeout;
     private final JsonMapper json;
 
     public OcrController(OcrService ocr, @Value("${sluice.http.max-request-size:32MB}") DataSize maxBytes,
-            ObjectProvider<JsonMapper> json) {
+            @Value("${sluice.http.request-timeout:30s}") Duration timeout, ObjectProvider<JsonMapper> json) {
         this.ocr = ocr;
         this.maxBytes = maxBytes.toBytes();
+        this.timeout = timeout.isZero() ? null : timeout;
         this.json = json.getIfAvailable(() -> JsonMapper.builder().build());
     }
 
@@ -64,9 +70,15 @@ public class OcrController {
         } catch (IOException | ServletException e) {
             return done(HttpErrors.error(400, "the request body could not be read: " + e.getMessage()));
         }
-        return ocr.read(image).handle((result, failure) -> failure != null
+        return (timeout == null ? ocr.read(image) : ocr.read(image, timeout)).handle((result, failure) -> failure != null
                 ? HttpErrors.response("the OCR pipeline", failure)
                 : answer(result, trace));
+    }
+
+    /** No answer within the web server's asynchronous request timeout: 504 saying so, not Spring's bare 503. */
+    @ExceptionHandler(AsyncRequestTimeoutException.class)
+    public ResponseEntity<byte[]> asyncRequestTimeout() {
+        return HttpErrors.asyncRequestTimeout();
     }
 
     /** Any other method on /ocr: 405. */
