@@ -19,11 +19,12 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -300,11 +301,18 @@ public final class OcrBenchmark {
 
     /**
      * Pages per second with {@code window} pages always in flight through {@code submit}: a new page is sent
-     * whenever one ends, those ending in {@code seconds} after {@code warmupS} counted.
+     * whenever one ends, those ending in {@code seconds} after {@code warmupS} counted. A refused page's slot comes
+     * back only after its backoff, on a timer: that client waits, the others go on (parking the thread that heard
+     * the refusal instead stalled the whole loop, or a model's worker, for every refusal).
      */
     static Saturation closedLoop(Function<Integer, CompletableFuture<?>> submit, Supplier<Integer> next,
             Supplier<long[]> counters, int window, double warmupS, double seconds, double drainS) throws Exception {
         Semaphore free = new Semaphore(window);
+        ScheduledExecutorService backoff = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "closed-loop-backoff");
+            t.setDaemon(true);
+            return t;
+        });
         LongAdder done = new LongAdder();
         LongAdder refused = new LongAdder();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -329,8 +337,10 @@ public final class OcrBenchmark {
                 if (e != null && OpenLoopSender.unwrap(e) instanceof OverloadedException o) {
                     // Admission refused it (it sizes what it admits from capacity): a client backs off as told.
                     refused.increment();
-                    LockSupport.parkNanos(Math.min(MAX_BACKOFF_NANOS,
-                            Math.max(MIN_BACKOFF_NANOS, o.retryAfter() == null ? 0 : o.retryAfter().toNanos())));
+                    backoff.schedule((Runnable) free::release, Math.min(MAX_BACKOFF_NANOS,
+                            Math.max(MIN_BACKOFF_NANOS, o.retryAfter() == null ? 0 : o.retryAfter().toNanos())),
+                            TimeUnit.NANOSECONDS);
+                    return;
                 } else if (e != null) {
                     failure.compareAndSet(null, e);
                 } else if (t - from >= 0 && t - to < 0) {
@@ -342,8 +352,12 @@ public final class OcrBenchmark {
                 break;
             }
         }
-        if (!free.tryAcquire(window, OpenLoopDriver.secondsToNanos(drainS), TimeUnit.NANOSECONDS)) {
-            throw new IllegalStateException("closed loop: pages still in flight " + drainS + " s after the end");
+        try {
+            if (!free.tryAcquire(window, OpenLoopDriver.secondsToNanos(drainS), TimeUnit.NANOSECONDS)) {
+                throw new IllegalStateException("closed loop: pages still in flight " + drainS + " s after the end");
+            }
+        } finally {
+            backoff.shutdownNow();
         }
         if (failure.get() != null) {
             throw new IllegalStateException("closed loop: a page failed", failure.get());

@@ -159,4 +159,28 @@ class OcrBenchmarkTest {
             model.shutdownNow();
         }
     }
+
+    @Test
+    void aRefusedPageBacksOffOnATimerAndEveryOtherPageStillRuns() throws Exception {
+        ScheduledExecutorService model = Executors.newSingleThreadScheduledExecutor();
+        AtomicInteger sent = new AtomicInteger();
+        try {
+            // Every other page is refused at once, told to come back in 5 s (the loop caps a backoff at 20 ms).
+            OcrBenchmark.Saturation s = OcrBenchmark.closedLoop(page -> {
+                CompletableFuture<Object> f = new CompletableFuture<>();
+                if (sent.incrementAndGet() % 2 == 0) {
+                    f.completeExceptionally(new dev.sluice.batching.OverloadedException("m",
+                            dev.sluice.batching.OverloadedException.Limit.EXPECTED_LATENCY, "full",
+                            java.time.Duration.ofSeconds(5)));
+                } else {
+                    model.schedule(() -> f.complete(page), 5, TimeUnit.MILLISECONDS);
+                }
+                return f;
+            }, () -> 0, () -> new long[] {System.nanoTime()}, 4, 0.05, 0.3, 5);
+            assertTrue(s.refused() > 0, "refused " + s.refused());
+            assertTrue(s.pagesPerSecond() > 0, s.pagesPerSecond() + " per second");
+        } finally {
+            model.shutdownNow();
+        }
+    }
 }
