@@ -3,14 +3,9 @@ package dev.sluice.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.sluice.Sluice;
-import dev.sluice.SluiceStatus;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * {@code sluice.http.request-timeout} on Spring MVC: a request queued past it ends with Sluice's own 504 and
@@ -20,19 +15,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  */
 @SpringBootTest(classes = StuckModelApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "sluice.http.request-timeout=300ms")
-class RequestTimeoutHttpTest {
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    Sluice sluice;
-
-    Http http;
-
-    @BeforeEach
-    void client() {
-        http = new Http(port);
-    }
+class RequestTimeoutHttpTest extends SluiceHttpTest {
 
     @Test
     void aQueuedRequestTimesOutWithSluicesDeadlineAndAHeldOneWithTheAsyncTimeoutBoth504() throws Exception {
@@ -41,9 +24,9 @@ class RequestTimeoutHttpTest {
         CompletableFuture<Http.Reply> held;
         CompletableFuture<Http.Reply> queued;
         try {
-            held = http.postAsync("/v2/models/stuck/infer", FakeModelsHttpTest.vector(1, 2, 3, 4));
+            held = http.postAsync("/v2/models/stuck/infer", vector(1, 2, 3, 4));
             awaitLoad("stuck", 1, 0); // the only replica holds the first request
-            queued = http.postAsync("/v2/models/stuck/infer", FakeModelsHttpTest.vector(5, 6, 7, 8));
+            queued = http.postAsync("/v2/models/stuck/infer", vector(5, 6, 7, 8));
 
             Http.Reply q = queued.join();
             assertThat(q.status()).isEqualTo(504);
@@ -61,7 +44,7 @@ class RequestTimeoutHttpTest {
         await().until(() -> !StuckModelApplication.TENSOR_BATCHES.isEmpty() && idle("stuck"));
         assertThat(StuckModelApplication.TENSOR_BATCHES).containsExactly(1);
 
-        Http.Reply after = http.post("/v2/models/stuck/infer", FakeModelsHttpTest.vector(1, 1, 1, 1));
+        Http.Reply after = http.post("/v2/models/stuck/infer", vector(1, 1, 1, 1));
         assertThat(after.status()).isEqualTo(200);
     }
 
@@ -78,18 +61,5 @@ class RequestTimeoutHttpTest {
         assertThat(r.error()).contains("asynchronous request timeout");
         await().until(() -> StuckModelApplication.TYPED_SEEN.contains("abc") && idle("stuck-typed"));
         assertThat(http.post("/sluice/stuck-typed", "\"abcd\"").body()).isEqualTo("4");
-    }
-
-    private void awaitLoad(String deployment, int running, int queued) {
-        await().until(() -> {
-            SluiceStatus.DeploymentStatus s = sluice.deployment(deployment).orElseThrow().status();
-            int inFlight = s.replicas().stream().mapToInt(SluiceStatus.ReplicaStatus::inFlight).sum();
-            return inFlight == running && s.queueDepth() == queued;
-        });
-    }
-
-    private boolean idle(String deployment) {
-        SluiceStatus.DeploymentStatus s = sluice.deployment(deployment).orElseThrow().status();
-        return s.queueDepth() == 0 && s.replicas().stream().mapToInt(SluiceStatus.ReplicaStatus::inFlight).sum() == 0;
     }
 }
