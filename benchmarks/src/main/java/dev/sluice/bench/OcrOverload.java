@@ -241,37 +241,12 @@ public final class OcrOverload {
         List<Round> rounds = new ArrayList<>();
         try (Child child = Child.start(o, o.out.resolve(prefix + "-service.log"));
                 RssSeries rss = RssSeries.sampling(child.pid(), o.sampleMs)) {
-            URI ocr = URI.create("http://127.0.0.1:" + child.awaitPort(o.startTimeoutS) + "/ocr");
-            System.err.printf(Locale.ROOT, "service pid %d at %s; %s%n", child.pid(), ocr, String.join(" ", o.command()));
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(10)).build();
-            HttpRequest request = HttpRequest.newBuilder(ocr).header("Content-Type", "image/png")
-                    .timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.ofByteArray(page)).build();
-            rss.phase(0, "warmup");
-            for (int i = 0; i < 3; i++) {
-                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() != 200) {
-                    throw new IllegalStateException("warm-up request answered " + r.statusCode() + ": " + r.body());
-                }
+            try {
+                runRounds(o, child, rss, page, prefix, rounds);
+            } finally {
+                // Also when a round failed: the series up to the failure is what tells why.
+                Files.writeString(o.out.resolve(prefix + "-rss.csv"), rss.csv(o.label));
             }
-            for (int round = 1; round <= o.rounds; round++) {
-                long startKb = rss.sample().rssKb();
-                rss.phase(round, "load");
-                Tally tally = new Tally();
-                long loadNanos = o.openLoop() ? openLoop(o, http, request, tally, round) : closedLoop(o, http, request, tally);
-                rss.phase(round, "settle");
-                sleepSeconds(o.settleS);
-                RssSeries.Sample end = rss.sample();
-                if (o.nmt) {
-                    child.jcmd(o.out.resolve(prefix + "-round" + round + "-nmt.txt"), "VM.native_memory", "summary");
-                    child.jcmd(o.out.resolve(prefix + "-round" + round + "-heap.txt"), "GC.heap_info");
-                }
-                Round r = Round.of(round, o, tally, loadNanos / 1e9, startKb,
-                        Math.max(rss.peakKb(round, "load"), rss.peakKb(round, "settle")), end.rssKb(), end.hwmKb());
-                rounds.add(r);
-                System.err.println(prefix + " " + r.csv(o.label));
-            }
-            Files.writeString(o.out.resolve(prefix + "-rss.csv"), rss.csv(o.label));
         } finally {
             StringBuilder csv = new StringBuilder(ROUNDS_HEADER).append('\n');
             rounds.forEach(r -> csv.append(r.csv(o.label)).append('\n'));
@@ -284,7 +259,41 @@ public final class OcrOverload {
         rounds.forEach(r -> System.out.println(r.markdown()));
     }
 
-    /** Closed loop: {@code --clients} threads posting back to back for the duration. Returns its length, ns. */
+    /** The warm-up, then each round: load, settle, and what the round measured, added to {@code rounds}. */
+    private static void runRounds(Options o, Child child, RssSeries rss, byte[] page, String prefix, List<Round> rounds)
+            throws Exception {
+        URI ocr = URI.create("http://127.0.0.1:" + child.awaitPort(o.startTimeoutS) + "/ocr");
+        System.err.printf(Locale.ROOT, "service pid %d at %s; %s%n", child.pid(), ocr, String.join(" ", o.command()));
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        HttpRequest request = HttpRequest.newBuilder(ocr).header("Content-Type", "image/png")
+                .timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.ofByteArray(page)).build();
+        rss.phase(0, "warmup");
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("warm-up request answered " + r.statusCode() + ": " + r.body());
+            }
+        }
+        for (int round = 1; round <= o.rounds; round++) {
+            long startKb = rss.sample().rssKb();
+            rss.phase(round, "load");
+            Tally tally = new Tally();
+            long loadNanos = o.openLoop() ? openLoop(o, http, request, tally, round) : closedLoop(o, http, request, tally);
+            rss.phase(round, "settle");
+            sleepSeconds(o.settleS);
+            RssSeries.Sample end = rss.sample();
+            if (o.nmt) {
+                child.jcmd(o.out.resolve(prefix + "-round" + round + "-nmt.txt"), "VM.native_memory", "summary");
+                child.jcmd(o.out.resolve(prefix + "-round" + round + "-heap.txt"), "GC.heap_info");
+            }
+            Round r = Round.of(round, o, tally, loadNanos / 1e9, startKb,
+                    Math.max(rss.peakKb(round, "load"), rss.peakKb(round, "settle")), end.rssKb(), end.hwmKb());
+            rounds.add(r);
+            System.err.println(prefix + " " + r.csv(o.label));
+        }
+    }
+
     /** A {@code Retry-After} of whole seconds (RFC 9110's delay-seconds) in nanoseconds; 0 when absent or not a number. */
     static long retryAfterNanos(String header) {
         if (header == null || !header.trim().matches("[0-9]{1,6}")) {
@@ -293,6 +302,7 @@ public final class OcrOverload {
         return TimeUnit.SECONDS.toNanos(Long.parseLong(header.trim()));
     }
 
+    /** Closed loop: {@code --clients} threads posting back to back for the duration. Returns its length, ns. */
     static long closedLoop(Options o, HttpClient http, HttpRequest request, Tally tally) throws InterruptedException {
         ExecutorService clients = Executors.newFixedThreadPool(o.clients, r -> {
             Thread t = new Thread(r, "overload-client");
