@@ -12,6 +12,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer;
@@ -23,7 +25,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
  * declares its own {@link OpenInferenceController} or {@link TypedController}.
  *
  * <p>It also sets Spring MVC's asynchronous request timeout, unless {@code spring.mvc.async.request-timeout} is
- * set: to {@code sluice.http.request-timeout} plus {@link #ASYNC_TIMEOUT_GRACE}, or to none when that is 0. Why:
+ * set or another {@code WebMvcConfigurer} of the application sets it: to {@code sluice.http.request-timeout} plus {@link #ASYNC_TIMEOUT_GRACE}, or to none when that is 0. Why:
  * the servlet container's own default (30 s on Tomcat) would otherwise answer a long request with a bare 503
  * while Sluice still works on it; with the grace, Sluice's own deadline ends it first, with a 504 that names the
  * timeout, and a request still queued is withdrawn before any model sees it. What times out past the grace (a
@@ -41,7 +43,12 @@ public class SluiceWebMvcAutoConfiguration {
     /** Spring Boot's own setting of the asynchronous request timeout, which takes precedence. */
     static final String SPRING_ASYNC_TIMEOUT = "spring.mvc.async.request-timeout";
 
+    /**
+     * First of the application's {@code WebMvcConfigurer}s, so that any other one that sets the timeout (the
+     * application's own, or Spring Boot's from {@code spring.mvc.async.request-timeout}) comes later and wins.
+     */
     @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
     @ConditionalOnBean(SluiceProperties.class)
     public WebMvcConfigurer sluiceAsyncRequestTimeout(SluiceProperties properties, Environment environment) {
         return new WebMvcConfigurer() {
