@@ -119,6 +119,22 @@ class SluiceAutoConfigurationTest {
     }
 
     @Test
+    void theRequestTimeoutIs30sByDefaultZeroMeansNoneAndANegativeOneStopsStartUp() {
+        runner.run(context -> {
+            SluiceProperties.Http http = context.getBean(SluiceProperties.class).getHttp();
+            assertThat(http.getRequestTimeout()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(http.requestTimeoutOrNull()).isEqualTo(Duration.ofSeconds(30));
+        });
+        runner.withPropertyValues("sluice.http.request-timeout=0")
+                .run(context -> assertThat(context.getBean(SluiceProperties.class).getHttp().requestTimeoutOrNull()).isNull());
+        runner.withPropertyValues("sluice.http.request-timeout=-1s").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context).getFailure().rootCause()
+                    .hasMessageContaining("sluice.http.request-timeout must be positive, or 0 for no limit, was PT-1S");
+        });
+    }
+
+    @Test
     void twoDeploymentsOfOneNameStopStartUp() {
         runner.withUserConfiguration(TwoDeployments.class)
                 .withBean("again", Deployment.class, () -> FakeTensorModels.doubler("first", new Gate(), List.of(), 1))
