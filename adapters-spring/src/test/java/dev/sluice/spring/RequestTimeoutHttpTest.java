@@ -50,13 +50,7 @@ class RequestTimeoutHttpTest extends SluiceHttpTest {
 
     @Test
     void aTypedCallHeldPastTheTimeoutGets504NotSpringsBare503() throws Exception {
-        StuckModelApplication.TYPED_GATE.close();
-        Http.Reply r;
-        try {
-            r = http.post("/sluice/stuck-typed", "\"abc\"");
-        } finally {
-            StuckModelApplication.TYPED_GATE.open();
-        }
+        Http.Reply r = postWhileHeld(StuckModelApplication.TYPED_GATE, "/sluice/stuck-typed", "\"abc\"");
         assertThat(r.status()).isEqualTo(504);
         assertThat(r.error()).contains("asynchronous request timeout");
         await().until(() -> StuckModelApplication.TYPED_SEEN.contains("abc") && idle("stuck-typed"));

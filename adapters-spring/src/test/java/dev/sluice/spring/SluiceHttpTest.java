@@ -46,4 +46,14 @@ abstract class SluiceHttpTest {
         SluiceStatus.DeploymentStatus s = sluice.deployment(deployment).orElseThrow().status();
         return s.queueDepth() == 0 && s.replicas().stream().mapToInt(SluiceStatus.ReplicaStatus::inFlight).sum() == 0;
     }
+
+    /** Posts {@code json} to {@code path} while {@code gate} holds the model, and opens it again once answered. */
+    Http.Reply postWhileHeld(Gate gate, String path, String json) throws Exception {
+        gate.close();
+        try {
+            return http.post(path, json);
+        } finally {
+            gate.open();
+        }
+    }
 }

@@ -17,13 +17,7 @@ class SpringAsyncTimeoutHttpTest extends SluiceHttpTest {
 
     @Test
     void theApplicationsOwnAsyncTimeoutAppliesAndAnswers504() throws Exception {
-        StuckModelApplication.TENSOR_GATE.close();
-        Http.Reply r;
-        try {
-            r = http.post("/v2/models/stuck/infer", vector(1, 2, 3, 4));
-        } finally {
-            StuckModelApplication.TENSOR_GATE.open();
-        }
+        Http.Reply r = postWhileHeld(StuckModelApplication.TENSOR_GATE, "/v2/models/stuck/infer", vector(1, 2, 3, 4));
         assertThat(r.status()).isEqualTo(504);
         assertThat(r.error()).contains("spring.mvc.async.request-timeout");
         await().until(() -> idle("stuck"));
