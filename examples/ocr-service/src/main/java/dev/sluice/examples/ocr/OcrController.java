@@ -2,6 +2,7 @@ package dev.sluice.examples.ocr;
 
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.pipeline.Result;
+import dev.sluice.spring.SluiceProperties;
 import dev.sluice.spring.http.HttpErrors;
 import dev.sluice.spring.http.TraceFlag;
 import jakarta.servlet.ServletException;
@@ -15,11 +16,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -46,11 +45,11 @@ public class OcrController {
     private final Duration timeout;
     private final JsonMapper json;
 
-    public OcrController(OcrService ocr, @Value("${sluice.http.max-request-size:32MB}") DataSize maxBytes,
-            @Value("${sluice.http.request-timeout:30s}") Duration timeout, ObjectProvider<JsonMapper> json) {
+    /** The body limit and the timeout are the starter's ({@code sluice.http.*}), with its defaults. */
+    public OcrController(OcrService ocr, SluiceProperties properties, ObjectProvider<JsonMapper> json) {
         this.ocr = ocr;
-        this.maxBytes = maxBytes.toBytes();
-        this.timeout = timeout.isZero() ? null : timeout;
+        this.maxBytes = properties.getHttp().getMaxRequestSize().toBytes();
+        this.timeout = properties.getHttp().requestTimeoutOrNull();
         this.json = json.getIfAvailable(() -> JsonMapper.builder().build());
     }
 
