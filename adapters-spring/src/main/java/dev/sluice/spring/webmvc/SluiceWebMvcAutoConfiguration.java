@@ -14,7 +14,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.core.env.Environment;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
@@ -40,23 +39,18 @@ public class SluiceWebMvcAutoConfiguration {
     /** How much longer than {@code sluice.http.request-timeout} the web server's asynchronous timeout is. */
     public static final Duration ASYNC_TIMEOUT_GRACE = Duration.ofSeconds(1);
 
-    /** Spring Boot's own setting of the asynchronous request timeout, which takes precedence. */
-    static final String SPRING_ASYNC_TIMEOUT = "spring.mvc.async.request-timeout";
-
     /**
      * First of the application's {@code WebMvcConfigurer}s, so that any other one that sets the timeout (the
-     * application's own, or Spring Boot's from {@code spring.mvc.async.request-timeout}) comes later and wins.
+     * application's own, or Spring Boot's from {@code spring.mvc.async.request-timeout}) comes later and wins:
+     * the order alone keeps those, with no check of what they set.
      */
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE)
     @ConditionalOnBean(SluiceProperties.class)
-    public WebMvcConfigurer sluiceAsyncRequestTimeout(SluiceProperties properties, Environment environment) {
+    public WebMvcConfigurer sluiceAsyncRequestTimeout(SluiceProperties properties) {
         return new WebMvcConfigurer() {
             @Override
             public void configureAsyncSupport(AsyncSupportConfigurer configurer) {
-                if (environment.containsProperty(SPRING_ASYNC_TIMEOUT)) {
-                    return;
-                }
                 Duration timeout = properties.getHttp().requestTimeoutOrNull();
                 // A servlet async timeout of 0 or less never expires.
                 configurer.setDefaultTimeout(timeout == null ? -1 : timeout.plus(ASYNC_TIMEOUT_GRACE).toMillis());
