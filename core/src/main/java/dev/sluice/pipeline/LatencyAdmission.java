@@ -109,7 +109,7 @@ final class LatencyAdmission {
      */
     synchronized Decision admit(long work, long now, long deadlineNanos) {
         account(now);
-        double rate = rate();
+        double rate = capacity; // 0 (admit all) before the first sample
         if (fixedBoundNanos >= 0 && runsInFlight > 0 && rate > 0) {
             long bound = Math.min(boundNanos(), deadlineNanos);
             double expected = Math.max(idleNanos, (workInFlight + work) / rate);
@@ -167,11 +167,6 @@ final class LatencyAdmission {
             idleNanos = idleNanos == 0 ? latencyNanos
                     : latencyNanos < idleNanos ? 0.5 * idleNanos + 0.5 * latencyNanos : 0.9 * idleNanos + 0.1 * latencyNanos;
         }
-    }
-
-    /** The finishing rate admission assumes, work per nanosecond: the measured capacity; 0 (admit all) before the first sample. */
-    private double rate() {
-        return capacity;
     }
 
     /** The bound now, nanoseconds; {@link Long#MAX_VALUE} when there is none (switched off, or not yet learned). */
