@@ -61,13 +61,18 @@ final class ReusedBuffers {
     /** One call's buffers. Not thread-safe: the calling thread only. */
     final class Lease implements AutoCloseable {
         private final boolean owner;
-        private final List<ByteBuffer> callOnly = new ArrayList<>();
-        /** Slots taken in this call: a second take of one gets a buffer of its own, never the first one again. */
-        private final java.util.Set<String> taken = new java.util.HashSet<>();
+        /** Buffers of this call only, freed at its end; null until there is one (most calls have none). */
+        private List<ByteBuffer> callOnly;
+        /**
+         * Slots taken in this call: a second take of one gets a buffer of its own, never the first one again. A
+         * model has a handful of slots, so a list scan, made only by the holder of the kept buffers.
+         */
+        private final List<String> taken;
         private boolean closed;
 
         private Lease(boolean owner) {
             this.owner = owner;
+            this.taken = owner ? new ArrayList<>(4) : null;
         }
 
         /**
@@ -78,7 +83,8 @@ final class ReusedBuffers {
             if (closed) {
                 throw new IllegalStateException("the lease is closed");
             }
-            if (owner && taken.add(slot)) {
+            if (owner && !taken.contains(slot)) {
+                taken.add(slot);
                 ByteBuffer b = kept.get(slot);
                 if (b != null && b.capacity() >= bytes) {
                     return b.clear().limit(bytes);
@@ -89,14 +95,21 @@ final class ReusedBuffers {
                     kept.put(slot, grown);
                     keptBytes = without + bytes;
                     if (b != null) {
-                        callOnly.add(b); // no one reads it now: freed with the call's own
+                        callOnly(b); // no one reads it now: freed with the call's own
                     }
                     return grown;
                 }
             }
             ByteBuffer own = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
-            callOnly.add(own);
+            callOnly(own);
             return own;
+        }
+
+        private void callOnly(ByteBuffer b) {
+            if (callOnly == null) {
+                callOnly = new ArrayList<>(2);
+            }
+            callOnly.add(b);
         }
 
         /** Ends the call: frees the buffers of this call only, and lets the next call have the kept ones. */
@@ -106,8 +119,10 @@ final class ReusedBuffers {
                 return;
             }
             closed = true;
-            callOnly.forEach(ReusedBuffers::free);
-            callOnly.clear();
+            if (callOnly != null) {
+                callOnly.forEach(ReusedBuffers::free);
+                callOnly = null;
+            }
             if (owner) {
                 inUse.set(false);
             }
