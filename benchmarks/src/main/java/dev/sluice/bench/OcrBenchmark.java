@@ -46,9 +46,12 @@ import java.util.function.Supplier;
  *       (the text of every line, in order); each difference is counted and the first few are printed. Also
  *       counted: pages read exactly as rendered (information, not a requirement).
  *   <li><b>Saturation throughput</b>, closed loop: the baseline's threads reading pages back to back;
- *       Sluice with {@code --sluice-window} (16) pages always in flight. {@code --capacity-rounds} (2) rounds,
+ *       Sluice with {@code --sluice-window} (16) pages always in flight. {@code --capacity-rounds} (4) rounds,
  *       the sides alternating, each {@code --capacity-warmup-s} (2) then {@code --capacity-s} (5) measured;
- *       each side's best round counts (others' work on the shared cores only ever slows a round down). The
+ *       each side's best round counts (others' work on the shared cores only ever slows a round down), and
+ *       beside it the median of the rounds' ratios, each Sluice round over the baseline round next to it in
+ *       time (the host's speed drifts by more than the gap between the sides within minutes; neighbours share
+ *       most of the drift, two sides' best rounds need not). The
  *       baseline's figure is its capacity: the loads below are fractions of it ({@code --capacity} gives it
  *       instead and skips these measurements).
  *   <li><b>Latency</b>, open loop: for each of {@code --loads} (0.25,0.5,0.75) x the baseline's capacity,
@@ -97,7 +100,7 @@ public final class OcrBenchmark {
         double capacity = 0;
         double capacityWarmupS = 2;
         double capacityS = 5;
-        int capacityRounds = 2;
+        int capacityRounds = 4;
         int sluiceWindow = 16;
         double warmupS = 3;
         double durationS = 15;
@@ -169,7 +172,7 @@ public final class OcrBenchmark {
                     "  --max-batch 32 --max-delay-ms 5   Sluice: classifier and recognizer batching (the service's defaults)",
                     "  --capacity 0                      the baseline's capacity in pages/s; 0: measure both sides' saturation",
                     "  --capacity-warmup-s 2 --capacity-s 5    closed-loop warm-up and measured seconds, per side and round",
-                    "  --capacity-rounds 2               closed-loop rounds, sides alternating; each side's best round counts",
+                    "  --capacity-rounds 4               closed-loop rounds, sides alternating; each side's best round counts",
                     "  --sluice-window 16                Sluice's closed loop: pages in flight",
                     "  --loads 0.25,0.5,0.75             open-loop loads, fractions of the baseline's capacity",
                     "  --warmup-s 3 --duration-s 15      per load point and side: warm-up at the load, then measured seconds",
@@ -293,6 +296,22 @@ public final class OcrBenchmark {
      */
     static Saturation best(List<Saturation> rounds) {
         return rounds.stream().max(Comparator.comparingDouble(Saturation::pagesPerSecond)).orElseThrow();
+    }
+
+    /**
+     * Each Sluice round's pages/s over the baseline round measured next to it (the rounds alternate, so round
+     * i of each side ran back to back): ratios of neighbours, which share most of the host's drift.
+     */
+    static double[] pairedRatios(List<Saturation> sluiceRounds, List<Saturation> baselineRounds) {
+        if (sluiceRounds.size() != baselineRounds.size()) {
+            throw new IllegalArgumentException("rounds differ in number: sluice " + sluiceRounds.size() + ", baseline "
+                    + baselineRounds.size());
+        }
+        double[] ratios = new double[sluiceRounds.size()];
+        for (int i = 0; i < ratios.length; i++) {
+            ratios[i] = sluiceRounds.get(i).pagesPerSecond() / baselineRounds.get(i).pagesPerSecond();
+        }
+        return ratios;
     }
 
     static String rounds(List<Saturation> rounds) {
@@ -573,6 +592,11 @@ public final class OcrBenchmark {
             out.append(saturationRow(BASELINE, o.baselineThreads, baselineSat, baselineSat.pagesPerSecond(),
                     rounds(baselineRounds)));
             out.append(saturationRow(SLUICE, o.sluiceWindow, sluiceSat, baselineSat.pagesPerSecond(), rounds(sluiceRounds)));
+            double[] paired = pairedRatios(sluiceRounds, baselineRounds);
+            out.append(String.format(Locale.ROOT, "%nRound by round, Sluice over the baseline round beside it: %s; median"
+                            + " **%.2fx**.%n", String.join(" / ", Arrays.stream(paired)
+                            .mapToObj(r -> String.format(Locale.ROOT, "%.2fx", r)).toList()),
+                    OpenLoopDriver.median(paired)));
             out.append('\n');
         }
         out.append(String.format(Locale.ROOT, "Open loop, Poisson, loads are fractions of the baseline's capacity"

@@ -125,6 +125,16 @@ class OcrBenchmarkTest {
     }
 
     @Test
+    void eachSluiceRoundIsComparedWithTheBaselineRoundBesideIt() {
+        List<OcrBenchmark.Saturation> sluice = List.of(new OcrBenchmark.Saturation(6.0, new long[] {1}, 0),
+                new OcrBenchmark.Saturation(9.0, new long[] {1}, 0));
+        List<OcrBenchmark.Saturation> baseline = List.of(new OcrBenchmark.Saturation(8.0, new long[] {1}, 0),
+                new OcrBenchmark.Saturation(9.0, new long[] {1}, 0));
+        assertArrayEquals(new double[] {0.75, 1.0}, OcrBenchmark.pairedRatios(sluice, baseline), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> OcrBenchmark.pairedRatios(sluice, baseline.subList(0, 1)));
+    }
+
+    @Test
     void theCsvHasOneRowPerPointAndSideSluiceFirst() {
         String csv = OcrBenchmark.csv(List.of(point("baseline", 0.5, 200), point("sluice", 0.5, 150)), null, null);
         String[] rows = csv.split("\n");
