@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -284,7 +285,11 @@ public final class OcrBenchmark {
      * A closed-loop figure: pages/s, the batch counters' growth over the measured window, and the pages
      * admission refused (each backed off as its refusal said, then the window sent another).
      */
-    record Saturation(double pagesPerSecond, long[] grew, long refused) {}
+    record Saturation(double pagesPerSecond, long[] grew, long refused, ThreadCpu.Usage cpu) {
+        Saturation(double pagesPerSecond, long[] grew, long refused) {
+            this(pagesPerSecond, grew, refused, ThreadCpu.Usage.NONE);
+        }
+    }
 
     /** A refused closed-loop client waits at least this long, and at most the longer, before it sends again. */
     private static final long MIN_BACKOFF_NANOS = 1_000_000L;
@@ -339,13 +344,21 @@ public final class OcrBenchmark {
         long to = from + OpenLoopDriver.secondsToNanos(seconds);
         long[] before = null;
         long[] after = null;
+        Map<String, Long> cpuBefore = null;
+        Map<String, Long> cpuAfter = null;
+        long cpuFrom = 0;
+        long cpuTo = 0;
         while (true) {
             long now = System.nanoTime();
             if (before == null && now - from >= 0) {
                 before = counters.get();
+                cpuBefore = ThreadCpu.snapshot();
+                cpuFrom = System.nanoTime();
             }
             if (now - to >= 0) {
                 after = counters.get();
+                cpuAfter = ThreadCpu.snapshot();
+                cpuTo = System.nanoTime();
                 break;
             }
             if (!free.tryAcquire(Math.max(1, Math.min(to, before == null ? from : to) - now), TimeUnit.NANOSECONDS)) {
@@ -385,7 +398,8 @@ public final class OcrBenchmark {
         for (int i = 0; i < grew.length; i++) {
             grew[i] = after[i] - before[i];
         }
-        return new Saturation(RecognizerBenchmark.perSecond(done.sum(), to - from), grew, refused.sum());
+        return new Saturation(RecognizerBenchmark.perSecond(done.sum(), to - from), grew, refused.sum(),
+                ThreadCpu.Usage.between(cpuBefore, cpuAfter, cpuTo - cpuFrom, done.sum()));
     }
 
     private final Options o;
@@ -592,6 +606,9 @@ public final class OcrBenchmark {
             out.append(saturationRow(BASELINE, o.baselineThreads, baselineSat, baselineSat.pagesPerSecond(),
                     rounds(baselineRounds)));
             out.append(saturationRow(SLUICE, o.sluiceWindow, sluiceSat, baselineSat.pagesPerSecond(), rounds(sluiceRounds)));
+            out.append(String.format(Locale.ROOT, "%nCPU in the best round, this JVM's threads by name (core-ms per page; the"
+                    + " kernel counts in 10 ms ticks):%n- baseline: %s%n- sluice: %s%n", baselineSat.cpu().text(8),
+                    sluiceSat.cpu().text(8)));
             double[] paired = pairedRatios(sluiceRounds, baselineRounds);
             out.append(String.format(Locale.ROOT, "%nRound by round, Sluice over the baseline round beside it: %s; median"
                             + " **%.2fx**.%n", String.join(" / ", Arrays.stream(paired)
