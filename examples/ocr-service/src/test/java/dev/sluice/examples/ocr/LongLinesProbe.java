@@ -152,10 +152,13 @@ final class LongLinesProbe {
                         if (cy < d.top() || cy >= d.bottom()) {
                             continue;
                         }
-                        float[] cls = ocr.classifier().submit(ocr.lineImages().classifierInput(line)).join().values()
-                                .iterator().next().toFloatArray();
-                        LineImages.LineImage upright = LineImages.orient(line, Map.of("p", Tensor.ofFloats("p",
-                                new long[] {1, 2}, cls)), minFlip);
+                        Map<String, Tensor> clsOut = ocr.classifier().submit(ocr.lineImages().classifierInput(line)).join();
+                        float[] rows = clsOut.values().iterator().next().toFloatArray();
+                        double[] cls = new double[2]; // the mean over the classifier's windows
+                        for (int i = 0; i < rows.length; i++) {
+                            cls[i % 2] += rows[i] / (rows.length / 2.0);
+                        }
+                        LineImages.LineImage upright = LineImages.orient(line, clsOut, minFlip);
                         Map<String, Tensor> recIn = ocr.lineImages().recognizerInput(upright);
                         long recWidth = recIn.values().iterator().next().dim(3);
                         CtcDecoder.Reading r = ocr.ctcDecoder().decode(ocr.recognizer().submit(recIn).join().values()
