@@ -19,7 +19,7 @@ import java.util.Map;
  * wide, tight line spacing) run through the service's own steps and models, printing for each line the
  * detector's boxes, the crop, the recognizer's input width, the classifier's decision and the text read.
  * A diagnostic main, not a test: {@code java -cp ... dev.sluice.examples.ocr.LongLinesProbe [detectorMaxSide]
- * [minFlipScore]}.
+ * [minFlipScore] [wide]} ({@code wide}: 1920 px pages of lines 1500 to 1900 px instead).
  */
 final class LongLinesProbe {
     static final String PROSE = "This program is free software: you can redistribute it and/or modify it under the"
@@ -119,7 +119,16 @@ final class LongLinesProbe {
         List<Page> pages = new ArrayList<>();
         int[] widths = {600, 900, 1000, 1200, 1400};
         int start = 0;
-        for (String family : List.of("DejaVu Serif", "DejaVu Sans")) {
+        if (args.length > 2 && args[2].equals("wide")) { // past the pages: 1920 wide, the detector sees half
+            for (String family : List.of("DejaVu Serif", "DejaVu Sans")) {
+                for (int px : new int[] {13, 16}) {
+                    pages.add(page(family, px, 1920, new int[] {1500, 1700, 1900}, 1.4, Color.WHITE, start));
+                    start += 60;
+                }
+            }
+            widths = new int[0];
+        }
+        for (String family : widths.length == 0 ? List.<String>of() : List.of("DejaVu Serif", "DejaVu Sans")) {
             for (int px : new int[] {13, 16, 18}) {
                 pages.add(page(family, px, 1450, widths, 1.4, px == 16 ? new Color(0xf6, 0xf4, 0xee) : Color.WHITE, start));
                 start += 37;
