@@ -145,19 +145,23 @@ final class SequentialOcr {
             return new OcrResult(List.of());
         }
 
-        // The classifier: every line of the page in one call ([n, 3, 48, 192]).
+        // The classifier: every line of the page in one call ([rows, 3, 48, 192], a line's windows in a run of rows).
         List<Tensor> clsIn = new ArrayList<>(cut.size());
         for (LineImages.LineImage line : cut) {
             clsIn.add(only(lines.classifierInput(line)));
         }
-        Output cls = s.run(s.classifier, stack(clsIn), stackedShape(clsIn));
+        long[] clsShape = stackedShape(clsIn);
+        Output cls = s.run(s.classifier, stack(clsIn), clsShape);
         runs.record("cls", cut.size());
-        int perLine = cls.values().length / cut.size();
+        int perRow = (int) (cls.values().length / clsShape[0]);
         List<LineImages.LineImage> upright = new ArrayList<>(cut.size());
+        int row = 0;
         for (int i = 0; i < cut.size(); i++) {
-            float[] p = Arrays.copyOfRange(cls.values(), i * perLine, (i + 1) * perLine);
-            Tensor one = Tensor.ofFloats("cls", new long[] {1, perLine}, p);
-            upright.add(LineImages.orient(cut.get(i), Map.of("cls", one), minFlipScore));
+            int rows = (int) clsIn.get(i).dim(0);
+            float[] p = Arrays.copyOfRange(cls.values(), row * perRow, (row + rows) * perRow);
+            row += rows;
+            Tensor own = Tensor.ofFloats("cls", new long[] {rows, perRow}, p);
+            upright.add(LineImages.orient(cut.get(i), Map.of("cls", own), minFlipScore));
         }
 
         // The recognizer: one call per width bucket, the bucket's lines stacked ([n, 3, 48, W]).
@@ -230,17 +234,19 @@ final class SequentialOcr {
         return out.flip();
     }
 
-    /** The shape of {@code parts} stacked along their first dimension (all of them {@code [1, ...]} of one shape). */
+    /** The shape of {@code parts} stacked along their first dimension (each {@code [rows, ...]}, the rest of one shape). */
     static long[] stackedShape(List<Tensor> parts) {
         long[] shape = parts.get(0).shape();
+        long rows = 0;
         for (Tensor t : parts) {
-            if (t.dim(0) != 1 || !Arrays.equals(Arrays.copyOfRange(t.shape(), 1, t.rank()),
+            if (t.dim(0) < 1 || !Arrays.equals(Arrays.copyOfRange(t.shape(), 1, t.rank()),
                     Arrays.copyOfRange(shape, 1, shape.length))) {
                 throw new IllegalArgumentException("cannot stack " + Arrays.toString(t.shape()) + " with "
                         + Arrays.toString(shape));
             }
+            rows += t.dim(0);
         }
-        shape[0] = parts.size();
+        shape[0] = rows;
         return shape;
     }
 }

@@ -28,6 +28,9 @@ class SequentialOcrTest {
         assertArrayEquals(new long[] {1, 2}, a.shape(), "the tensor's own shape is untouched");
         Tensor c = Tensor.ofFloats("x", new long[] {1, 3}, 1, 2, 3);
         assertThrows(IllegalArgumentException.class, () -> SequentialOcr.stackedShape(List.of(a, c)));
+        Tensor twoRows = Tensor.ofFloats("x", new long[] {2, 2}, 5, 6, 7, 8);
+        assertArrayEquals(new long[] {3, 2}, SequentialOcr.stackedShape(List.of(a, twoRows)),
+                "a request of several rows (a long line's classifier windows) adds them all");
     }
 
     /** Needs the PaddleOCR models (the ocr-service build fetches them); a few seconds. */

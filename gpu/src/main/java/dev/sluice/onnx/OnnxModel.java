@@ -222,7 +222,9 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
                         OnnxTypes.javaType(spec.type())));
                 NATIVE_VALUES_OPEN.incrementAndGet();
             }
-            Map<String, Tensor> whole = outputs(feed, stacked, batch.size(), lease);
+            // The outputs' batch dimension is the rows stacked, not the requests: a request may bring several rows.
+            long rows = stacked.get(signature.inputs().get(0).name()).tensor().dim(0);
+            Map<String, Tensor> whole = outputs(feed, stacked, rows, lease);
             List<Map<String, Tensor>> out = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 out.add(new LinkedHashMap<>());
@@ -262,7 +264,7 @@ public final class OnnxModel implements Model<Map<String, Tensor>, Map<String, T
      * predicted shape was wrong (a {@code follow} extent that disagrees with the model): pinning is then
      * turned off for this replica, with a warning, and the batch still answered.
      */
-    private Map<String, Tensor> outputs(Map<String, OnnxTensor> feed, Map<String, TensorBatch.Stacked> stacked, int n,
+    private Map<String, Tensor> outputs(Map<String, OnnxTensor> feed, Map<String, TensorBatch.Stacked> stacked, long n,
             ReusedBuffers.Lease lease) throws OrtException {
         long[][] shapes = pinned.shapes(stacked, n);
         if (shapes == null) {

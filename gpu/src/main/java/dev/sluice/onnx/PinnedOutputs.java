@@ -45,8 +45,8 @@ final class PinnedOutputs {
         this.replica = replica;
     }
 
-    /** Each output's shape for a batch of {@code n}, or null when off or when one cannot be known before the run. */
-    long[][] shapes(Map<String, TensorBatch.Stacked> stacked, int n) {
+    /** Each output's shape for a batch of {@code n} rows, or null when off or when one cannot be known before the run. */
+    long[][] shapes(Map<String, TensorBatch.Stacked> stacked, long n) {
         if (!on) {
             return null;
         }

@@ -1,5 +1,6 @@
 package dev.sluice.onnx;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -21,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -223,6 +225,31 @@ class OnnxModelTest {
                 assertEquals(40, both.get(1).get(recOut).dim(1));
             }
             assertEquals(6, m.pinnedRuns(), "the exact extent let every output be written in place");
+        }
+    }
+
+    /** As the OCR example's classifier requests are: one row per window of a long line. */
+    @Test
+    void requestsOfSeveralRowsHaveTheirOutputsWrittenInPlaceOneRowEach() throws Exception {
+        Random rnd = new Random(6);
+        try (OnnxModel m = OnnxModel.builder(CLS).open(ModelContext.forTest("cls"))) {
+            String in = m.signature().inputs().get(0).name();
+            String out = m.signature().outputs().get(0).name();
+            float[] px = new float[3 * 3 * 48 * 192];
+            for (int i = 0; i < px.length; i++) {
+                px[i] = rnd.nextFloat() * 2 - 1;
+            }
+            int row = 3 * 48 * 192;
+            Tensor three = Tensor.ofFloats(in, new long[] {3, 3, 48, 192}, px);
+            Tensor one = Tensor.ofFloats(in, new long[] {1, 3, 48, 192}, Arrays.copyOfRange(px, row, 2 * row));
+            List<Map<String, Tensor>> both = m.predict(List.of(Map.of(in, three), Map.of(in, one)));
+            assertArrayEquals(new long[] {3, 2}, both.get(0).get(out).shape());
+            assertArrayEquals(new long[] {1, 2}, both.get(1).get(out).shape());
+            float[] alone = m.predict(List.of(Map.of(in, one))).get(0).get(out).toFloatArray();
+            float[] second = Arrays.copyOfRange(both.get(0).get(out).toFloatArray(), 2, 4);
+            assertArrayEquals(alone, second, 1e-5f, "each row is its own");
+            assertTrue(m.pinsOutputs(), "the batch's outputs were predicted as [4, 2], its rows, not [2, 2]");
+            assertEquals(2, m.pinnedRuns());
         }
     }
 

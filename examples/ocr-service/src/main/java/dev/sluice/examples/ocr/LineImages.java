@@ -17,8 +17,10 @@ import java.util.Map;
 public final class LineImages {
     /** The classifier and the recognizer read lines this many pixels high. */
     public static final int HEIGHT = 48;
-    /** The classifier reads lines this wide (longer ones squeezed, shorter ones padded). */
+    /** The classifier reads windows this wide: a line as it is, shorter ones padded, longer ones in windows. */
     public static final int CLASSIFIER_WIDTH = 192;
+    /** The most windows of {@link #CLASSIFIER_WIDTH} the classifier reads of one line. */
+    static final int CLASSIFIER_WINDOWS = 3;
 
     /** Recognizer inputs are padded to a multiple of this width: coarse enough that many lines share a run. */
     static final int WIDTH_STEP = 160;
@@ -129,12 +131,31 @@ public final class LineImages {
         return ordered;
     }
 
-    /** The classifier's request for one line: [1, 3, 48, 192], the line squeezed or padded (with 0) to 192. */
+    /**
+     * The classifier's request for one line: [n, 3, 48, 192], n windows of the line at its own proportions. A line
+     * up to 192 wide is one window, padded with 0; a longer one is read in 2 or 3 windows evenly spread from its
+     * start to its end (the first at its left end, the last at its right end), which {@link #orient} averages.
+     * Not squeezed to 192 as PaddleOCR does: the classifier learnt text at its own proportions, and a line of a
+     * browser's screenshot (2000 px at height 48) squeezed ten times is a smear it calls upside down as often as
+     * not, with 0.99 (issue 15).
+     */
     public Map<String, Tensor> classifierInput(LineImage line) {
-        int width = Math.min(CLASSIFIER_WIDTH, line.pixels().getWidth());
-        BufferedImage fitted = TextDetector.resize(line.pixels(), width, HEIGHT);
-        return Map.of(classifierInput, Tensor.ofFloats(classifierInput, new long[] {1, 3, HEIGHT, CLASSIFIER_WIDTH},
-                pixels(fitted, CLASSIFIER_WIDTH)));
+        BufferedImage pixels = line.pixels();
+        if (pixels.getHeight() != HEIGHT) { // not cut by this class: scaled to the height, in proportion
+            int width = (int) Math.max(1, Math.round((double) pixels.getWidth() * HEIGHT / pixels.getHeight()));
+            pixels = TextDetector.resize(pixels, width, HEIGHT);
+        }
+        int own = pixels.getWidth();
+        int windows = Math.min(CLASSIFIER_WINDOWS, (own + CLASSIFIER_WIDTH - 1) / CLASSIFIER_WIDTH);
+        int plane = 3 * HEIGHT * CLASSIFIER_WIDTH;
+        float[] px = new float[windows * plane];
+        for (int i = 0; i < windows; i++) {
+            int x = windows == 1 ? 0 : (int) Math.round((double) i * (own - CLASSIFIER_WIDTH) / (windows - 1));
+            BufferedImage window = pixels.getSubimage(x, 0, Math.min(CLASSIFIER_WIDTH, own - x), HEIGHT);
+            System.arraycopy(pixels(window, CLASSIFIER_WIDTH), 0, px, i * plane, plane);
+        }
+        return Map.of(classifierInput, Tensor.ofFloats(classifierInput,
+                new long[] {windows, 3, HEIGHT, CLASSIFIER_WIDTH}, px));
     }
 
     /**
@@ -150,10 +171,23 @@ public final class LineImages {
                 pixels(line.pixels(), width)));
     }
 
-    /** The line turned by half a turn when the classifier's {@code [1, 2]} output says "180" with {@code minScore}. */
+    /**
+     * The line turned by half a turn when the classifier's {@code [n, 2]} output (one row per window of
+     * {@link #classifierInput}) says "180" with more than {@code minScore}, on average over the windows.
+     */
     public static LineImage orient(LineImage line, Map<String, Tensor> classifierOutput, double minScore) {
         float[] p = classifierOutput.values().iterator().next().toFloatArray();
-        if (p.length == 2 && p[1] > p[0] && p[1] > minScore) {
+        if (p.length == 0 || p.length % 2 != 0) {
+            return line;
+        }
+        double upright = 0;
+        double upsideDown = 0;
+        for (int i = 0; i < p.length; i += 2) {
+            upright += p[i];
+            upsideDown += p[i + 1];
+        }
+        int windows = p.length / 2;
+        if (upsideDown > upright && upsideDown / windows > minScore) {
             return new LineImage(line.box(), turn(line.pixels(), Math.PI));
         }
         return line;

@@ -2,6 +2,7 @@ package dev.sluice.examples.ocr;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.tensor.Tensor;
 import java.awt.image.BufferedImage;
@@ -42,10 +43,38 @@ class LineImagesTest {
     }
 
     @Test
-    void theClassifierGetsLinesSqueezedOrPaddedTo192() {
-        Map<String, Tensor> in = lines.classifierInput(new LineImages.LineImage(new Box(0, 0, 10, 10, 0),
-                new BufferedImage(700, 48, BufferedImage.TYPE_INT_RGB)));
-        assertArrayEquals(new long[] {1, 3, 48, 192}, in.get("c").shape());
+    void theClassifierGetsAShortLinePaddedTo192() {
+        BufferedImage px = new BufferedImage(100, 48, BufferedImage.TYPE_INT_RGB); // black
+        Tensor t = lines.classifierInput(new LineImages.LineImage(new Box(0, 0, 10, 10, 0), px)).get("c");
+        assertArrayEquals(new long[] {1, 3, 48, 192}, t.shape());
+        float[] v = t.toFloatArray();
+        assertEquals(-1f, v[99], 1e-6, "the line as it is");
+        assertEquals(0f, v[100], 1e-6, "padding is 0");
+    }
+
+    /** Squeezed to 192, a long line is a smear the classifier calls upside down as often as not (issue 15). */
+    @Test
+    void theClassifierGetsALongLineUnsqueezedInWindowsFromItsStartToItsEnd() {
+        BufferedImage px = new BufferedImage(1000, 48, BufferedImage.TYPE_INT_RGB);
+        for (int x = 0; x < px.getWidth(); x++) {
+            px.setRGB(x, 0, (x / 4) * 0x010101); // the top row: a ramp, each grey 4 pixels wide
+        }
+        Tensor t = lines.classifierInput(new LineImages.LineImage(new Box(0, 0, 10, 10, 0), px)).get("c");
+        assertArrayEquals(new long[] {3, 3, 48, 192}, t.shape(), "three windows, the most it takes");
+        float[] v = t.toFloatArray();
+        int window = 3 * 48 * 192;
+        assertEquals(grey(0), v[0], 1e-6, "the first window starts at the line's start");
+        assertEquals(grey(404), v[window], 1e-6, "the second in the middle: (1000 - 192) / 2");
+        assertEquals(grey(808), v[2 * window], 1e-6, "the last ends at the line's end");
+        assertEquals(grey(999), v[2 * window + 191], 1e-6, "at the line's own scale: not squeezed");
+
+        Tensor two = lines.classifierInput(new LineImages.LineImage(new Box(0, 0, 10, 10, 0),
+                new BufferedImage(300, 48, BufferedImage.TYPE_INT_RGB))).get("c");
+        assertArrayEquals(new long[] {2, 3, 48, 192}, two.shape(), "a line up to twice 192 in two windows");
+    }
+
+    private static float grey(int x) {
+        return (x / 4) / 127.5f - 1f;
     }
 
     @Test
@@ -57,5 +86,17 @@ class LineImagesTest {
         assertEquals(line, unsure);
         LineImages.LineImage turned = LineImages.orient(line, Map.of("p", Tensor.ofFloats("p", new long[] {1, 2}, 0.05f, 0.95f)), 0.9);
         assertEquals(0xffffff, turned.pixels().getRGB(99, 47) & 0xffffff, "the top-left pixel is now bottom-right");
+    }
+
+    @Test
+    void aLineReadInWindowsIsTurnedWhenTheirMeanSaysUpsideDown() {
+        LineImages.LineImage line = new LineImages.LineImage(new Box(0, 0, 10, 10, 0),
+                new BufferedImage(600, 48, BufferedImage.TYPE_INT_RGB));
+        LineImages.LineImage oneWindowUnsure = LineImages.orient(line, Map.of("p", Tensor.ofFloats("p", new long[] {3, 2},
+                0.01f, 0.99f, 0.02f, 0.98f, 0.80f, 0.20f)), 0.9);
+        assertEquals(line, oneWindowUnsure, "a mean of 0.72 is not sure enough");
+        LineImages.LineImage allSure = LineImages.orient(line, Map.of("p", Tensor.ofFloats("p", new long[] {3, 2},
+                0.01f, 0.99f, 0.02f, 0.98f, 0.08f, 0.92f)), 0.9);
+        assertTrue(allSure != line, "turned");
     }
 }

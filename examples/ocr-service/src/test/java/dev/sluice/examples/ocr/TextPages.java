@@ -122,6 +122,63 @@ final class TextPages {
         return new Page(List.copyOf(lines), image, SelfCheckPage.png(image));
     }
 
+    /** Random words (of {@link #word}) up to about {@code width} pixels wide in {@code fm}'s font. */
+    static String lineOfWidth(Random rnd, FontMetrics fm, int width) {
+        StringBuilder b = new StringBuilder(word(rnd));
+        while (true) {
+            String next = b + " " + word(rnd);
+            if (fm.stringWidth(next) > width) {
+                return b.toString();
+            }
+            b.setLength(0);
+            b.append(next);
+        }
+    }
+
+    /** The metrics {@link #screen} draws with: fractional, as a browser lays text out. */
+    static FontMetrics screenMetrics(Font font) {
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = probe.createGraphics();
+        try {
+            screenHints(g);
+            return g.getFontMetrics(font);
+        } finally {
+            g.dispose();
+        }
+    }
+
+    private static void screenHints(Graphics2D g) {
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_FRACTIONALMETRICS, RenderingHints.VALUE_FRACTIONALMETRICS_ON);
+    }
+
+    /**
+     * A page as a browser's screenshot shows a paragraph: {@code pageWidth} wide and at least 700 high, dark text
+     * on {@code background}, an 8 px margin, lines {@code lineHeight} times the font's size apart, not turned,
+     * no noise.
+     */
+    static Page screen(List<String> lines, Font font, int pageWidth, double lineHeight, Color background) {
+        FontMetrics fm = screenMetrics(font);
+        int step = (int) Math.round(font.getSize() * lineHeight);
+        int margin = 8;
+        int height = Math.max(700, 2 * margin + step * lines.size());
+        BufferedImage image = new BufferedImage(pageWidth, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        try {
+            g.setColor(background);
+            g.fillRect(0, 0, pageWidth, height);
+            screenHints(g);
+            g.setColor(new Color(17, 17, 17));
+            g.setFont(font);
+            for (int i = 0; i < lines.size(); i++) {
+                g.drawString(lines.get(i), margin, margin + step * i + (step - fm.getHeight()) / 2 + fm.getAscent());
+            }
+        } finally {
+            g.dispose();
+        }
+        return new Page(List.copyOf(lines), image, SelfCheckPage.png(image));
+    }
+
     private static int clamp(int v) {
         return Math.max(0, Math.min(255, v));
     }
