@@ -152,7 +152,7 @@ public final class LineImages {
         for (int i = 0; i < windows; i++) {
             int x = windows == 1 ? 0 : (int) Math.round((double) i * (own - CLASSIFIER_WIDTH) / (windows - 1));
             BufferedImage window = pixels.getSubimage(x, 0, Math.min(CLASSIFIER_WIDTH, own - x), HEIGHT);
-            System.arraycopy(pixels(window, CLASSIFIER_WIDTH), 0, px, i * plane, plane);
+            pixels(window, CLASSIFIER_WIDTH, px, i * plane);
         }
         return Map.of(classifierInput, Tensor.ofFloats(classifierInput,
                 new long[] {windows, 3, HEIGHT, CLASSIFIER_WIDTH}, px));
@@ -198,21 +198,30 @@ public final class LineImages {
      * blue, green, red order, the image at the left and 0 (mid grey) to the right of it up to {@code width}.
      */
     static float[] pixels(BufferedImage image, int width) {
+        float[] px = new float[3 * width * image.getHeight()];
+        pixels(image, width, px, 0);
+        return px;
+    }
+
+    /**
+     * As {@link #pixels(BufferedImage, int)}, written into {@code into} from {@code offset}, which must have room
+     * for {@code 3 * width * height} floats there; where the image is narrower than {@code width} it is left as it
+     * is (0 in a new array): a long line's classifier windows go one after another into one request, uncopied.
+     */
+    static void pixels(BufferedImage image, int width, float[] into, int offset) {
         int w = Math.min(width, image.getWidth());
         int h = image.getHeight();
         int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
         int plane = width * h;
-        float[] px = new float[3 * plane];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 int p = rgb[y * w + x];
-                int i = y * width + x;
-                px[i] = (p & 0xff) / 127.5f - 1f;
-                px[plane + i] = ((p >> 8) & 0xff) / 127.5f - 1f;
-                px[2 * plane + i] = ((p >> 16) & 0xff) / 127.5f - 1f;
+                int i = offset + y * width + x;
+                into[i] = (p & 0xff) / 127.5f - 1f;
+                into[plane + i] = ((p >> 8) & 0xff) / 127.5f - 1f;
+                into[2 * plane + i] = ((p >> 16) & 0xff) / 127.5f - 1f;
             }
         }
-        return px;
     }
 
     /** {@code image} turned by {@code radians} (a quarter or half turn; negative is counter-clockwise). */
