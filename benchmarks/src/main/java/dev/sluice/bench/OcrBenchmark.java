@@ -285,11 +285,7 @@ public final class OcrBenchmark {
      * A closed-loop figure: pages/s, the batch counters' growth over the measured window, and the pages
      * admission refused (each backed off as its refusal said, then the window sent another).
      */
-    record Saturation(double pagesPerSecond, long[] grew, long refused, ThreadCpu.Usage cpu) {
-        Saturation(double pagesPerSecond, long[] grew, long refused) {
-            this(pagesPerSecond, grew, refused, ThreadCpu.Usage.NONE);
-        }
-    }
+    record Saturation(double pagesPerSecond, long[] grew, long refused, ThreadCpu.Usage cpu) {}
 
     /** A refused closed-loop client waits at least this long, and at most the longer, before it sends again. */
     private static final long MIN_BACKOFF_NANOS = 1_000_000L;

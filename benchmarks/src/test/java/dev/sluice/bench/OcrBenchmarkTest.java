@@ -118,18 +118,18 @@ class OcrBenchmarkTest {
 
     @Test
     void theBestClosedLoopRoundCounts() {
-        List<OcrBenchmark.Saturation> rounds = List.of(new OcrBenchmark.Saturation(6.9, new long[] {1}, 0),
-                new OcrBenchmark.Saturation(15.2, new long[] {2}, 0));
+        List<OcrBenchmark.Saturation> rounds = List.of(new OcrBenchmark.Saturation(6.9, new long[] {1}, 0, ThreadCpu.Usage.NONE),
+                new OcrBenchmark.Saturation(15.2, new long[] {2}, 0, ThreadCpu.Usage.NONE));
         assertEquals(15.2, OcrBenchmark.best(rounds).pagesPerSecond());
         assertEquals("6.90 / 15.20", OcrBenchmark.rounds(rounds));
     }
 
     @Test
     void eachSluiceRoundIsComparedWithTheBaselineRoundBesideIt() {
-        List<OcrBenchmark.Saturation> sluice = List.of(new OcrBenchmark.Saturation(6.0, new long[] {1}, 0),
-                new OcrBenchmark.Saturation(9.0, new long[] {1}, 0));
-        List<OcrBenchmark.Saturation> baseline = List.of(new OcrBenchmark.Saturation(8.0, new long[] {1}, 0),
-                new OcrBenchmark.Saturation(9.0, new long[] {1}, 0));
+        List<OcrBenchmark.Saturation> sluice = List.of(new OcrBenchmark.Saturation(6.0, new long[] {1}, 0, ThreadCpu.Usage.NONE),
+                new OcrBenchmark.Saturation(9.0, new long[] {1}, 0, ThreadCpu.Usage.NONE));
+        List<OcrBenchmark.Saturation> baseline = List.of(new OcrBenchmark.Saturation(8.0, new long[] {1}, 0, ThreadCpu.Usage.NONE),
+                new OcrBenchmark.Saturation(9.0, new long[] {1}, 0, ThreadCpu.Usage.NONE));
         assertArrayEquals(new double[] {0.75, 1.0}, OcrBenchmark.pairedRatios(sluice, baseline), 1e-12);
         assertThrows(IllegalArgumentException.class, () -> OcrBenchmark.pairedRatios(sluice, baseline.subList(0, 1)));
     }
