@@ -340,8 +340,8 @@ public final class OcrBenchmark {
         long to = from + OpenLoopDriver.secondsToNanos(seconds);
         long[] before = null;
         long[] after = null;
-        Map<String, Long> cpuBefore = null;
-        Map<String, Long> cpuAfter = null;
+        Map<String, ThreadCpu.Times> cpuBefore = null;
+        Map<String, ThreadCpu.Times> cpuAfter = null;
         long cpuFrom = 0;
         long cpuTo = 0;
         while (true) {
@@ -602,8 +602,9 @@ public final class OcrBenchmark {
             out.append(saturationRow(BASELINE, o.baselineThreads, baselineSat, baselineSat.pagesPerSecond(),
                     rounds(baselineRounds)));
             out.append(saturationRow(SLUICE, o.sluiceWindow, sluiceSat, baselineSat.pagesPerSecond(), rounds(sluiceRounds)));
-            out.append(String.format(Locale.ROOT, "%nCPU in the best round, this JVM's threads by name (core-ms per page; the"
-                    + " kernel counts in 10 ms ticks):%n- baseline: %s%n- sluice: %s%n", baselineSat.cpu().text(8),
+            out.append(String.format(Locale.ROOT, "%nCPU in the best round, this JVM's threads by name (core-ms per page, from"
+                    + " the kernel's schedstat, or its 10 ms ticks where it keeps none; and the ms per page they were ready"
+                    + " but waited for a core):%n- baseline: %s%n- sluice: %s%n", baselineSat.cpu().text(8),
                     sluiceSat.cpu().text(8)));
             double[] paired = pairedRatios(sluiceRounds, baselineRounds);
             out.append(String.format(Locale.ROOT, "%nRound by round, Sluice over the baseline round beside it: %s; median"
