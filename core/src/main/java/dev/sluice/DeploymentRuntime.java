@@ -3,6 +3,7 @@ package dev.sluice;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.ModelException;
 import dev.sluice.batching.ShutdownException;
+import dev.sluice.internal.CpuMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * or in the callbacks of replica starts and stops. Work that can block or run user code (model
  * factories, {@code close}, health checks, completing callers' futures) runs outside it.
  */
-final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
+final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O>, CpuMeter.Source {
     private static final Logger LOG = LoggerFactory.getLogger(Sluice.class);
 
     private final Sluice sluice;
@@ -56,6 +57,12 @@ final class DeploymentRuntime<I, O> implements DeploymentHandle<I, O> {
     }
 
     // ---------------------------------------------------------------- the handle
+
+    /** The runtime's execution budget, which this deployment's model calls hold while they run. */
+    @Override
+    public CpuMeter cpuMeter() {
+        return sluice.budget;
+    }
 
     @Override
     public String name() {

@@ -2,6 +2,7 @@ package dev.sluice;
 
 import dev.sluice.batching.Ticker;
 import dev.sluice.batching.internal.ExecutionGate;
+import dev.sluice.internal.CpuMeter;
 import java.util.Comparator;
 import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,10 +27,13 @@ import java.util.function.BooleanSupplier;
  * <p>A model that itself waits, inside {@code predict}, for a call to another deployment holds its tokens
  * meanwhile; it should ask for {@code cpus(0)}, or the two may wait for each other when the budget is full.
  *
+ * <p>It also integrates the CPUs held over time ({@link #read}): a pipeline divides the rate it measured by the
+ * share of the budget held meanwhile to tell what it could do with all of it.
+ *
  * <p>Thread-safe: one lock, held for a few operations on a small queue; each waiter sleeps on a condition
  * of its own, so a release wakes only the calls it lets through. The counters are read without the lock.
  */
-final class ExecutionBudget {
+final class ExecutionBudget implements CpuMeter {
     private static final Comparator<Waiter> ORDER = Comparator.comparingLong((Waiter w) -> w.key)
             .thenComparingLong(w -> w.arrival);
 
@@ -42,8 +46,12 @@ final class ExecutionBudget {
     private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(ORDER);
     /** Guarded by lock. */
     private long arrivals;
-    /** Guarded by lock: tokens held now. */
+    /** Guarded by lock: tokens held now; change it only through {@link #holdLocked}. */
     private int inUse;
+    /** Guarded by lock: tokens held integrated over the ticker's time until {@link #heldSince}. */
+    private long heldNanos;
+    /** Guarded by lock: when {@link #inUse} last changed. */
+    private long heldSince;
     // Copies for readers without the lock, written under it.
     private final AtomicInteger inUseNow = new AtomicInteger();
     private final AtomicInteger waiting = new AtomicInteger();
@@ -65,6 +73,7 @@ final class ExecutionBudget {
         this.capacity = capacity;
         this.ticker = ticker;
         this.workQueued = workQueued;
+        this.heldSince = ticker.read();
     }
 
     /**
@@ -118,7 +127,7 @@ final class ExecutionBudget {
         try {
             if (waiters.isEmpty() && inUse + tokens <= capacity) {
                 int held = tokens + idleFor(burst - tokens, tokens);
-                inUse += held;
+                holdLocked(inUse + held);
                 inUseNow.set(inUse);
                 return new Grant(held, 0);
             }
@@ -150,7 +159,7 @@ final class ExecutionBudget {
                 }
             } catch (InterruptedException e) {
                 if (w.held > 0) {
-                    inUse -= w.held; // let through as it was interrupted: give the tokens back
+                    holdLocked(inUse - w.held); // let through as it was interrupted: give the tokens back
                 } else {
                     waiters.remove(w);
                 }
@@ -179,7 +188,7 @@ final class ExecutionBudget {
     private void release(int tokens) {
         lock.lock();
         try {
-            inUse -= tokens;
+            holdLocked(inUse - tokens);
             grantLocked();
         } finally {
             lock.unlock();
@@ -192,11 +201,30 @@ final class ExecutionBudget {
         while ((first = waiters.peek()) != null && inUse + first.tokens <= capacity) {
             waiters.poll();
             first.held = first.tokens + idleFor(first.burst - first.tokens, first.tokens);
-            inUse += first.held;
+            holdLocked(inUse + first.held);
             first.ready.signal();
         }
         waiting.set(waiters.size());
         inUseNow.set(inUse);
+    }
+
+    /** Sets the tokens held, first adding what was held until now to the integral. */
+    private void holdLocked(int tokens) {
+        long now = ticker.read();
+        heldNanos += inUse * Math.max(0, now - heldSince);
+        heldSince = now;
+        inUse = tokens;
+    }
+
+    @Override
+    public Reading read() {
+        lock.lock();
+        try {
+            long now = ticker.read();
+            return new Reading(heldNanos + inUse * Math.max(0, now - heldSince), now, capacity);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Tokens in all. */

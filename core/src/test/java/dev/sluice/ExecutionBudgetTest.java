@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.batching.ManualTicker;
 import dev.sluice.batching.internal.ExecutionGate;
+import dev.sluice.internal.CpuMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -244,5 +245,48 @@ class ExecutionBudgetTest {
         assertThrows(IllegalArgumentException.class, () -> budget.gate(2, 1));
         assertEquals(1, budget.gate(0, 4).acquire(0).cpus(), "cpus(0) never waits nor borrows: an open gate");
         assertEquals(0, budget.inUse());
+    }
+
+    @Test
+    void itIntegratesTheCpusHeldOverTimeSoAPipelineCanTellHowBusyTheyWere() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(2, ticker);
+        ticker.advance(Duration.ofMillis(7)); // idle time counts nothing
+        CpuMeter.Reading start = budget.read();
+        assertEquals(0, start.cpuNanosHeld());
+        assertEquals(2, start.cpus());
+        ExecutionGate.Permit first = budget.gate(1).acquire(0);
+        ticker.advance(Duration.ofMillis(10));
+        ExecutionGate.Permit second = budget.gate(1).acquire(1);
+        ticker.advance(Duration.ofMillis(20));
+        CpuMeter.Reading both = budget.read();
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(10 + 2 * 20), both.cpuNanosHeld(), "what is held now counts up to now");
+        first.release();
+        ticker.advance(Duration.ofMillis(5));
+        second.release();
+        ticker.advance(Duration.ofMillis(100));
+        CpuMeter.Reading end = budget.read();
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(10 + 2 * 20 + 5), end.cpuNanosHeld());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(135), end.at() - start.at());
+        assertEquals(50.0 / (2 * 30), CpuMeter.utilization(start, both), 1e-12);
+        assertEquals(55.0 / (2 * 135), CpuMeter.utilization(start, end), 1e-12);
+        assertTrue(Double.isNaN(CpuMeter.utilization(end, end)), "no time between the readings");
+    }
+
+    @Test
+    void borrowedCpusAndAWaitersTokensCountFromWhenTheyAreHeld() throws Exception {
+        ExecutionBudget budget = new ExecutionBudget(2, ticker);
+        CpuMeter.Reading start = budget.read();
+        ExecutionGate.Permit wide = budget.gate(1, 2).acquire(0);
+        assertEquals(2, wide.cpus(), "alone, it borrows the idle CPU");
+        CompletableFuture<ExecutionGate.Permit> waiter = call(budget, 2, 1);
+        awaitWaiting(budget, 1);
+        ticker.advance(Duration.ofMillis(10));
+        wide.release();
+        ExecutionGate.Permit p = waiter.get(10, TimeUnit.SECONDS);
+        ticker.advance(Duration.ofMillis(30));
+        p.release();
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(2 * 10 + 2 * 30), budget.read().cpuNanosHeld(),
+                "the waiter held nothing while it waited");
+        assertEquals(1.0, CpuMeter.utilization(start, budget.read()), 1e-12);
     }
 }

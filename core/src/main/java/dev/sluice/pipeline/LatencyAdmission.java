@@ -1,6 +1,7 @@
 package dev.sluice.pipeline;
 
 import dev.sluice.batching.OverloadedException;
+import dev.sluice.internal.CpuMeter;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -31,6 +32,15 @@ import java.util.Locale;
  * {@link #MIN_SAMPLE_CONCURRENCY} is dropped, and a sample taken with less than half the company the
  * capacity was measured with cannot lower the capacity (only one taken with as much can: a system that became
  * slower under the same load).
+ *
+ * <p>Why samples are divided by the CPUs' utilization: below saturation the rate a pipeline finishes work at
+ * is the rate it is offered, not what it could do, so a pipeline at 75% load learned a capacity of about 75%
+ * and refused the peaks of a load it could serve. When its steps call deployments of one runtime, the sample is
+ * divided by the share of that runtime's CPU budget that model calls held over the same time (the utilization
+ * law: what it could finish is what it finished over the share of the bottleneck it used), if that share was
+ * at least {@link #MIN_SCALED_UTILIZATION}. Below that the budget is not what limits this pipeline (remote or
+ * I/O-bound steps, or too little load to extrapolate from) and the sample counts as measured. Other work
+ * holding the same budget makes the share larger and the estimate smaller: it errs towards refusing.
  *
  * <p>A sample ends when, within one busy period (something in flight all along), at least {@link #SAMPLE_RUNS}
  * runs and at least as many runs as were in flight on average have ended: so it spans a turnover of what was in
@@ -66,10 +76,18 @@ final class LatencyAdmission {
      * overestimates, and an overestimate admits requests that then wait past the bound).
      */
     static final double CAPACITY_WEIGHT = 0.25;
+    /** A sample is divided by the budget's utilization when that was at least this (see the class comment). */
+    static final double MIN_SCALED_UTILIZATION = 0.5;
 
     private final String name;
     /** Fixed bound in nanoseconds; 0 for the default multiple of the idle latency; -1 when switched off. */
     private final long fixedBoundNanos;
+    /** The runtime budget the pipeline's model calls hold; null when it calls none or several. */
+    private final CpuMeter meter;
+    /** The meter when the current sample's busy time began; null while no sample is open or without a meter. */
+    private CpuMeter.Reading sampleFrom;
+    /** The budget's utilization over the last sample; NaN until one was taken with a meter. */
+    private double lastUtilization = Double.NaN;
 
     private long workInFlight;
     private int runsInFlight;
@@ -88,8 +106,14 @@ final class LatencyAdmission {
     private long refused;
 
     LatencyAdmission(String name, long fixedBoundNanos) {
+        this(name, fixedBoundNanos, null);
+    }
+
+    /** @param meter the budget of the runtime whose deployments the pipeline calls, or null */
+    LatencyAdmission(String name, long fixedBoundNanos, CpuMeter meter) {
         this.name = name;
         this.fixedBoundNanos = fixedBoundNanos;
+        this.meter = meter;
     }
 
     /**
@@ -119,6 +143,9 @@ final class LatencyAdmission {
             }
         }
         boolean alone = runsInFlight == 0;
+        if (alone && meter != null) {
+            sampleFrom = meter.read(); // a busy period, and with it a sample, begins
+        }
         workInFlight += work;
         runsInFlight++;
         return alone ? Decision.ALONE : Decision.WITH_OTHERS;
@@ -145,6 +172,12 @@ final class LatencyAdmission {
         if (busyNanos >= Math.max(SAMPLE_BUSY_NANOS, SAMPLE_IDLE_LATENCIES * idleNanos)
                 && runsDone >= Math.max(SAMPLE_RUNS, company)) {
             double sample = (double) workDone / busyNanos;
+            if (meter != null && sampleFrom != null) {
+                lastUtilization = CpuMeter.utilization(sampleFrom, meter.read());
+                if (lastUtilization >= MIN_SCALED_UTILIZATION) {
+                    sample /= lastUtilization;
+                }
+            }
             if (company >= MIN_SAMPLE_CONCURRENCY) {
                 if (capacity == 0) {
                     capacity = sample;
@@ -195,6 +228,8 @@ final class LatencyAdmission {
         runNanos = 0;
         workDone = 0;
         runsDone = 0;
+        // Runs still in flight: the next sample's busy time begins now; else at the next admission.
+        sampleFrom = meter != null && runsInFlight > 0 ? meter.read() : null;
     }
 
     /** Busy time counts only while something is in flight. */
@@ -225,7 +260,7 @@ final class LatencyAdmission {
         long bound = boundNanos();
         return new Pipeline.AdmissionStatus(fixedBoundNanos >= 0, capacity * 1e9,
                 idleNanos == 0 ? null : Duration.ofNanos((long) idleNanos),
-                bound == Long.MAX_VALUE ? null : Duration.ofNanos(bound), runsInFlight, workInFlight, refused);
+                bound == Long.MAX_VALUE ? null : Duration.ofNanos(bound), runsInFlight, workInFlight, refused, lastUtilization);
     }
 
     private static String perSecond(double workPerNano) {

@@ -4,11 +4,13 @@ import dev.sluice.DeploymentHandle;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.OverloadedException;
 import dev.sluice.batching.Ticker;
+import dev.sluice.internal.CpuMeter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -51,7 +53,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Admission.</b> A request is refused at once with {@link OverloadedException} when the pipeline has
  * {@code maxInFlight} requests in flight ({@link OverloadedException.Limit#IN_FLIGHT}), or when the work it has
- * in flight, at the rate it measures itself finishing work, would keep the new request longer than its latency
+ * in flight, at the rate it measures it can finish work (what it finished while busy, over the share of its
+ * runtime's CPU budget that model calls held meanwhile), would keep the new request longer than its latency
  * bound ({@link OverloadedException.Limit#EXPECTED_LATENCY}): by default {@value LatencyAdmission#DEFAULT_MULTIPLE}
  * times the latency of a request that runs alone, and never more than the request's own deadline. So under any
  * overload the requests it admits keep a bounded latency and the excess is refused fast, with no queue size to
@@ -99,7 +102,9 @@ public final class Pipeline<I, O> {
         this.scheduler = b.scheduler;
         this.executor = b.executor;
         this.onTrace = b.onTrace;
-        this.admission = new LatencyAdmission(b.name, b.latencyBoundNanos);
+        // With the steps' deployments all on one runtime, admission knows how busy its CPUs were while it measured.
+        this.admission = new LatencyAdmission(b.name, b.latencyBoundNanos,
+                b.meters.size() == 1 ? b.meters.iterator().next() : null);
         @SuppressWarnings("unchecked")
         ToLongFunction<? super I> w = (ToLongFunction<? super I>) b.work;
         this.work = w;
@@ -190,15 +195,19 @@ public final class Pipeline<I, O> {
      * What the pipeline's admission measured and bounds now (see the class's "Admission").
      *
      * @param bounded whether the latency bound applies (false when switched off with {@link Builder#unboundedLatency})
-     * @param workPerSecond the smoothed rate at which it finished work while busy with company (more than one run at a time on average); 0 until measured
+     * @param workPerSecond the smoothed rate at which it could finish work: what it finished while busy with company
+     *     (more than one run at a time on average), divided by the share of its runtime's CPU budget held meanwhile
+     *     where that was at least half; 0 until measured
      * @param idleLatency the latency of a request that ran alone, smoothed; null until one did
      * @param latencyBound the bound a new request's expected latency is held to; null while there is none
      * @param inFlight requests in flight
      * @param workInFlight their work
      * @param refused requests refused for their expected latency so far
+     * @param budgetUtilization the share of the runtime's CPU budget held by model calls over the last rate
+     *     sample, 0 to 1; NaN before the first, or when the steps call no deployment or deployments of several runtimes
      */
     public record AdmissionStatus(boolean bounded, double workPerSecond, Duration idleLatency, Duration latencyBound,
-            int inFlight, long workInFlight, long refused) {}
+            int inFlight, long workInFlight, long refused, double budgetUtilization) {}
 
     /** A snapshot of the admission's measurements and bound. */
     public AdmissionStatus admission() {
@@ -308,6 +317,8 @@ public final class Pipeline<I, O> {
         Scheduler scheduler = Scheduler.system();
         Executor executor = DEFAULT_EXECUTOR;
         Consumer<Trace> onTrace;
+        /** The CPU meters of the runtimes whose deployments the steps call, in the order first called. */
+        final Set<CpuMeter> meters = new LinkedHashSet<>();
         private boolean built;
 
         private Builder(String name) {
@@ -497,6 +508,9 @@ public final class Pipeline<I, O> {
             public <A, O> StepRef<O> run(Task<A, O> task, Ref<? extends A> in) {
                 Objects.requireNonNull(task, "task");
                 Task.Body<Object, Object> body = (Task.Body<Object, Object>) (Task.Body<?, ?>) task.body;
+                if (task.deployment instanceof CpuMeter.Source source) {
+                    meters.add(source.cpuMeter());
+                }
                 return done(new Ref<?>[] {in}, Node.SINGLE, body, task.inline);
             }
 

@@ -30,15 +30,22 @@ public final class Task<A, O> {
     final String kind;
     /** For a quick function: the function itself, which the executor calls directly (no future). */
     final Function<Object, Object> inline;
+    /** For a call to a deployment ({@link #call}, {@link #each}): that deployment; else null. */
+    final DeploymentHandle<?, ?> deployment;
 
     private Task(String kind, Body<A, O> body) {
-        this(kind, body, null);
+        this(kind, body, null, null);
     }
 
-    private Task(String kind, Body<A, O> body, Function<Object, Object> inline) {
+    private Task(String kind, Body<A, O> body, DeploymentHandle<?, ?> deployment) {
+        this(kind, body, null, deployment);
+    }
+
+    private Task(String kind, Body<A, O> body, Function<Object, Object> inline, DeploymentHandle<?, ?> deployment) {
         this.kind = kind;
         this.body = body;
         this.inline = inline;
+        this.deployment = deployment;
     }
 
     /**
@@ -52,7 +59,7 @@ public final class Task<A, O> {
         return new Task<>("call " + deployment.name(), (input, attempt) -> {
             CompletableFuture<O> f = submit(deployment, input, attempt);
             return f.whenComplete((v, e) -> attempt.dispatched(f));
-        });
+        }, deployment);
     }
 
     /**
@@ -109,7 +116,7 @@ public final class Task<A, O> {
                 });
             }
             return all;
-        });
+        }, deployment);
     }
 
     /** A quick computation, run on the thread that completed the step's inputs (keep it short). */
@@ -117,7 +124,7 @@ public final class Task<A, O> {
     public static <A, O> Task<A, O> of(Function<? super A, ? extends O> function) {
         Objects.requireNonNull(function, "function");
         return new Task<>("function", (input, attempt) -> CompletableFuture.completedFuture(function.apply(input)),
-                (Function<Object, Object>) (Function<?, ?>) function);
+                (Function<Object, Object>) (Function<?, ?>) function, null);
     }
 
     /** A computation that may block (a database call): run on the pipeline's executor. */

@@ -66,6 +66,7 @@ class PipelineAdmissionTest {
         }
         assertEquals(1000.0 / idleMillis, p.admission().workPerSecond(), 1e-9);
         assertEquals(Duration.ofMillis(idleMillis), p.admission().idleLatency());
+        assertTrue(Double.isNaN(p.admission().budgetUtilization()), "its step calls no deployment: nothing to divide by");
     }
 
     private static OverloadedException refusal(CompletableFuture<?> f) {

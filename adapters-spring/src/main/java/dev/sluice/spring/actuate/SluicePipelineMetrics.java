@@ -13,8 +13,9 @@ import java.util.Objects;
  * The admission of every pipeline bean in Micrometer, tagged with its {@code pipeline}:
  * <ul>
  *   <li>{@code sluice.pipeline.in.flight} (gauge): requests submitted and not yet ended
- *   <li>{@code sluice.pipeline.capacity} (gauge): the rate at which it finishes work while busy, work units per
- *       second (requests per second unless the pipeline weighs them); 0 until measured
+ *   <li>{@code sluice.pipeline.capacity} (gauge): the rate at which it can finish work, work units per second
+ *       (requests per second unless the pipeline weighs them): what it finished while busy, over the share of the
+ *       runtime's CPU budget held meanwhile; 0 until measured
  *   <li>{@code sluice.pipeline.latency.bound} (gauge, seconds): the latency a new request may expect before it
  *       is refused; NaN while there is none (not yet measured, or switched off)
  *   <li>{@code sluice.pipeline.refused} (counter): requests refused for their expected latency (429)
@@ -35,7 +36,7 @@ public final class SluicePipelineMetrics implements MeterBinder {
             Gauge.builder("sluice.pipeline.in.flight", p, q -> q.admission().inFlight()).tag("pipeline", name)
                     .description("Pipeline requests submitted and not yet ended").register(registry);
             Gauge.builder("sluice.pipeline.capacity", p, q -> q.admission().workPerSecond()).tag("pipeline", name)
-                    .description("Work the pipeline finishes per second while busy, as measured").register(registry);
+                    .description("Work the pipeline can finish per second, as measured").register(registry);
             Gauge.builder("sluice.pipeline.latency.bound", p, SluicePipelineMetrics::boundSeconds).tag("pipeline", name)
                     .baseUnit("seconds").description("Expected latency past which a new request is refused")
                     .register(registry);
