@@ -137,7 +137,7 @@ class OcrHttpTest extends OcrHttp {
     void thePageAndTheStartersEndpointsAreServed() throws Exception {
         HttpResponse<String> page = send(request("/").GET().build());
         assertEquals(200, page.statusCode());
-        assertTrue(page.body().contains("/ocr?trace=true") && page.body().contains("<canvas"), "the page posts to /ocr");
+        assertTrue(page.body().contains("/ocr?trace=true") && page.body().contains("<svg id=\"boxes\""), "the page posts to /ocr");
         HttpResponse<String> rec = send(request("/v2/models/rec").GET().build());
         assertEquals(200, rec.statusCode(), rec.body());
         assertEquals("softmax_11.tmp_0", JSON.readTree(rec.body()).at("/outputs/0/name").asString());
