@@ -21,6 +21,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
@@ -53,9 +59,16 @@ class OcrPageBrowserTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** Bounds every wait on the page: an upload is read in about a second here, on two busy cores. */
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final Dimension WIDE = new Dimension(1000, 800);
+    /** A window as wide as a laptop's browser; tall enough that the screenshot shows the trace under the lines. */
+    private static final Dimension WIDE = new Dimension(1000, 1200);
+
+    /** Selenium warns that it has no DevTools bindings for this Chromium; the test needs none (WebDriver only). */
+    private static final List<Logger> CDP_WARNINGS = List.of(Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder"),
+            Logger.getLogger("org.openqa.selenium.chromium.ChromiumDriver"));
 
     private static ConfigurableApplicationContext app;
+    /** The browser starts while the application does; stop() waits for it even when the application failed. */
+    private static CompletableFuture<ChromeDriver> starting;
     private static ChromeDriver browser;
     private static URI base;
 
@@ -63,7 +76,7 @@ class OcrPageBrowserTest {
     static Path files;
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         Optional<Path> chromium = onPath("chromium");
         Optional<Path> chromedriver = onPath("chromedriver");
         boolean present = chromium.isPresent() && chromedriver.isPresent();
@@ -73,10 +86,7 @@ class OcrPageBrowserTest {
         }
         assumeTrue(present, "chromium and chromedriver are needed on the PATH for the page's browser test");
 
-        app = new SpringApplicationBuilder(OcrApplication.class)
-                .run("--server.address=127.0.0.1", "--server.port=0", "--spring.main.banner-mode=off");
-        base = URI.create("http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port") + "/");
-
+        CDP_WARNINGS.forEach(l -> l.setLevel(Level.SEVERE));
         ChromeDriverService driver = new ChromeDriverService.Builder()
                 .usingDriverExecutable(chromedriver.get().toFile()).usingAnyFreePort().build();
         ChromeOptions options = new ChromeOptions();
@@ -86,14 +96,25 @@ class OcrPageBrowserTest {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                 "--disable-extensions", "--hide-scrollbars", "--force-device-scale-factor=1",
                 "--window-size=" + WIDE.getWidth() + "," + WIDE.getHeight());
-        browser = new ChromeDriver(driver, options);
+        starting = CompletableFuture.supplyAsync(() -> new ChromeDriver(driver, options));
+
+        app = new SpringApplicationBuilder(OcrApplication.class).main(OcrApplication.class)
+                .run("--server.address=127.0.0.1", "--server.port=0", "--spring.main.banner-mode=off");
+        base = URI.create("http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port") + "/");
+        browser = starting.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         try {
-            if (browser != null) {
-                browser.quit();
+            if (starting != null) {
+                try {
+                    starting.get(WAIT.toSeconds(), TimeUnit.SECONDS).quit();
+                } catch (ExecutionException e) {
+                    // it never started: nothing to stop
+                } catch (TimeoutException e) {
+                    starting.thenAccept(ChromeDriver::quit); // still starting: stopped once it has
+                }
             }
         } finally {
             if (app != null) {
