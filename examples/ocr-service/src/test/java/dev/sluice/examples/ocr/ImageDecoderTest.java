@@ -28,6 +28,34 @@ class ImageDecoderTest {
     }
 
     @Test
+    void aGifBmpOrJpegOfNoPixelsIsRefusedNamingTheProblem() throws IOException {
+        byte[] gif = encode(new BufferedImage(5, 5, BufferedImage.TYPE_INT_RGB), "gif");
+        Arrays.fill(gif, 6, 10, (byte) 0); // the logical screen: 0 x 0
+        for (int i = 10; i < gif.length - 9; i++) {
+            if (gif[i] == 0x2c) { // the image descriptor: 0 x 0 too
+                Arrays.fill(gif, i + 5, i + 9, (byte) 0);
+                break;
+            }
+        }
+        assertEquals("the GIF image declares no pixels (0 x 0)", refusal(gif));
+
+        byte[] bmp = encode(new BufferedImage(5, 5, BufferedImage.TYPE_INT_RGB), "bmp");
+        Arrays.fill(bmp, 18, 26, (byte) 0); // BITMAPINFOHEADER's width and height
+        String bmpRefusal = refusal(bmp);
+        assertTrue(bmpRefusal.contains("Width (0) and height (0) must be > 0"), bmpRefusal);
+
+        byte[] jpeg = encode(new BufferedImage(5, 5, BufferedImage.TYPE_INT_RGB), "jpeg");
+        for (int i = 2; i < jpeg.length - 8; i++) {
+            if ((jpeg[i] & 0xff) == 0xff && (jpeg[i + 1] & 0xff) == 0xc0) { // start of frame: height and width
+                Arrays.fill(jpeg, i + 5, i + 9, (byte) 0);
+                break;
+            }
+        }
+        String jpegRefusal = refusal(jpeg);
+        assertTrue(jpegRefusal.contains("Empty JPEG image"), jpegRefusal);
+    }
+
+    @Test
     void aPngHeaderOverTheLimitsIsRefusedNamingItsSizeAndTheLimits() throws IOException {
         assertEquals("the PNG image is 30000 x 30000 pixels; this service reads at most 8192 pixels a side and 40000000 "
                 + "pixels in all", refusal(OcrBadInputTest.pngBomb(30_000, 30_000)));
