@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.awt.Font;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.File;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -178,6 +180,45 @@ class OcrPageBrowserTest {
         assertEquals(2, seen.size(), seen.toString());
         assertEquals("reading self-check.png (" + Math.round(png.length / 1024.0) + " KB) ...", seen.get(0));
         assertTrue(seen.get(1).startsWith("3 line(s) in "), seen.toString());
+    }
+
+    @Test
+    void anEarlierUploadsAnswerArrivingLateIsNotShown() throws IOException {
+        // fetch, wrapped: the first upload's answer is held until the second upload has been sent; once the page has
+        // read the first answer's body, the second answer is let go, a task later, so the page has done with the first.
+        browser.executeScript("""
+                window.statusSeen = [];
+                new MutationObserver(() => window.statusSeen.push(document.getElementById('status').textContent))
+                    .observe(document.getElementById('status'), {childList: true, characterData: true, subtree: true});
+                const realFetch = window.fetch.bind(window);
+                let calls = 0, secondSent, releaseSecond;
+                const sent = new Promise(r => secondSent = r);
+                const released = new Promise(r => releaseSecond = r);
+                window.fetch = async (...args) => {
+                  const call = ++calls;
+                  if (call === 2) secondSent();
+                  const response = await realFetch(...args);
+                  if (call === 1) {
+                    await sent;
+                    const text = response.text.bind(response);
+                    response.text = async () => { const t = await text(); setTimeout(releaseSecond, 0); return t; };
+                  } else {
+                    await released;
+                  }
+                  return response;
+                };""");
+        TextPages.Page later = TextPages.render(List.of("Still serving 42"),
+                new Font(TextPages.availableFonts().get(0), Font.PLAIN, 28), 0, new Random(1), 0);
+
+        browser.findElement(By.id("file")).sendKeys(file("first.png", SelfCheckPage.png()).toString());
+        assertEquals("done", upload(file("second.png", later.png())));
+        assertEquals(List.of("Still serving 42"), shownTexts());
+        assertEquals(1, browser.findElements(By.cssSelector("#boxes polygon")).size());
+        @SuppressWarnings("unchecked")
+        List<String> seen = (List<String>) browser.executeScript("return window.statusSeen;");
+        assertEquals(3, seen.size(), "the first answer never showed: " + seen);
+        assertTrue(seen.get(0).startsWith("reading first.png") && seen.get(1).startsWith("reading second.png"), seen.toString());
+        assertTrue(seen.get(2).startsWith("1 line(s) in "), seen.toString());
     }
 
     @Test
