@@ -78,6 +78,19 @@ class OcrBadInputTest {
     }
 
     @Test
+    void aPngHeaderDeclaring30000By30000PixelsIsRefusedBeforeDecoding() throws IOException {
+        String message = refused(pngBomb(30_000, 30_000)).getMessage();
+        assertTrue(message.contains("30000 x 30000"), message);
+        assertTrue(message.contains("at most 8192 pixels a side"), message);
+    }
+
+    @Test
+    void aPngDeclaring0By0PixelsIsRefusedSayingItHasNone() throws IOException {
+        String message = refused(pngBomb(0, 0)).getMessage();
+        assertTrue(message.contains("declares no pixels (0 x 0)"), message);
+    }
+
+    @Test
     void aTruncatedImageIsRefused() {
         byte[] png = good.png();
         String message = refused(Arrays.copyOf(png, png.length / 2)).getMessage();

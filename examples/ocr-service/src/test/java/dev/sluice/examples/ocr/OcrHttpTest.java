@@ -110,6 +110,20 @@ class OcrHttpTest extends OcrHttp {
     }
 
     @Test
+    void aPngHeaderDeclaring30000By30000PixelsIs400BeforeDecoding() throws Exception {
+        HttpResponse<String> bomb = ocr(OcrBadInputTest.pngBomb(30_000, 30_000), false).get(60, TimeUnit.SECONDS);
+        assertEquals(400, bomb.statusCode(), bomb.body());
+        assertTrue(error(bomb).contains("the PNG image is 30000 x 30000 pixels"), bomb.body());
+    }
+
+    @Test
+    void aPngDeclaring0By0PixelsIs400SayingItHasNone() throws Exception {
+        HttpResponse<String> empty = ocr(OcrBadInputTest.pngBomb(0, 0), true).get(60, TimeUnit.SECONDS);
+        assertEquals(400, empty.statusCode(), empty.body());
+        assertEquals("the PNG image declares no pixels (0 x 0)", error(empty), empty.body());
+    }
+
+    @Test
     void aBodyOverTheLimitIs413AndOtherMethodsAre405() throws Exception {
         HttpResponse<String> big = ocr(new byte[5 * 1024 * 1024], false).get(60, TimeUnit.SECONDS);
         assertEquals(413, big.statusCode());
@@ -123,7 +137,7 @@ class OcrHttpTest extends OcrHttp {
     void thePageAndTheStartersEndpointsAreServed() throws Exception {
         HttpResponse<String> page = send(request("/").GET().build());
         assertEquals(200, page.statusCode());
-        assertTrue(page.body().contains("/ocr?trace=true") && page.body().contains("<canvas"), "the page posts to /ocr");
+        assertTrue(page.body().contains("/ocr?trace=true") && page.body().contains("<svg id=\"boxes\""), "the page posts to /ocr");
         HttpResponse<String> rec = send(request("/v2/models/rec").GET().build());
         assertEquals(200, rec.statusCode(), rec.body());
         assertEquals("softmax_11.tmp_0", JSON.readTree(rec.body()).at("/outputs/0/name").asString());
