@@ -17,7 +17,6 @@ import dev.sluice.grpc.proto.ServerMetadataRequest;
 import dev.sluice.grpc.proto.ServerMetadataResponse;
 import dev.sluice.grpc.proto.ServerReadyRequest;
 import dev.sluice.grpc.proto.ServerReadyResponse;
-import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
 import dev.sluice.tensor.TensorSpec;
@@ -190,18 +189,12 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
                 throw new InvalidInputException("inputs[" + i + "] has no name");
             }
             String what = "input '" + in.getName() + "'";
-            DataType type = TensorCodec.type(what, in.getDatatype());
-            long[] shape = TensorCodec.shape(what, in.getShapeList());
-            Tensor t;
-            if (raw > 0) {
-                if (in.hasContents() && in.getContents().getSerializedSize() > 0) {
-                    throw new InvalidInputException(what + " has contents as well as raw_input_contents; a request "
-                            + "sends all its inputs one way or the other");
-                }
-                t = TensorCodec.fromRaw(what, in.getName(), type, shape, request.getRawInputContents(i));
-            } else {
-                t = TensorCodec.fromContents(what, in.getName(), type, shape, in.getContents());
+            if (raw > 0 && in.hasContents() && in.getContents().getSerializedSize() > 0) {
+                throw new InvalidInputException(what + " has contents as well as raw_input_contents; a request "
+                        + "sends all its inputs one way or the other");
             }
+            Tensor t = TensorCodec.tensor(what, in.getName(), in.getDatatype(), in.getShapeList(), in.getContents(),
+                    raw > 0 ? request.getRawInputContents(i) : null);
             if (inputs.put(in.getName(), t) != null) {
                 throw new InvalidInputException(what + " is given twice");
             }

@@ -96,6 +96,18 @@ final class TensorCodec {
         return (int) n;
     }
 
+    /**
+     * A tensor as a message describes it: from {@code raw} when given, else from {@code contents}.
+     *
+     * @param what the tensor in words, for messages: {@code input 'x'}
+     */
+    static Tensor tensor(String what, String name, String datatype, List<Long> shape, InferTensorContents contents,
+            ByteString raw) {
+        DataType type = type(what, datatype);
+        long[] dims = shape(what, shape);
+        return raw != null ? fromRaw(what, name, type, dims, raw) : fromContents(what, name, type, dims, contents);
+    }
+
     /** A tensor from typed {@code contents}. */
     static Tensor fromContents(String what, String name, DataType type, long[] shape, InferTensorContents c) {
         int index = field(type);
