@@ -2,9 +2,13 @@ package dev.sluice.grpc;
 
 import dev.sluice.Sluice;
 import io.grpc.InsecureServerCredentials;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -69,6 +73,7 @@ public final class SluiceGrpcServer implements AutoCloseable {
         this.health = new HealthService(models);
         InferenceService inference = new InferenceService(models, b.requestTimeout, executor);
         List<ServerInterceptor> interceptors = new ArrayList<>(b.interceptors);
+        interceptors.add(0, this::refuseWhileShuttingDown);
         Collections.reverse(interceptors); // ServerInterceptors runs the last one first; the builder promises order
         NettyServerBuilder nb = NettyServerBuilder.forAddress(b.address, InsecureServerCredentials.create())
                 .executor(executor)
@@ -165,6 +170,19 @@ public final class SluiceGrpcServer implements AutoCloseable {
         } finally {
             release();
         }
+    }
+
+    /**
+     * Ends a call with UNAVAILABLE once the server is shutting down. grpc-java refuses new connections then, but a
+     * call that reaches a connection before the client has read the server's GOAWAY would otherwise be served.
+     */
+    private <Q, R> ServerCall.Listener<Q> refuseWhileShuttingDown(ServerCall<Q, R> call, Metadata headers,
+            ServerCallHandler<Q, R> next) {
+        if (shuttingDown.get()) {
+            call.close(Status.UNAVAILABLE.withDescription("the server is shutting down"), new Metadata());
+            return new ServerCall.Listener<>() {};
+        }
+        return next.startCall(call, headers);
     }
 
     private void release() {

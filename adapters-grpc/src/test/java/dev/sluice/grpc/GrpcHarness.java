@@ -27,9 +27,9 @@ final class GrpcHarness implements AutoCloseable {
     final SluiceGrpcServer server;
     final ManagedChannel channel;
     final OipGrpcClient client;
-    final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
+    private final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
     final GRPCInferenceServiceGrpc.GRPCInferenceServiceStub asyncStub;
-    final HealthGrpc.HealthBlockingStub health;
+    private final HealthGrpc.HealthBlockingStub health;
     private final boolean ownsSluice;
 
     private GrpcHarness(Sluice sluice, boolean ownsSluice, Consumer<SluiceGrpcServer.Builder> settings)
@@ -42,9 +42,19 @@ final class GrpcHarness implements AutoCloseable {
         this.channel = Grpc.newChannelBuilder("127.0.0.1:" + server.port(), InsecureChannelCredentials.create())
                 .build();
         this.client = OipGrpcClient.over(channel);
-        this.stub = GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        this.stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
         this.asyncStub = GRPCInferenceServiceGrpc.newStub(channel);
-        this.health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        this.health = HealthGrpc.newBlockingStub(channel);
+    }
+
+    /** The generated blocking stub, with a deadline 10 s from now. */
+    GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub() {
+        return stub.withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    /** The health service's blocking stub, with a deadline 10 s from now. */
+    HealthGrpc.HealthBlockingStub health() {
+        return health.withDeadlineAfter(10, TimeUnit.SECONDS);
     }
 
     /** A server over a runtime of its own (closed with it). */

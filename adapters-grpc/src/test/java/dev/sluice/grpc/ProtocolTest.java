@@ -53,13 +53,13 @@ class ProtocolTest {
 
     @Test
     void serverLiveIsTrue() {
-        assertTrue(h.stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
+        assertTrue(h.stub().serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
         assertTrue(h.client.serverLive(T));
     }
 
     @Test
     void serverReadyIsTrueWhenEveryModelIsReadyAndFalseWhileOneStarts() throws Exception {
-        assertTrue(h.stub.serverReady(ServerReadyRequest.getDefaultInstance()).getReady());
+        assertTrue(h.stub().serverReady(ServerReadyRequest.getDefaultInstance()).getReady());
         CountDownLatch start = new CountDownLatch(1);
         try {
             h.sluice.deploy(TestModels.slowStarting("slow", start));
@@ -77,7 +77,7 @@ class ProtocolTest {
     @Test
     void modelReadyOfAnUnknownModelOrVersionIsNotFound() {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                () -> h.stub.modelReady(ModelReadyRequest.newBuilder().setName("nope").build()));
+                () -> h.stub().modelReady(ModelReadyRequest.newBuilder().setName("nope").build()));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
         assertEquals("no model named 'nope'", e.getStatus().getDescription());
         e = assertThrows(StatusRuntimeException.class, () -> h.client.modelReady("doubler", "2", T));
@@ -87,7 +87,7 @@ class ProtocolTest {
 
     @Test
     void serverMetadataNamesSluice() {
-        ServerMetadataResponse m = h.stub.serverMetadata(ServerMetadataRequest.getDefaultInstance());
+        ServerMetadataResponse m = h.stub().serverMetadata(ServerMetadataRequest.getDefaultInstance());
         assertEquals("sluice", m.getName());
         assertFalse(m.getVersion().isEmpty());
         OipGrpcClient.ServerMetadata viaClient = h.client.serverMetadata(T);
@@ -97,7 +97,7 @@ class ProtocolTest {
 
     @Test
     void modelMetadataGivesTheSignatureVersionAndPlatform() {
-        ModelMetadataResponse m = h.stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("mymodel").build());
+        ModelMetadataResponse m = h.stub().modelMetadata(ModelMetadataRequest.newBuilder().setName("mymodel").build());
         assertEquals("mymodel", m.getName());
         assertEquals(List.of("1"), m.getVersionsList());
         assertEquals("sluice_java", m.getPlatform());
@@ -132,7 +132,7 @@ class ProtocolTest {
                         .setContents(InferTensorContents.newBuilder().addBoolContents(true)))
                 .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("output0"))
                 .build();
-        ModelInferResponse r = h.stub.modelInfer(request);
+        ModelInferResponse r = h.stub().modelInfer(request);
         assertEquals("mymodel", r.getModelName());
         assertEquals("1", r.getModelVersion());
         assertEquals("42", r.getId());
@@ -154,7 +154,7 @@ class ProtocolTest {
                         .addShape(1).addShape(4))
                 .addRawInputContents(com.google.protobuf.ByteString.copyFrom(x))
                 .build();
-        ModelInferResponse r = h.stub.modelInfer(request);
+        ModelInferResponse r = h.stub().modelInfer(request);
         assertEquals(1, r.getRawOutputContentsCount());
         assertFalse(r.getOutputs(0).hasContents());
         ByteBuffer y = r.getRawOutputContents(0).asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
@@ -190,7 +190,7 @@ class ProtocolTest {
                 .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("output0"))
                 .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("output0"))
                 .build();
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> h.stub.modelInfer(twice));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> h.stub().modelInfer(twice));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertEquals("output 'output0' is asked for twice", e.getStatus().getDescription());
     }
@@ -223,7 +223,7 @@ class ProtocolTest {
         }
         ModelInferRequest unsigned = doubling(3).build().toMessage().toBuilder()
                 .putParameters("timeout_ms", InferParameter.newBuilder().setUint64Param(5000).build()).build();
-        assertEquals(1, h.stub.modelInfer(unsigned).getOutputsCount());
+        assertEquals(1, h.stub().modelInfer(unsigned).getOutputsCount());
     }
 
     @Test
