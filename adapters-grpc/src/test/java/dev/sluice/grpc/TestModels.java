@@ -76,26 +76,19 @@ final class TestModels {
 
     /**
      * The model of the specification's inference example: inputs {@code input0} (UINT32 [n, 2]) and {@code input1}
-     * (BOOL [n]); outputs {@code output0} (FP32 [3, 2]) and {@code output1} (INT64 [1]).
+     * (BOOL [n]); outputs {@code output0} (FP32 [3, 2]) and {@code output1} (INT64 [1]), the same for every request.
      */
     static Deployment<Map<String, Tensor>, Map<String, Tensor>> specExample() {
-        TensorSignature sig = new TensorSignature(
-                List.of(new TensorSpec("input0", DataType.UINT32, new long[] {-1, 2}),
-                        new TensorSpec("input1", DataType.BOOL, new long[] {-1})),
-                List.of(new TensorSpec("output0", DataType.FP32, new long[] {-1, 2}),
-                        new TensorSpec("output1", DataType.INT64, new long[] {-1})));
-        Model<Map<String, Tensor>, Map<String, Tensor>> model = batch -> {
-            List<Map<String, Tensor>> out = new ArrayList<>();
-            for (int i = 0; i < batch.size(); i++) {
-                Map<String, Tensor> result = new LinkedHashMap<>();
-                result.put("output0", Tensor.ofFloats("output0", new long[] {3, 2}, 1.0f, 1.1f, 2.0f, 2.1f, 3.0f, 3.1f));
-                result.put("output1", Tensor.ofLongs("output1", new long[] {1}, 7));
-                out.add(result);
-            }
-            return out;
-        };
+        Map<String, Tensor> answer = new LinkedHashMap<>();
+        answer.put("output0", Tensor.ofFloats("output0", new long[] {3, 2}, 1.0f, 1.1f, 2.0f, 2.1f, 3.0f, 3.1f));
+        answer.put("output1", Tensor.ofLongs("output1", new long[] {1}, 7));
+        Model<Map<String, Tensor>, Map<String, Tensor>> model = batch -> Collections.nCopies(batch.size(), answer);
+        List<TensorSpec> inputs = List.of(new TensorSpec("input0", DataType.UINT32, new long[] {-1, 2}),
+                new TensorSpec("input1", DataType.BOOL, new long[] {-1}));
+        List<TensorSpec> outputs = List.of(new TensorSpec("output0", DataType.FP32, new long[] {-1, 2}),
+                new TensorSpec("output1", DataType.INT64, new long[] {-1}));
         return Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("mymodel", ctx -> model)
-                .signature(sig).resources(r -> r.cpus(0)).build();
+                .signature(new TensorSignature(inputs, outputs)).resources(r -> r.cpus(0)).build();
     }
 
     /** An echo of FP32 whose replica starts only once {@code started} is counted down: not ready until then. */
