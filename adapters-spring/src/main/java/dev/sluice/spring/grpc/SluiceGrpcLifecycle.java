@@ -3,6 +3,7 @@ package dev.sluice.spring.grpc;
 import dev.sluice.grpc.SluiceGrpcServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -50,15 +51,15 @@ public final class SluiceGrpcLifecycle implements SmartLifecycle {
     }
 
     /**
-     * The running server (its port, for one started on port 0).
+     * The address the running server listens on (with its port, for one started on port 0).
      *
      * @throws IllegalStateException if it is not running
      */
-    public SluiceGrpcServer server() {
+    public InetSocketAddress address() {
         SluiceGrpcServer s = server;
         if (s == null) {
             throw new IllegalStateException("the gRPC server is not running");
         }
-        return s;
+        return s.address();
     }
 }
