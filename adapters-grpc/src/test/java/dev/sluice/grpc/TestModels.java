@@ -61,16 +61,12 @@ final class TestModels {
 
     /** Returns its input {@code in} as output {@code out}: any type, any shape of rank 2. */
     static Deployment<Map<String, Tensor>, Map<String, Tensor>> echo(String name, DataType type) {
-        TensorSignature sig = new TensorSignature(List.of(new TensorSpec("in", type, new long[] {-1, -1})),
-                List.of(new TensorSpec("out", type, new long[] {-1, -1})));
-        Model<Map<String, Tensor>, Map<String, Tensor>> model = batch -> {
-            List<Map<String, Tensor>> out = new ArrayList<>();
-            for (Map<String, Tensor> request : batch) {
-                out.add(Map.of("out", request.get("in").withName("out")));
-            }
-            return out;
-        };
-        return Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder(name, ctx -> model).signature(sig)
+        long[] anyRank2 = {-1, -1};
+        Model<Map<String, Tensor>, Map<String, Tensor>> model =
+                batch -> batch.stream().map(r -> Map.of("out", r.get("in").withName("out"))).toList();
+        return Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder(name, ctx -> model)
+                .signature(new TensorSignature(List.of(new TensorSpec("in", type, anyRank2)),
+                        List.of(new TensorSpec("out", type, anyRank2))))
                 .resources(r -> r.cpus(0)).build();
     }
 
