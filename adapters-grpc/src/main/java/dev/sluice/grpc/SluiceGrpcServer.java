@@ -1,0 +1,299 @@
+package dev.sluice.grpc;
+
+import dev.sluice.Sluice;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Open Inference Protocol over gRPC ({@code inference.GRPCInferenceService}, KServe v2) for every tensor
+ * deployment of a {@link Sluice} runtime, with the standard {@code grpc.health.v1.Health} service, on grpc-java's
+ * Netty transport, without Spring:
+ *
+ * <pre>{@code
+ * try (SluiceGrpcServer server = SluiceGrpcServer.builder(sluice)
+ *         .address(new InetSocketAddress("127.0.0.1", 8081)).start()) {
+ *     server.awaitTermination(); // or serve until the service shuts down, then close()
+ * }
+ * }</pre>
+ *
+ * <p>A deployment is a model of the protocol when it declares a {@code TensorSignature}, with the same names,
+ * versions, metadata and readiness as over REST. Failures end a call with a status: INVALID_ARGUMENT (bad input,
+ * naming what was wrong), NOT_FOUND (no such model or version), RESOURCE_EXHAUSTED (the deployment's queue is
+ * full: refused at once, so a client can go elsewhere; also grpc-java's answer to a message over
+ * {@link Builder#maxInboundMessageSize}), DEADLINE_EXCEEDED (the call's deadline, which is the request's deadline
+ * in the batcher, passed before a replica took it), UNAVAILABLE (the server or the runtime is shutting down),
+ * INTERNAL (the model failed: the description has an error id, the log has the failure; never a stack trace). A
+ * call the client cancels withdraws its request if it still waits.
+ *
+ * <p>Closing stops accepting calls, lets the calls in flight finish (up to {@link Builder#shutdownGracePeriod}),
+ * then cancels what is left. It does not close the runtime: close the server first, then the runtime.
+ *
+ * <p>Thread-safe.
+ */
+public final class SluiceGrpcServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SluiceGrpcServer.class);
+    /** Default {@link Builder#maxInboundMessageSize}: 64 MiB. */
+    public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = 64 * 1024 * 1024;
+
+    private final Server server;
+    private final InetSocketAddress address;
+    private final HealthService health;
+    private final ExecutorService executor;
+    private final ScheduledExecutorService healthPoll;
+    private final Duration grace;
+    private final AtomicBoolean shuttingDown = new AtomicBoolean();
+
+    private SluiceGrpcServer(Builder b) throws IOException {
+        Models models = new Models(b.sluice::deployment, b.sluice::status);
+        this.grace = b.shutdownGracePeriod;
+        this.executor = Executors.newCachedThreadPool(threads("sluice-grpc-"));
+        this.health = new HealthService(models);
+        InferenceService inference = new InferenceService(models, b.requestTimeout, executor);
+        List<ServerInterceptor> interceptors = new ArrayList<>(b.interceptors);
+        interceptors.add(0, this::refuseWhileShuttingDown);
+        Collections.reverse(interceptors); // ServerInterceptors runs the last one first; the builder promises order
+        NettyServerBuilder nb = NettyServerBuilder.forAddress(b.address, InsecureServerCredentials.create())
+                .executor(executor)
+                .maxInboundMessageSize(b.maxInboundMessageSize)
+                .addService(ServerInterceptors.intercept(inference, interceptors))
+                .addService(ServerInterceptors.intercept(health, interceptors));
+        this.healthPoll = Executors.newSingleThreadScheduledExecutor(threads("sluice-grpc-health-"));
+        try {
+            this.server = nb.build().start();
+        } catch (IOException | RuntimeException e) {
+            executor.shutdownNow();
+            healthPoll.shutdownNow();
+            throw e;
+        }
+        this.address = (InetSocketAddress) server.getListenSockets().get(0);
+        long poll = b.healthPollInterval.toNanos();
+        healthPoll.scheduleWithFixedDelay(this::refreshHealth, poll, poll, TimeUnit.NANOSECONDS);
+        LOG.info("Open Inference Protocol over gRPC on {}", address);
+    }
+
+    /** A builder for a server over {@code sluice}, which the caller keeps and closes. */
+    public static Builder builder(Sluice sluice) {
+        return new Builder(sluice);
+    }
+
+    /** The address the server listens on (with the port it was given when asked for port 0). */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return address().getPort();
+    }
+
+    /**
+     * Stops accepting calls (new calls fail with UNAVAILABLE, health watches end on NOT_SERVING); the calls in
+     * flight go on. Returns at once; idempotent.
+     */
+    public void shutdown() {
+        if (shuttingDown.compareAndSet(false, true)) {
+            health.stop();
+            server.shutdown();
+            LOG.info("gRPC server on {} shutting down", address);
+        }
+    }
+
+    /** Whether {@link #shutdown} (or {@link #close}) has been called. */
+    public boolean isShutdown() {
+        return shuttingDown.get();
+    }
+
+    /**
+     * Waits until the server has stopped (after {@link #shutdown}, once the calls in flight have ended), at most
+     * {@code timeout}; returns whether it has.
+     *
+     * @throws InterruptedException if the calling thread is interrupted while it waits
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        boolean done = server.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (done) {
+            release();
+        }
+        return done;
+    }
+
+    /**
+     * Waits until the server has stopped, however long that takes.
+     *
+     * @throws InterruptedException if the calling thread is interrupted while it waits
+     */
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+        release();
+    }
+
+    /**
+     * Shuts down gracefully: stops accepting calls, waits up to the grace period for the calls in flight to end,
+     * then cancels the rest (their requests are withdrawn if they still wait) and stops. Blocks until stopped.
+     * Idempotent. An interrupt cuts the wait short: the rest are cancelled at once and the interrupt is kept.
+     */
+    @Override
+    public void close() {
+        shutdown();
+        try {
+            if (!server.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS)) {
+                LOG.warn("gRPC calls still in flight after the grace period of {}: cancelling them", grace);
+                server.shutdownNow();
+                server.awaitTermination(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Ends a call with UNAVAILABLE once the server is shutting down. grpc-java refuses new connections then, but a
+     * call that reaches a connection before the client has read the server's GOAWAY would otherwise be served.
+     */
+    private <Q, R> ServerCall.Listener<Q> refuseWhileShuttingDown(ServerCall<Q, R> call, Metadata headers,
+            ServerCallHandler<Q, R> next) {
+        if (shuttingDown.get()) {
+            call.close(Status.UNAVAILABLE.withDescription("the server is shutting down"), new Metadata());
+            return new ServerCall.Listener<>() {};
+        }
+        return next.startCall(call, headers);
+    }
+
+    private void release() {
+        healthPoll.shutdownNow();
+        executor.shutdown();
+    }
+
+    private void refreshHealth() {
+        try {
+            health.refresh();
+        } catch (RuntimeException e) { // a failed pass must not end the polling
+            LOG.warn("Health refresh failed", e);
+        }
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Settings of a {@link SluiceGrpcServer}; each setter checks its value and names it when refused. */
+    public static final class Builder {
+        private final Sluice sluice;
+        private InetSocketAddress address = new InetSocketAddress(8081);
+        private int maxInboundMessageSize = DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
+        private Duration requestTimeout;
+        private Duration shutdownGracePeriod = Duration.ofSeconds(30);
+        private Duration healthPollInterval = Duration.ofSeconds(1);
+        private final List<ServerInterceptor> interceptors = new ArrayList<>();
+
+        private Builder(Sluice sluice) {
+            this.sluice = Objects.requireNonNull(sluice, "sluice");
+        }
+
+        /** Where to listen; default: every interface, port 8081. Port 0 picks a free port (see {@link #port()}). */
+        public Builder address(InetSocketAddress address) {
+            this.address = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /** Listens on every interface at {@code port} (0: a free port). */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be from 0 to 65535, was " + port);
+            }
+            this.address = new InetSocketAddress(port);
+            return this;
+        }
+
+        /**
+         * The largest request message accepted, in bytes (default 64 MiB); a larger one ends with
+         * RESOURCE_EXHAUSTED, whose description gives the limit and the message's size.
+         */
+        public Builder maxInboundMessageSize(int bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxInboundMessageSize must be at least 1 byte, was " + bytes);
+            }
+            this.maxInboundMessageSize = bytes;
+            return this;
+        }
+
+        /**
+         * The longest any request may wait for a replica (DEADLINE_EXCEEDED after), beside the call's own
+         * deadline and its {@code timeout_ms} parameter: the shortest applies. Default: none.
+         */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive("requestTimeout", timeout);
+            return this;
+        }
+
+        /** How long {@link #close()} lets the calls in flight finish before cancelling them (default 30 s). */
+        public Builder shutdownGracePeriod(Duration grace) {
+            Objects.requireNonNull(grace, "shutdownGracePeriod");
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("shutdownGracePeriod must not be negative, was " + grace);
+            }
+            this.shutdownGracePeriod = grace;
+            return this;
+        }
+
+        /** How often open health watches are told of changes in readiness (default 1 s). */
+        public Builder healthPollInterval(Duration interval) {
+            this.healthPollInterval = positive("healthPollInterval", interval);
+            return this;
+        }
+
+        /** Runs {@code interceptor} on every call of both services (authentication, logging...), the first added first. */
+        public Builder intercept(ServerInterceptor interceptor) {
+            interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
+        /**
+         * Binds and starts the server.
+         *
+         * @throws IOException if it cannot bind its address
+         */
+        public SluiceGrpcServer start() throws IOException {
+            return new SluiceGrpcServer(this);
+        }
+
+        private static Duration positive(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + d);
+            }
+            return d;
+        }
+    }
+}

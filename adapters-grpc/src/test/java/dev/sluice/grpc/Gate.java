@@ -1,0 +1,34 @@
+package dev.sluice.grpc;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/** Holds a test model's batches until the test opens it, and tells the test when a batch is held. Open at first. */
+final class Gate {
+    private volatile CountDownLatch latch = new CountDownLatch(0);
+    private final Semaphore held = new Semaphore(0);
+
+    void close() {
+        latch = new CountDownLatch(1);
+    }
+
+    void open() {
+        latch.countDown();
+    }
+
+    /** Called by the model for each batch. */
+    void pass() throws InterruptedException {
+        held.release();
+        if (!latch.await(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("a test left its gate closed");
+        }
+    }
+
+    /** Waits until the model has reached the gate with one more batch. */
+    void awaitBatch() throws InterruptedException {
+        if (!held.tryAcquire(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("no batch reached the model");
+        }
+    }
+}

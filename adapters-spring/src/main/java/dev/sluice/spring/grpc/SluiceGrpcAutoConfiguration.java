@@ -1,0 +1,45 @@
+package dev.sluice.spring.grpc;
+
+import dev.sluice.Sluice;
+import dev.sluice.grpc.SluiceGrpcServer;
+import dev.sluice.spring.SluiceAutoConfiguration;
+import dev.sluice.spring.SluiceDeployments;
+import java.net.InetSocketAddress;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The Open Inference Protocol over gRPC ({@link SluiceGrpcServer}) on {@code sluice.grpc.port} (8081), in any
+ * application, web or not, that has {@code sluice-grpc} on its class path; off with {@code sluice.grpc.enabled=false}.
+ * It starts once the start-up deployments exist and, when the application closes, stops before the runtime does,
+ * letting the calls in flight finish.
+ */
+@AutoConfiguration(after = SluiceAutoConfiguration.class)
+@ConditionalOnClass(name = "dev.sluice.grpc.SluiceGrpcServer")
+@ConditionalOnProperty(prefix = "sluice.grpc", name = "enabled", havingValue = "true", matchIfMissing = true)
+@ConditionalOnBean(Sluice.class)
+@EnableConfigurationProperties(SluiceGrpcProperties.class)
+public class SluiceGrpcAutoConfiguration {
+
+    /** Depends on {@link SluiceDeployments}, so nothing is served before the start-up deployments exist. */
+    @Bean
+    @ConditionalOnMissingBean
+    public SluiceGrpcLifecycle sluiceGrpcServer(Sluice sluice, SluiceDeployments deployments,
+            SluiceGrpcProperties properties) {
+        SluiceGrpcServer.Builder b = SluiceGrpcServer.builder(sluice)
+                .address(properties.getAddress() == null || properties.getAddress().isBlank()
+                        ? new InetSocketAddress(properties.getPort())
+                        : new InetSocketAddress(properties.getAddress(), properties.getPort()))
+                .maxInboundMessageSize(Math.toIntExact(properties.getMaxInboundMessageSize().toBytes()))
+                .shutdownGracePeriod(properties.getShutdownGracePeriod());
+        if (properties.getRequestTimeout() != null && !properties.getRequestTimeout().isZero()) {
+            b.requestTimeout(properties.getRequestTimeout());
+        }
+        return new SluiceGrpcLifecycle(b);
+    }
+}
