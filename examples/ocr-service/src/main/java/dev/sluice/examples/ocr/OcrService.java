@@ -147,7 +147,7 @@ public final class OcrService implements AutoCloseable {
         this.deployments = List.copyOf(deployed);
 
         ImageDecoder decoder = new ImageDecoder(b.maxPixels, b.maxSide);
-        TextDetector text = new TextDetector(detSignature.inputs().get(0).name(), b.detectorMaxSide,
+        TextDetector text = new TextDetector(detSignature.inputs().get(0).name(), b.detectorMaxSide, b.detectorMaxPixels,
                 b.pixelThreshold, b.boxThreshold, b.unclipRatio, 3);
         LineImages lines = new LineImages(clsSignature.inputs().get(0).name(), recIn, b.maxLineWidth, b.minLineWidth);
         double minFlipScore = b.minFlipScore;
@@ -375,7 +375,8 @@ public final class OcrService implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(60);
         private long maxPixels = 40_000_000L;
         private int maxSide = 8192;
-        private int detectorMaxSide = 960;
+        private int detectorMaxSide = 4000;
+        private long detectorMaxPixels = 6_000_000L;
         private double pixelThreshold = 0.3;
         private double boxThreshold = 0.6;
         private double unclipRatio = 1.5;
@@ -463,12 +464,29 @@ public final class OcrService implements AutoCloseable {
             return this;
         }
 
-        /** The detector sees images scaled so their long side is at most this (a multiple of 32). Default 960. */
+        /**
+         * The detector sees an image at its own size, scaled down only when its long side is over this (a multiple of
+         * 32) or it has more than {@link #detectorMaxPixels} pixels. Default 4000, PaddleOCR 3's limit. It was 960,
+         * PaddleOCR 2's, which halved a 1920 px screenshot and shrank the 14 px text of a 1400 x 3000 page to 4 px,
+         * below what the detector finds (issue 15). The detector's time and memory grow with the pixels it sees.
+         */
         public Builder detectorMaxSide(int side) {
             if (side < 32 || side % 32 != 0) {
                 throw new IllegalArgumentException("detectorMaxSide must be a multiple of 32, was " + side);
             }
             this.detectorMaxSide = side;
+            return this;
+        }
+
+        /**
+         * The most pixels the detector sees: a larger image is scaled down to about this many (see
+         * {@link #detectorMaxSide}). Default 6,000,000: a 1400 x 3000 page or a 2560 x 1440 screen at its own size.
+         */
+        public Builder detectorMaxPixels(long pixels) {
+            if (pixels < 32 * 32) {
+                throw new IllegalArgumentException("detectorMaxPixels must be at least 1024, was " + pixels);
+            }
+            this.detectorMaxPixels = pixels;
             return this;
         }
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** Reading the detector's probability map, without the model: synthetic maps with known regions. */
 class TextDetectorTest {
-    final TextDetector detector = new TextDetector("x", 960, 0.3, 0.6, 1.5, 3);
+    final TextDetector detector = new TextDetector("x", 960, Long.MAX_VALUE, 0.3, 0.6, 1.5, 3);
 
     /** A map {@code w} x {@code h} of zeros with rectangles of probability {@code p}: {x0, y0, x1, y1} exclusive. */
     static float[] map(int w, int h, float p, int[]... rects) {
@@ -45,7 +45,7 @@ class TextDetectorTest {
     @Test
     void diagonalNeighboursAreOneRegion() {
         float[] m = map(50, 50, 0.9f, new int[] {5, 5, 15, 15}, new int[] {15, 15, 25, 25});
-        TextDetector lenient = new TextDetector("x", 960, 0.3, 0.1, 1.5, 3); // the two squares fill half their box
+        TextDetector lenient = new TextDetector("x", 960, Long.MAX_VALUE, 0.3, 0.1, 1.5, 3); // the two squares fill half their box
         assertEquals(1, lenient.regions(m, 50, 50).regions().size(), "8-connected");
     }
 
