@@ -99,8 +99,9 @@ public final class OcrService implements AutoCloseable {
         // The recognizer gives one time step per 8 pixels of width ((W + 3) / 8 with its padding): each line's
         // output is cropped to its own width, so the padding of a batch with wider lines is never decoded.
         OnnxModel.Builder recModel = OnnxModel.builder(rec).follow(recOut, 1, recIn, 3, w -> Math.max(1, (w + 3) / 8));
+        int runWidth = b.recognizerRunWidth;
         ModelFactory<Map<String, Tensor>, Map<String, Tensor>> recFactory =
-                ctx -> new WidthGroupedModel(recModel.open(ctx), recIn);
+                ctx -> new WidthGroupedModel(recModel.open(ctx), recIn, runWidth);
 
         this.ownsSluice = b.sluice == null;
         // Replicas take no CPU of their own: the runtime's budget of this machine's cores is what limits how
@@ -383,6 +384,7 @@ public final class OcrService implements AutoCloseable {
         private double minFlipScore = 0.9;
         private int maxLineWidth = 3200;
         private int minLineWidth = 320;
+        private int recognizerRunWidth = 1600;
 
         private Builder(Path models) {
             this.models = Objects.requireNonNull(models, "models");
@@ -395,6 +397,15 @@ public final class OcrService implements AutoCloseable {
          */
         public Builder sluice(Sluice runtime) {
             this.sluice = Objects.requireNonNull(runtime, "sluice");
+            return this;
+        }
+
+        /**
+         * The most pixels of width of the lines stacked in one recognizer run (at least one line a run): a batch of
+         * wider lines is run in parts. Default 1600 (five lines of 320, one of 1440). For measurements.
+         */
+        Builder recognizerRunWidth(int pixels) {
+            this.recognizerRunWidth = positive("recognizerRunWidth", pixels);
             return this;
         }
 

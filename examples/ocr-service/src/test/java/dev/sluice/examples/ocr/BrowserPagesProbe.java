@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code accuracy SIDE[,SIDE...]}: for each detector max side, every page's character accuracy, whether
  *       its lines came back in order, the detector's input size and the wall time per page (idle: one page at a
  *       time); then, over all pages and lines, how a line's confidence goes with its accuracy.
+ *   <li>{@code runs WIDTH[,WIDTH...]}: the same on the browser pages for each recognizer run width
+ *       ({@code OcrService.Builder.recognizerRunWidth}), with the CPU time per page.
  *   <li>{@code load SIDE ROUNDS}: the full page (1400 x 3000) read one at a time and 4 at once, in turn,
  *       {@code ROUNDS} times: the time per page and per line idle and under load, and the JVM's peak resident
  *       memory (VmHWM).
@@ -50,11 +52,15 @@ final class BrowserPagesProbe {
         }
         List<BrowserPages.Page> pages = new ArrayList<>(browser);
         pages.addAll(java2dPages());
-        int[] sides = Arrays.stream((args.length > 1 ? args[1] : "960").split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] values = Arrays.stream((args.length > 1 ? args[1] : "960").split(",")).mapToInt(Integer::parseInt).toArray();
         Map<Integer, OcrService> services = new LinkedHashMap<>();
         try {
-            for (int side : sides) {
-                services.put(side, OcrService.builder(OcrService.defaultModels()).detectorMaxSide(side).build());
+            for (int v : values) {
+                OcrService.Builder b = OcrService.builder(OcrService.defaultModels());
+                services.put(v, (mode.equals("runs") ? b.recognizerRunWidth(v) : b.detectorMaxSide(v)).build());
+            }
+            if (mode.equals("runs")) { // the recognizer's run width: the browser pages only
+                pages.removeIf(p -> p.name().startsWith("java2d"));
             }
             accuracy(services, pages);
         } finally {
@@ -76,22 +82,24 @@ final class BrowserPagesProbe {
             BrowserPages.Page page = pages.get(i);
             byte[] png = page.png();
             for (Map.Entry<Integer, OcrService> e : services.entrySet()) {
+                long c0 = cpuNanos();
                 long t0 = System.nanoTime();
                 Result<OcrResult> r = e.getValue().read(png).get(300, TimeUnit.SECONDS);
                 long ns = System.nanoTime() - t0;
+                long cpu = cpuNanos() - c0;
                 time.get(e.getKey())[i] = ns;
                 BrowserPages.Score sc = BrowserPages.score(page, r.value());
                 scores.get(e.getKey()).add(sc);
                 var det = e.getValue().textDetector().input(page.image()).values().iterator().next();
-                System.out.printf(Locale.ROOT, "side %4d %-28s %4dx%-4d det %4dx%-4d %6.2f%% (%3d of %5d wrong) order %s,"
-                        + " %3d lines, %6.0f ms (detect %5.0f ms, recognize %5.0f ms)%n", e.getKey(), page.name(),
+                System.out.printf(Locale.ROOT, "%4d %-28s %4dx%-4d det %4dx%-4d %6.2f%% (%3d of %5d wrong) order %s,"
+                        + " %3d lines, %6.0f ms, CPU %6.0f ms (detect %5.0f ms, recognize %5.0f ms)%n", e.getKey(), page.name(),
                         page.image().getWidth(), page.image().getHeight(), det.dim(3), det.dim(2), 100 * sc.accuracy(),
-                        sc.errors(), sc.characters(), sc.orderKept() ? "kept" : "BROKEN", page.lines().size(), ns / 1e6,
+                        sc.errors(), sc.characters(), sc.orderKept() ? "kept" : "BROKEN", page.lines().size(), ns / 1e6, cpu / 1e6,
                         stepMs(r.trace(), "detect"), stepMs(r.trace(), "recognize"));
             }
         }
         for (int side : services.keySet()) {
-            System.out.printf(Locale.ROOT, "%n== detector max side %d%n", side);
+            System.out.printf(Locale.ROOT, "%n== %d (detector max side, or recognizer run width)%n", side);
             summary("browser documents", scores.get(side), time.get(side), s -> s.page().name().startsWith("doc-"));
             summary("browser full page", scores.get(side), time.get(side), s -> s.page().name().startsWith("full-"));
             summary("java2d pages", scores.get(side), time.get(side), s -> s.page().name().startsWith("java2d"));
@@ -219,9 +227,12 @@ final class BrowserPagesProbe {
             List<Long> loaded = new ArrayList<>();
             List<Long> loadedWall = new ArrayList<>();
             for (int round = 0; round < rounds; round++) {
+                long c0 = cpuNanos();
                 long t0 = System.nanoTime();
                 ocr.read(png).get(300, TimeUnit.SECONDS);
                 idle.add(System.nanoTime() - t0);
+                System.out.printf(Locale.ROOT, "round %d: idle %.0f ms, CPU %.0f ms%n", round, idle.get(round) / 1e6,
+                        (cpuNanos() - c0) / 1e6);
                 long t1 = System.nanoTime();
                 List<CompletableFuture<Long>> four = new ArrayList<>();
                 for (int k = 0; k < 4; k++) {
@@ -243,6 +254,12 @@ final class BrowserPagesProbe {
                     wallMs / 4, wallMs / 4 / lines, ms(loaded));
             System.out.printf(Locale.ROOT, "peak RSS %s%n", peakRss());
         }
+    }
+
+    /** The CPU time of this process, all its threads (ONNX Runtime's native ones too). */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static String ms(List<Long> ns) {

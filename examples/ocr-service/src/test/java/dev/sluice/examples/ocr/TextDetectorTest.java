@@ -101,6 +101,25 @@ class TextDetectorTest {
     }
 
     @Test
+    void aPageIsSeenAtItsOwnSizeUntilItsLongSideOrItsPixelsAreOverTheLimits() {
+        TextDetector defaults = new TextDetector("x", 4000, 6_000_000L, 0.3, 0.6, 1.5, 3);
+        // Issue 15's full page: 14 px text stays 14 px (at 960 it was shrunk to 4 px and not found).
+        assertEquals(List.of(1L, 3L, 3008L, 1408L), shape(defaults, 1400, 3000));
+        assertEquals(List.of(1L, 3L, 1088L, 1920L), shape(defaults, 1920, 1080));
+        // Over 4000 a side: scaled to 4000 (both sides rounded to 32).
+        assertEquals(List.of(1L, 3L, 800L, 4000L), shape(defaults, 8000, 1600));
+        // Over 6 megapixels: scaled to about 6 (3840 x 2160, 8.3 MP, by 0.85).
+        assertEquals(List.of(1L, 3L, 1824L, 3264L), shape(defaults, 3840, 2160));
+        assertEquals(0.85, defaults.scale(3840, 2160), 0.001);
+        assertEquals(1.0, defaults.scale(2000, 3000), 0.0);
+    }
+
+    private static List<Long> shape(TextDetector d, int width, int height) {
+        return java.util.Arrays.stream(d.input(new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB)).get("x")
+                .shape()).boxed().toList();
+    }
+
+    @Test
     void theDetectorsOutputIsReadAsAProbabilityMap() {
         float[] m = map(64, 32, 0.9f, new int[] {4, 4, 40, 20});
         TextDetector.Regions r = detector.regions(Map.of("sigmoid_0.tmp_0", Tensor.ofFloats("sigmoid_0.tmp_0",
