@@ -152,7 +152,7 @@ final class BrowserPages {
                 y += hlh + 6;
             }
             int lineHeight = (int) Math.round(px * lineHeights[p % lineHeights.length]);
-            int lines = 4 + rnd.nextInt(3);
+            int lines = 3 + rnd.nextInt(2);
             for (int i = 0; i < lines; i++) {
                 int target = i == lines - 1 ? 200 + rnd.nextInt(Math.max(1, maxLine / 2))
                         : maxLine - rnd.nextInt(Math.max(1, maxLine / 3));
@@ -165,21 +165,22 @@ final class BrowserPages {
     }
 
     /**
-     * A full-page screenshot, {@code width} x {@code height}: headings and paragraphs in the given families and
-     * sizes, cycling, until the page is full.
+     * A full-page screenshot, {@code width} x {@code height}: a column of text {@code column} px wide in the middle
+     * (as most sites set their text), headings and paragraphs in the given families and sizes, cycling, until the
+     * page is full.
      */
-    static Layout fullPage(Random rnd, String name, int width, int height, List<String> families, int[] sizes,
-            String codeFamily, String background) {
+    static Layout fullPage(Random rnd, String name, int width, int height, int column, List<String> families,
+            int[] sizes, String codeFamily, String background) {
         List<Block> blocks = new ArrayList<>();
-        int margin = 16;
-        int y = 12;
-        int maxLine = width - 2 * margin - 40;
+        int margin = (width - column) / 2;
+        int y = 24;
+        int maxLine = column;
         for (int p = 0; ; p++) {
             String family = families.get(p % families.size());
             int px = sizes[p % sizes.length];
             int hpx = px + 6;
             int hlh = (int) Math.round(hpx * 1.25);
-            int lineHeight = (int) Math.round(px * (p % 2 == 0 ? 1.2 : 1.4));
+            int lineHeight = (int) Math.round(px * (p % 2 == 0 ? 1.3 : 1.5));
             int lines = 5 + rnd.nextInt(4);
             if (y + hlh + 8 + lines * lineHeight + 12 > height) {
                 break;
@@ -192,7 +193,7 @@ final class BrowserPages {
                 blocks.add(new Block(margin, y, lineHeight, family, px, false, line(rnd, family, codeFamily, px, target)));
                 y += lineHeight;
             }
-            y += px;
+            y += 2 * px;
         }
         return new Layout(name, width, height, background, codeFamily, blocks);
     }
@@ -216,9 +217,9 @@ final class BrowserPages {
         return pages;
     }
 
-    /** Issue 15's full-page screenshot: 1400 x 3000, serif and sans at 13 to 16 px, a light tint. */
+    /** Issue 15's full-page screenshot: 1400 x 3000, a column 1000 px wide, serif and sans at 13 to 16 px, a light tint. */
     static Layout fullPage() {
-        return fullPage(new Random(3000L), "full-page-1400x3000", 1400, 3000,
+        return fullPage(new Random(3000L), "full-page-1400x3000", 1400, 3000, 1000,
                 List.of(SANS.get(0), SERIF.get(1), SERIF.get(0), SANS.get(1)), new int[] {14, 13, 16, 15}, MONO.get(0),
                 "#fbfaf6");
     }
