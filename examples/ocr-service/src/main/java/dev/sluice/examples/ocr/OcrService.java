@@ -101,7 +101,7 @@ public final class OcrService implements AutoCloseable {
         OnnxModel.Builder recModel = OnnxModel.builder(rec).follow(recOut, 1, recIn, 3, w -> Math.max(1, (w + 3) / 8));
         int runWidth = b.recognizerRunWidth;
         ModelFactory<Map<String, Tensor>, Map<String, Tensor>> recFactory =
-                ctx -> new WidthGroupedModel(recModel.open(ctx), recIn, runWidth);
+                ctx -> new WidthGroupedModel(recModel.open(ctx), recIn, runWidth, recOut);
 
         this.ownsSluice = b.sluice == null;
         // Replicas take no CPU of their own: the runtime's budget of this machine's cores is what limits how
@@ -308,6 +308,11 @@ public final class OcrService implements AutoCloseable {
         return classifier;
     }
 
+    /**
+     * The recognizer's deployment. It answers each line's probabilities as each time step's best class and its
+     * probability, [1, T, 2], which {@link CtcDecoder#decode(Tensor)} reads (a line's full [1, T, 6625] would hold
+     * megabytes while the page's other lines are read).
+     */
     public DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> recognizer() {
         return recognizer;
     }

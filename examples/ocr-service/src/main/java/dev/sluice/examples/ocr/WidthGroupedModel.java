@@ -24,12 +24,18 @@ final class WidthGroupedModel implements Model<Map<String, Tensor>, Map<String, 
     private final Model<Map<String, Tensor>, Map<String, Tensor>> model;
     private final String input;
     private final int maxRunWidth;
+    private final String output;
 
-    /** @param maxRunWidth the most pixels of width of all the lines of one model run (at least one line a run) */
-    WidthGroupedModel(Model<Map<String, Tensor>, Map<String, Tensor>> model, String input, int maxRunWidth) {
+    /**
+     * @param maxRunWidth the most pixels of width of all the lines of one model run (at least one line a run)
+     * @param output the output whose probabilities [1, T, classes] are answered as each step's best class and its
+     *     probability, [1, T, 2] ({@link CtcDecoder#bestClasses}), right after each run; null: answered as they are
+     */
+    WidthGroupedModel(Model<Map<String, Tensor>, Map<String, Tensor>> model, String input, int maxRunWidth, String output) {
         this.model = model;
         this.input = input;
         this.maxRunWidth = maxRunWidth;
+        this.output = output;
     }
 
     @Override
@@ -41,7 +47,7 @@ final class WidthGroupedModel implements Model<Map<String, Tensor>, Map<String, 
             byWidth.computeIfAbsent(width, w -> new ArrayList<>()).add(i);
         }
         if (byWidth.size() == 1 && fits(byWidth.keySet().iterator().next(), batch.size())) {
-            return model.predict(batch);
+            return best(model.predict(batch));
         }
         @SuppressWarnings("unchecked")
         Map<String, Tensor>[] out = new Map[batch.size()];
@@ -54,13 +60,34 @@ final class WidthGroupedModel implements Model<Map<String, Tensor>, Map<String, 
                 for (int i : part) {
                     run.add(batch.get(i));
                 }
-                List<Map<String, Tensor>> results = model.predict(run);
+                List<Map<String, Tensor>> results = best(model.predict(run));
                 for (int k = 0; k < part.size(); k++) {
                     out[part.get(k)] = results.get(k);
                 }
             }
         }
         return Arrays.asList(out);
+    }
+
+    /** Each result's probabilities as their steps' best classes: a line's answer shrinks from megabytes to kilobytes. */
+    private List<Map<String, Tensor>> best(List<Map<String, Tensor>> results) {
+        if (output == null) {
+            return results;
+        }
+        List<Map<String, Tensor>> out = new ArrayList<>(results.size());
+        for (Map<String, Tensor> r : results) {
+            Tensor p = r.get(output);
+            if (p == null || p.rank() < 2) { // not the recognizer's answer: passed on for the decoder to refuse
+                out.add(r);
+                continue;
+            }
+            int classes = (int) p.dim(p.rank() - 1);
+            float[] best = CtcDecoder.bestClasses(p.toFloatArray(), classes);
+            Map<String, Tensor> m = new LinkedHashMap<>(r);
+            m.put(output, Tensor.ofFloats(output, new long[] {1, best.length / 2, 2}, best));
+            out.add(m);
+        }
+        return out;
     }
 
     private boolean fits(long width, int lines) {

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -33,9 +32,9 @@ import javax.imageio.ImageIO;
  * set are rendered by one run of headless Chromium, stacked in one screenshot, and cut apart.
  *
  * <p>Deterministic: the texts come from a seeded generator over a fixed vocabulary; the fonts are the DejaVu and
- * Liberation families (fonts-dejavu-core ships with the JDK's image, fonts-liberation with Debian's chromium, and
- * CI installs both). A main writes the HTML and the PNGs: {@code java -cp ... dev.sluice.examples.ocr.BrowserPages
- * DIR}.
+ * Liberation families (the build machine's image has fonts-dejavu-core; fonts-liberation comes as a recommendation
+ * of Debian's chromium; .ci/run installs both by name). A main writes the HTML, and a PNG and the text of each page:
+ * {@code java -cp ... dev.sluice.examples.ocr.BrowserPages DIR}.
  */
 final class BrowserPages {
     /** Families that exist on the build machines; pages name them exactly, so no fallback font is substituted. */
@@ -537,6 +536,6 @@ final class BrowserPages {
             System.out.printf(Locale.ROOT, "%s: %dx%d, %d lines%n", page.name(), page.image().getWidth(),
                     page.image().getHeight(), page.lines().size());
         }
-        System.out.println(Arrays.toString(new String[] {dir.toAbsolutePath().toString()}));
+        System.out.println("written to " + dir.toAbsolutePath());
     }
 }

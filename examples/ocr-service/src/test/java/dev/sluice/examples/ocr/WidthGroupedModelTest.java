@@ -37,7 +37,7 @@ class WidthGroupedModelTest {
     @Test
     void aBatchIsRunOneWidthAtATimeInRunsOfAtMostTheRunWidth() throws Exception {
         Recording model = new Recording();
-        WidthGroupedModel grouped = new WidthGroupedModel(model, "x", 1600);
+        WidthGroupedModel grouped = new WidthGroupedModel(model, "x", 1600, null);
         List<Map<String, Tensor>> batch = List.of(line(320), line(1440), line(320), line(320), line(320), line(320),
                 line(320), line(1440), line(800), line(800), line(800));
         List<Map<String, Tensor>> out = grouped.predict(batch);
@@ -49,10 +49,25 @@ class WidthGroupedModelTest {
     }
 
     @Test
+    void theRecognizersProbabilitiesAreAnsweredAsEachStepsBestClass() throws Exception {
+        Model<Map<String, Tensor>, Map<String, Tensor>> model = batch -> batch.stream()
+                .map(in -> Map.of("y", Tensor.ofFloats("y", new long[] {1, 2, 5}, CtcDecoderTest.steps(0.9, 3, 0))))
+                .toList();
+        List<Map<String, Tensor>> out = new WidthGroupedModel(model, "x", 1600, "y").predict(List.of(line(320), line(640)));
+        for (Map<String, Tensor> o : out) {
+            assertEquals(List.of(1L, 2L, 2L), java.util.Arrays.stream(o.get("y").shape()).boxed().toList());
+            float[] best = o.get("y").toFloatArray();
+            assertEquals(3, best[0]);
+            assertEquals(0.9, best[1], 1e-6);
+            assertEquals(0, best[2]);
+        }
+    }
+
+    @Test
     void aBatchThatFitsIsOneRun() throws Exception {
         Recording model = new Recording();
-        new WidthGroupedModel(model, "x", 1600).predict(List.of(line(320), line(320), line(320)));
-        new WidthGroupedModel(model, "x", 1600).predict(List.of(line(3200)));
+        new WidthGroupedModel(model, "x", 1600, null).predict(List.of(line(320), line(320), line(320)));
+        new WidthGroupedModel(model, "x", 1600, null).predict(List.of(line(3200)));
         assertEquals(List.of(List.of(320L, 320L, 320L), List.of(3200L)), model.runs);
     }
 }
