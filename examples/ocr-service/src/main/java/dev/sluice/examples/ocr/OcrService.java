@@ -99,8 +99,9 @@ public final class OcrService implements AutoCloseable {
         // The recognizer gives one time step per 8 pixels of width ((W + 3) / 8 with its padding): each line's
         // output is cropped to its own width, so the padding of a batch with wider lines is never decoded.
         OnnxModel.Builder recModel = OnnxModel.builder(rec).follow(recOut, 1, recIn, 3, w -> Math.max(1, (w + 3) / 8));
+        int runWidth = b.recognizerRunWidth;
         ModelFactory<Map<String, Tensor>, Map<String, Tensor>> recFactory =
-                ctx -> new WidthGroupedModel(recModel.open(ctx), recIn);
+                ctx -> new WidthGroupedModel(recModel.open(ctx), recIn, runWidth, recOut);
 
         this.ownsSluice = b.sluice == null;
         // Replicas take no CPU of their own: the runtime's budget of this machine's cores is what limits how
@@ -147,7 +148,7 @@ public final class OcrService implements AutoCloseable {
         this.deployments = List.copyOf(deployed);
 
         ImageDecoder decoder = new ImageDecoder(b.maxPixels, b.maxSide);
-        TextDetector text = new TextDetector(detSignature.inputs().get(0).name(), b.detectorMaxSide,
+        TextDetector text = new TextDetector(detSignature.inputs().get(0).name(), b.detectorMaxSide, b.detectorMaxPixels,
                 b.pixelThreshold, b.boxThreshold, b.unclipRatio, 3);
         LineImages lines = new LineImages(clsSignature.inputs().get(0).name(), recIn, b.maxLineWidth, b.minLineWidth);
         double minFlipScore = b.minFlipScore;
@@ -307,6 +308,11 @@ public final class OcrService implements AutoCloseable {
         return classifier;
     }
 
+    /**
+     * The recognizer's deployment. It answers each line's probabilities as each time step's best class and its
+     * probability, [1, T, 2], which {@link CtcDecoder#decode(Tensor)} reads (a line's full [1, T, 6625] would hold
+     * megabytes while the page's other lines are read).
+     */
     public DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> recognizer() {
         return recognizer;
     }
@@ -375,13 +381,15 @@ public final class OcrService implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(60);
         private long maxPixels = 40_000_000L;
         private int maxSide = 8192;
-        private int detectorMaxSide = 960;
+        private int detectorMaxSide = 4000;
+        private long detectorMaxPixels = 6_000_000L;
         private double pixelThreshold = 0.3;
         private double boxThreshold = 0.6;
         private double unclipRatio = 1.5;
         private double minFlipScore = 0.9;
         private int maxLineWidth = 3200;
         private int minLineWidth = 320;
+        private int recognizerRunWidth = 1600;
 
         private Builder(Path models) {
             this.models = Objects.requireNonNull(models, "models");
@@ -394,6 +402,15 @@ public final class OcrService implements AutoCloseable {
          */
         public Builder sluice(Sluice runtime) {
             this.sluice = Objects.requireNonNull(runtime, "sluice");
+            return this;
+        }
+
+        /**
+         * The most pixels of width of the lines stacked in one recognizer run (at least one line a run): a batch of
+         * wider lines is run in parts. Default 1600 (five lines of 320, one of 1440). For measurements.
+         */
+        Builder recognizerRunWidth(int pixels) {
+            this.recognizerRunWidth = positive("recognizerRunWidth", pixels);
             return this;
         }
 
@@ -463,12 +480,29 @@ public final class OcrService implements AutoCloseable {
             return this;
         }
 
-        /** The detector sees images scaled so their long side is at most this (a multiple of 32). Default 960. */
+        /**
+         * The detector sees an image at its own size, scaled down only when its long side is over this (a multiple of
+         * 32) or it has more than {@link #detectorMaxPixels} pixels. Default 4000, PaddleOCR 3's limit. It was 960,
+         * PaddleOCR 2's, which halved a 1920 px screenshot and shrank the 14 px text of a 1400 x 3000 page to 4 px,
+         * below what the detector finds (issue 15). The detector's time and memory grow with the pixels it sees.
+         */
         public Builder detectorMaxSide(int side) {
             if (side < 32 || side % 32 != 0) {
                 throw new IllegalArgumentException("detectorMaxSide must be a multiple of 32, was " + side);
             }
             this.detectorMaxSide = side;
+            return this;
+        }
+
+        /**
+         * The most pixels the detector sees: a larger image is scaled down to about this many (see
+         * {@link #detectorMaxSide}). Default 6,000,000: a 1400 x 3000 page or a 2560 x 1440 screen at its own size.
+         */
+        public Builder detectorMaxPixels(long pixels) {
+            if (pixels < 32 * 32) {
+                throw new IllegalArgumentException("detectorMaxPixels must be at least 1024, was " + pixels);
+            }
+            this.detectorMaxPixels = pixels;
             return this;
         }
 

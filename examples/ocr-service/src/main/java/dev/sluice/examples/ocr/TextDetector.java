@@ -22,6 +22,7 @@ public final class TextDetector {
 
     private final String input;
     private final int maxSide;
+    private final long maxPixels;
     private final double pixelThreshold;
     private final double boxThreshold;
     private final double unclipRatio;
@@ -30,25 +31,32 @@ public final class TextDetector {
     /**
      * @param input the detector's input name
      * @param maxSide the longest side the detector sees (larger images are scaled down)
+     * @param maxPixels the most pixels the detector sees (larger images are scaled down)
      * @param pixelThreshold a pixel is text above this probability
      * @param boxThreshold a region is kept when its box's mean probability is at least this
      * @param unclipRatio how far a region's box grows: by {@code area * ratio / perimeter} on every side
      * @param minSide regions narrower or lower than this (in map pixels) are noise
      */
-    public TextDetector(String input, int maxSide, double pixelThreshold, double boxThreshold, double unclipRatio, int minSide) {
+    public TextDetector(String input, int maxSide, long maxPixels, double pixelThreshold, double boxThreshold,
+            double unclipRatio, int minSide) {
         this.input = input;
         this.maxSide = maxSide;
+        this.maxPixels = maxPixels;
         this.pixelThreshold = pixelThreshold;
         this.boxThreshold = boxThreshold;
         this.unclipRatio = unclipRatio;
         this.minSide = minSide;
     }
 
-    /** The detector's request for {@code image}: [1, 3, H, W] with H and W multiples of 32, the long side at most maxSide. */
+    /**
+     * The detector's request for {@code image}: [1, 3, H, W], the image at its own size unless its long side is over
+     * maxSide or it has more than maxPixels, then scaled down (in proportion) to fit both; either way both sides are
+     * rounded to multiples of 32 (so a side may end up to 16 pixels over).
+     */
     public Map<String, Tensor> input(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
-        double ratio = Math.max(w, h) > maxSide ? (double) maxSide / Math.max(w, h) : 1.0;
+        double ratio = scale(w, h);
         int rw = Math.max(32, (int) Math.round(w * ratio / 32) * 32);
         int rh = Math.max(32, (int) Math.round(h * ratio / 32) * 32);
         int[] rgb = resize(image, rw, rh).getRGB(0, 0, rw, rh, null, 0, rw);
@@ -61,6 +69,18 @@ public final class TextDetector {
             px[2 * plane + i] = (((p >> 16) & 0xff) / 255f - MEAN[2]) / STD[2]; // red
         }
         return Map.of(input, Tensor.ofFloats(input, new long[] {1, 3, rh, rw}, px));
+    }
+
+    /**
+     * The factor a {@code width} x {@code height} image is scaled by for the detector: 1, or less to fit maxSide and
+     * maxPixels. Not more than 1: the detector finds text of the sizes a screen shows (12 px and up) at the image's own
+     * resolution, as PaddleOCR 3 reads it by default (it scales down only past 4000 px a side); scaled down, small
+     * text falls below what it finds (issue 15: 14 px text on a 1400 x 3000 page shrunk to 448 x 960 was not found).
+     */
+    double scale(int width, int height) {
+        double side = Math.max(width, height) > maxSide ? (double) maxSide / Math.max(width, height) : 1.0;
+        double area = (double) width * height > maxPixels ? Math.sqrt((double) maxPixels / ((double) width * height)) : 1.0;
+        return Math.min(side, area);
     }
 
     /** Text regions found in a probability map, as boxes in the map's pixels. */

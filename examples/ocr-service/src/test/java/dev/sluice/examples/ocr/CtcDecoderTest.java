@@ -38,6 +38,19 @@ class CtcDecoderTest {
     }
 
     @Test
+    void eachStepsBestClassAloneReadsAsTheWholeDistribution() {
+        float[] p = steps(0.7, 1, 1, 0, 1, 2, 4, 3, 3, 0);
+        float[] best = CtcDecoder.bestClasses(p, 5);
+        assertEquals(18, best.length, "two numbers a step: the class and its probability");
+        CtcDecoder.Reading whole = ctc.decode(Tensor.ofFloats("y", new long[] {1, 9, 5}, p));
+        CtcDecoder.Reading compact = ctc.decode(Tensor.ofFloats("y", new long[] {1, 9, 2}, best));
+        assertEquals(whole, compact);
+        assertEquals("aab c", compact.text());
+        assertThrows(IllegalStateException.class, () -> ctc.decode(Tensor.ofFloats("y", new long[] {1, 1, 2}, 7, 0.9f)),
+                "a class past the dictionary");
+    }
+
+    @Test
     void anOutputWithAnotherNumberOfClassesIsRefused() {
         assertThrows(IllegalStateException.class, () -> ctc.decode(Tensor.ofFloats("y", new long[] {1, 2, 4}, new float[8])));
     }

@@ -115,7 +115,7 @@ final class LongLinesProbe {
         double minFlip = args.length > 1 ? Double.parseDouble(args[1]) : 0.9;
         Path models = OcrService.defaultModels();
         String detInput = OnnxModel.builder(models.resolve(OcrService.DETECTOR)).signature().inputs().get(0).name();
-        TextDetector detector = new TextDetector(detInput, detectorSide, 0.3, 0.6, 1.5, 3);
+        TextDetector detector = new TextDetector(detInput, detectorSide, Long.MAX_VALUE, 0.3, 0.6, 1.5, 3);
         List<Page> pages = new ArrayList<>();
         int[] widths = {600, 900, 1000, 1200, 1400};
         int start = 0;

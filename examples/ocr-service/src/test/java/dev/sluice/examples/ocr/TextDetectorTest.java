@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** Reading the detector's probability map, without the model: synthetic maps with known regions. */
 class TextDetectorTest {
-    final TextDetector detector = new TextDetector("x", 960, 0.3, 0.6, 1.5, 3);
+    final TextDetector detector = new TextDetector("x", 960, Long.MAX_VALUE, 0.3, 0.6, 1.5, 3);
 
     /** A map {@code w} x {@code h} of zeros with rectangles of probability {@code p}: {x0, y0, x1, y1} exclusive. */
     static float[] map(int w, int h, float p, int[]... rects) {
@@ -45,7 +45,7 @@ class TextDetectorTest {
     @Test
     void diagonalNeighboursAreOneRegion() {
         float[] m = map(50, 50, 0.9f, new int[] {5, 5, 15, 15}, new int[] {15, 15, 25, 25});
-        TextDetector lenient = new TextDetector("x", 960, 0.3, 0.1, 1.5, 3); // the two squares fill half their box
+        TextDetector lenient = new TextDetector("x", 960, Long.MAX_VALUE, 0.3, 0.1, 1.5, 3); // the two squares fill half their box
         assertEquals(1, lenient.regions(m, 50, 50).regions().size(), "8-connected");
     }
 
@@ -98,6 +98,25 @@ class TextDetectorTest {
         assertEquals(List.of(1L, 3L, 32L, 96L), java.util.Arrays.stream(small.shape()).boxed().toList());
         float[] px = detector.input(new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB)).get("x").toFloatArray();
         assertEquals((0 - 0.485f) / 0.229f, px[0], 1e-5, "black, normalized with ImageNet's mean and deviation");
+    }
+
+    @Test
+    void aPageIsSeenAtItsOwnSizeUntilItsLongSideOrItsPixelsAreOverTheLimits() {
+        TextDetector defaults = new TextDetector("x", 4000, 6_000_000L, 0.3, 0.6, 1.5, 3);
+        // Issue 15's full page: 14 px text stays 14 px (at 960 it was shrunk to 4 px and not found).
+        assertEquals(List.of(1L, 3L, 3008L, 1408L), shape(defaults, 1400, 3000));
+        assertEquals(List.of(1L, 3L, 1088L, 1920L), shape(defaults, 1920, 1080));
+        // Over 4000 a side: scaled to 4000 (both sides rounded to 32).
+        assertEquals(List.of(1L, 3L, 800L, 4000L), shape(defaults, 8000, 1600));
+        // Over 6 megapixels: scaled to about 6 (3840 x 2160, 8.3 MP, by 0.85).
+        assertEquals(List.of(1L, 3L, 1824L, 3264L), shape(defaults, 3840, 2160));
+        assertEquals(0.85, defaults.scale(3840, 2160), 0.001);
+        assertEquals(1.0, defaults.scale(2000, 3000), 0.0);
+    }
+
+    private static List<Long> shape(TextDetector d, int width, int height) {
+        return java.util.Arrays.stream(d.input(new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB)).get("x")
+                .shape()).boxed().toList();
     }
 
     @Test
