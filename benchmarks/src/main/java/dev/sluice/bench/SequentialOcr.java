@@ -28,7 +28,8 @@ import java.util.Map;
  * serving library. One thread reads one page from start to end, calling ONNX Runtime directly on sessions it
  * owns: the detector once, then the direction classifier once with all of the page's lines stacked, then the
  * recognizer once per width bucket with that bucket's lines stacked (the buckets {@link LineImages} pads to,
- * run separately as the service's {@code WidthGroupedModel} does, so every line reads as it does there).
+ * run separately and at most {@link OcrService#recognizerRunWidth()} pixels of lines a run, as the service's
+ * {@code WidthGroupedModel} does, so every line reads as it does there and no run grows past what pays).
  * Between the model calls it runs exactly the plain-Java steps the service's pipeline runs, the same instances
  * with the same settings ({@link OcrService#imageDecoder()} and the others), and builds the result as the
  * pipeline's "orient" and "read" steps do. So the two differ only in how the models are called: here each
@@ -117,6 +118,7 @@ final class SequentialOcr {
     private final LineImages lines;
     private final CtcDecoder ctc;
     private final double minFlipScore;
+    private final int runWidth;
     private final BatchSizes runs;
 
     /**
@@ -130,6 +132,7 @@ final class SequentialOcr {
         this.lines = service.lineImages();
         this.ctc = service.ctcDecoder();
         this.minFlipScore = service.minFlipScore();
+        this.runWidth = service.recognizerRunWidth();
         this.runs = runs;
     }
 
@@ -164,7 +167,7 @@ final class SequentialOcr {
             upright.add(LineImages.orient(cut.get(i), Map.of("cls", own), minFlipScore));
         }
 
-        // The recognizer: one call per width bucket, the bucket's lines stacked ([n, 3, 48, W]).
+        // The recognizer: per width bucket, the bucket's lines stacked ([n, 3, 48, W]), in runs of the service's width.
         List<Tensor> recIn = new ArrayList<>(upright.size());
         for (LineImages.LineImage line : upright) {
             recIn.add(only(lines.recognizerInput(line)));
@@ -174,17 +177,23 @@ final class SequentialOcr {
             byWidth.computeIfAbsent(recIn.get(i).dim(3), w -> new ArrayList<>()).add(i);
         }
         CtcDecoder.Reading[] readings = new CtcDecoder.Reading[recIn.size()];
-        for (List<Integer> group : byWidth.values()) {
-            List<Tensor> run = new ArrayList<>(group.size());
-            for (int i : group) {
-                run.add(recIn.get(i));
-            }
-            Output rec = s.run(s.recognizer, stack(run), stackedShape(run));
-            runs.record("rec", group.size());
-            int classes = (int) rec.shape()[2];
-            int each = rec.values().length / group.size();
-            for (int k = 0; k < group.size(); k++) {
-                readings[group.get(k)] = ctc.decode(Arrays.copyOfRange(rec.values(), k * each, (k + 1) * each), classes);
+        for (Map.Entry<Long, List<Integer>> bucket : byWidth.entrySet()) {
+            // As many of the bucket's lines a run as fit in the service's run width (at least one), as it runs them.
+            List<Integer> lines = bucket.getValue();
+            int perRun = (int) Math.max(1, Math.min(lines.size(), runWidth / bucket.getKey()));
+            for (int from = 0; from < lines.size(); from += perRun) {
+                List<Integer> group = lines.subList(from, Math.min(lines.size(), from + perRun));
+                List<Tensor> run = new ArrayList<>(group.size());
+                for (int i : group) {
+                    run.add(recIn.get(i));
+                }
+                Output rec = s.run(s.recognizer, stack(run), stackedShape(run));
+                runs.record("rec", group.size());
+                int classes = (int) rec.shape()[2];
+                int each = rec.values().length / group.size();
+                for (int k = 0; k < group.size(); k++) {
+                    readings[group.get(k)] = ctc.decode(Arrays.copyOfRange(rec.values(), k * each, (k + 1) * each), classes);
+                }
             }
         }
 

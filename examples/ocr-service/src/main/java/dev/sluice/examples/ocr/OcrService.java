@@ -15,6 +15,7 @@ import dev.sluice.pipeline.Result;
 import dev.sluice.pipeline.Task;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
+import dev.sluice.tensor.TensorSpec;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,6 +78,7 @@ public final class OcrService implements AutoCloseable {
     private final LineImages lineImages;
     private final CtcDecoder ctcDecoder;
     private final double minFlipScore;
+    private final int recognizerRunWidth;
 
     private OcrService(Builder b) throws OrtException, IOException, InterruptedException, TimeoutException {
         Path det = model(b.models, DETECTOR);
@@ -102,6 +104,11 @@ public final class OcrService implements AutoCloseable {
         int runWidth = b.recognizerRunWidth;
         ModelFactory<Map<String, Tensor>, Map<String, Tensor>> recFactory =
                 ctx -> new WidthGroupedModel(recModel.open(ctx), recIn, runWidth, recOut);
+        // What the deployment answers, and so what its metadata over the Open Inference Protocol says: each step's
+        // best class and its probability, not the model file's [batch, steps, classes].
+        TensorSpec recProbabilities = recSignature.outputs().get(0);
+        TensorSignature recAnswers = new TensorSignature(recSignature.inputs(), List.of(new TensorSpec(recOut,
+                recProbabilities.type(), new long[] {recProbabilities.shape()[0], recProbabilities.shape()[1], 2})));
 
         this.ownsSluice = b.sluice == null;
         // Replicas take no CPU of their own: the runtime's budget of this machine's cores is what limits how
@@ -128,7 +135,7 @@ public final class OcrService implements AutoCloseable {
                     .build());
             deployed.add(classifier.name());
             recognizer = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", recFactory)
-                    .signature(recSignature)
+                    .signature(recAnswers)
                     .batching(x -> x.maxBatchSize(b.maxBatchSize).maxDelay(b.maxDelay))
                     .replicas(b.recognizerReplicas)
                     .resources(r -> r.cpus(1))
@@ -157,6 +164,7 @@ public final class OcrService implements AutoCloseable {
         this.lineImages = lines;
         this.ctcDecoder = ctc;
         this.minFlipScore = minFlipScore;
+        this.recognizerRunWidth = b.recognizerRunWidth;
 
         Pipeline.Builder<byte[]> p = Pipeline.builder("ocr");
         Ref<BufferedImage> image = p.step("decode").run(Task.blocking(decoder::decode), p.input());
@@ -311,7 +319,8 @@ public final class OcrService implements AutoCloseable {
     /**
      * The recognizer's deployment. It answers each line's probabilities as each time step's best class and its
      * probability, [1, T, 2], which {@link CtcDecoder#decode(Tensor)} reads (a line's full [1, T, 6625] would hold
-     * megabytes while the page's other lines are read).
+     * megabytes while the page's other lines are read); its signature, and so its metadata over the Open Inference
+     * Protocol, says so.
      */
     public DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> recognizer() {
         return recognizer;
@@ -343,6 +352,14 @@ public final class OcrService implements AutoCloseable {
     /** The classifier probability above which a line is turned by half a turn ({@link LineImages#orient}). */
     public double minFlipScore() {
         return minFlipScore;
+    }
+
+    /**
+     * The most pixels of width of the lines stacked in one recognizer run (wider batches run in parts): for code that
+     * calls the recognizer itself as the service does (the benchmarks' sequential baseline).
+     */
+    public int recognizerRunWidth() {
+        return recognizerRunWidth;
     }
 
     /** The runtime the models run in (the service's own, or the one it was given). */

@@ -141,6 +141,8 @@ class OcrHttpTest extends OcrHttp {
         HttpResponse<String> rec = send(request("/v2/models/rec").GET().build());
         assertEquals(200, rec.statusCode(), rec.body());
         assertEquals("softmax_11.tmp_0", JSON.readTree(rec.body()).at("/outputs/0/name").asString());
+        assertEquals(2, JSON.readTree(rec.body()).at("/outputs/0/shape/2").asInt(),
+                "the deployment answers each step's best class and its probability, and its metadata says so: " + rec.body());
         String base64 = java.util.Base64.getEncoder().encodeToString(GOOD.png());
         HttpResponse<String> typed = send(request("/sluice/ocr").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("\"" + base64 + "\"")).build());
