@@ -2,6 +2,7 @@ package dev.sluice.examples.ocr;
 
 import dev.sluice.tensor.Tensor;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,18 +66,30 @@ public final class CtcDecoder {
      * of a page waiting for their last neighbour hold kilobytes, not megabytes (issue 15).
      */
     static float[] bestClasses(float[] p, int classes) {
-        int steps = p.length / classes;
+        return bestClasses(FloatBuffer.wrap(p), classes);
+    }
+
+    /**
+     * {@link #bestClasses(float[], int)} read straight from {@code p}'s remaining values (a tensor's data, without
+     * copying its megabytes first).
+     */
+    static float[] bestClasses(FloatBuffer p, int classes) {
+        int from = p.position();
+        int steps = p.remaining() / classes;
         float[] best = new float[2 * steps];
         for (int t = 0; t < steps; t++) {
-            int base = t * classes;
+            int base = from + t * classes;
             int b = 0;
+            float max = p.get(base);
             for (int c = 1; c < classes; c++) {
-                if (p[base + c] > p[base + b]) {
+                float v = p.get(base + c);
+                if (v > max) {
+                    max = v;
                     b = c;
                 }
             }
             best[2 * t] = b;
-            best[2 * t + 1] = p[base + b];
+            best[2 * t + 1] = max;
         }
         return best;
     }

@@ -1,6 +1,7 @@
 package dev.sluice.examples.ocr;
 
 import dev.sluice.Model;
+import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,12 +78,12 @@ final class WidthGroupedModel implements Model<Map<String, Tensor>, Map<String, 
         List<Map<String, Tensor>> out = new ArrayList<>(results.size());
         for (Map<String, Tensor> r : results) {
             Tensor p = r.get(output);
-            if (p == null || p.rank() < 2) { // not the recognizer's answer: passed on for the decoder to refuse
+            if (p == null || p.rank() < 2 || p.dataType() != DataType.FP32) { // not the recognizer's answer: the decoder refuses it
                 out.add(r);
                 continue;
             }
             int classes = (int) p.dim(p.rank() - 1);
-            float[] best = CtcDecoder.bestClasses(p.toFloatArray(), classes);
+            float[] best = CtcDecoder.bestClasses(p.data().asFloatBuffer(), classes);
             Map<String, Tensor> m = new LinkedHashMap<>(r);
             m.put(output, Tensor.ofFloats(output, new long[] {1, best.length / 2, 2}, best));
             out.add(m);
