@@ -20,7 +20,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Threading: any thread; the closed flag is written by {@link #close} and read by everyone.
  */
 final class Admission<I, O> {
+    /** What admission asks of the former: implemented by the batcher (a stress test records the calls). */
+    interface Former {
+        /** Wakes the former whatever it waits for. */
+        void unparkFormer();
+
+        /** Wakes the former if it is parked (a closing former waits for the last admission to be given back). */
+        void unparkFormerIfParked();
+
+        /** Hands the batch of an idle batcher to a worker on the submitting thread; false if the role is taken. */
+        boolean dispatchOnArrival();
+    }
+
+    /** The batcher the requests belong to (null in a stress test, whose requests are never cancelled). */
     private final LateBindingBatcher<I, O> owner;
+    private final Former former;
     private final String name;
     private final int capacity;
     private final int maxBatchSize;
@@ -36,10 +50,11 @@ final class Admission<I, O> {
     private final boolean handOffOnArrival;
     private volatile boolean closing;
 
-    Admission(LateBindingBatcher<I, O> owner, String name, int capacity, int maxBatchSize, AtomicInteger queued,
+    Admission(LateBindingBatcher<I, O> owner, Former former, String name, int capacity, int maxBatchSize, AtomicInteger queued,
             RequestQueue<I, O> queue, PublishParkFence fence, Workers<I, O> workers, QueueDelayAdmission delay,
             GuardedObserver observer, Ticker ticker, boolean handOffOnArrival) {
         this.owner = owner;
+        this.former = former;
         this.name = name;
         this.capacity = capacity;
         this.maxBatchSize = maxBatchSize;
@@ -92,13 +107,13 @@ final class Admission<I, O> {
             return rejected(BatchObserver.Rejection.OVERLOADED, new OverloadedException(name, capacity));
         }
         int state = fence.stateAfterPublish();
-        if (state == PublishParkFence.AWAIT_ARRIVAL && handOffOnArrival && workers.free() > 0 && owner.dispatchOnArrival()) {
+        if (state == PublishParkFence.AWAIT_ARRIVAL && handOffOnArrival && workers.free() > 0 && former.dispatchOnArrival()) {
             return request;
         }
         if (state != PublishParkFence.RUNNING && (state == PublishParkFence.AWAIT_ARRIVAL
                 || (state == PublishParkFence.AWAIT_FULL_BATCH && depth >= maxBatchSize)
                 || deadline < fence.wakeAt())) {
-            owner.unparkFormer();
+            former.unparkFormer();
         }
         return request;
     }
@@ -110,11 +125,17 @@ final class Admission<I, O> {
     void release() {
         queued.decrementAndGet();
         if (closing) {
-            owner.unparkFormerIfParked();
+            former.unparkFormerIfParked();
         }
     }
 
-    /** From now on every submission is refused with {@link ShutdownException}. */
+    /**
+     * From now on every submission is refused with {@link ShutdownException}. The handshake with producers:
+     * a producer counts itself into {@code queued} and then reads the flag; the closer writes the flag and then
+     * waits for {@code queued} to reach zero. Both are volatile, so a producer either sees the flag (and gives its
+     * admission back, waking the closer) or the closer sees its count (and drains its request): never neither
+     * ({@code AdmissionCloseStress} in batching-stress checks it).
+     */
     void close() {
         closing = true;
     }

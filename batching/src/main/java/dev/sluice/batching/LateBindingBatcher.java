@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * pieces (who holds the former role, when it parks and who wakes it, how close ends every request), which
  * reads best in one place; each piece it coordinates is a class of its own, tested without threads.
  */
-final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
+final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O>, Admission.Former {
     private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
 
     private final String name;
@@ -112,7 +112,7 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
             this.ownExecutor = pool;
             executor = pool;
         }
-        this.admission = new Admission<>(this, name, capacity, maxBatchSize, queued, queue, fence, workers, queueDelay,
+        this.admission = new Admission<>(this, this, name, capacity, maxBatchSize, queued, queue, fence, workers, queueDelay,
                 observer, ticker, workerMode || ownExecutor != null);
         if (!workerMode) {
             for (int i = 0; i < b.maxConcurrentBatches; i++) {
@@ -140,14 +140,16 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
     }
 
     /** Wakes the former if it is parked. */
-    void unparkFormerIfParked() {
+    @Override
+    public void unparkFormerIfParked() {
         if (fence.parked()) {
             LockSupport.unpark(former);
         }
     }
 
     /** Wakes the former whatever it waits for. */
-    void unparkFormer() {
+    @Override
+    public void unparkFormer() {
         LockSupport.unpark(former);
     }
 
@@ -160,7 +162,8 @@ final class LateBindingBatcher<I, O> implements WorkerBatcher<I, O> {
      *
      * @return whether this thread took the role (and woke the former if anything was left for it)
      */
-    boolean dispatchOnArrival() {
+    @Override
+    public boolean dispatchOnArrival() {
         if (!formerRole.compareAndSet(false, true)) {
             return false;
         }
