@@ -1,10 +1,11 @@
 package dev.sluice.spring.oip;
 
-import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceStatus;
 import dev.sluice.batching.InvalidInputException;
+import dev.sluice.internal.ProtocolModels;
+import dev.sluice.internal.ProtocolModels.Model;
 import dev.sluice.spring.internal.Failures;
 import dev.sluice.spring.internal.RequestBody;
 import dev.sluice.tensor.Tensor;
@@ -47,14 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class OpenInferenceProtocol {
     private static final Logger LOG = LoggerFactory.getLogger(OpenInferenceProtocol.class);
     static final String SERVER_NAME = "sluice";
-    /** Platform of a deployment whose model came from a file ONNX Runtime loads. */
-    static final String ONNX_PLATFORM = "onnx_onnxv1";
-    /** Platform of a deployment whose model is an XGBoost model file (KServe's name for the format). */
-    static final String XGBOOST_PLATFORM = "xgboost";
-    static final String JAVA_PLATFORM = "sluice_java";
 
-    private final Function<String, Optional<DeploymentHandle<?, ?>>> deployments;
-    private final Supplier<SluiceStatus> status;
+    private final ProtocolModels models;
     private final Settings settings;
     private final String serverVersion;
 
@@ -81,8 +76,7 @@ public final class OpenInferenceProtocol {
     /** Over any source of deployments (tests hand in handles that change between reads). */
     OpenInferenceProtocol(Function<String, Optional<DeploymentHandle<?, ?>>> deployments,
             Supplier<SluiceStatus> status, Settings settings) {
-        this.deployments = Objects.requireNonNull(deployments, "deployments");
-        this.status = Objects.requireNonNull(status, "status");
+        this.models = new ProtocolModels(deployments, status);
         this.settings = Objects.requireNonNull(settings, "settings");
         String v = Sluice.class.getPackage().getImplementationVersion();
         this.serverVersion = v != null ? v : "0.1.0-SNAPSHOT";
@@ -95,13 +89,7 @@ public final class OpenInferenceProtocol {
 
     /** {@code GET /v2/health/ready}: 200 when every model is ready, 400 otherwise (the spec's "4xx: false"). */
     public OipResponse serverReady() {
-        SluiceStatus status = this.status.get();
-        for (SluiceStatus.DeploymentStatus d : status.deployments()) {
-            if (isTensorModel(d.name()) && !ready(d)) {
-                return OipResponse.empty(400);
-            }
-        }
-        return OipResponse.empty(200);
+        return OipResponse.empty(models.allReady() ? 200 : 400);
     }
 
     /** {@code GET /v2}. */
@@ -111,20 +99,21 @@ public final class OpenInferenceProtocol {
 
     /** {@code GET /v2/models/{model}[/versions/{version}]}; {@code version} may be null. */
     public OipResponse modelMetadata(String model, String version) {
-        Model m = find(model, version);
-        if (m.error != null) {
-            return m.error;
+        Found found = find(model, version);
+        if (found.error() != null) {
+            return found.error();
         }
-        return OipResponse.json(200, JsonBodies.modelMetadata(model, m.version, m.platform, m.signature));
+        Model m = found.model();
+        return OipResponse.json(200, JsonBodies.modelMetadata(model, m.version(), m.platform(), m.signature()));
     }
 
     /** {@code GET /v2/models/{model}[/versions/{version}]/ready}: 200 ready, 400 not (yet) ready, 404 unknown. */
     public OipResponse modelReady(String model, String version) {
-        Model m = find(model, version);
-        if (m.error != null) {
-            return m.error;
+        Found found = find(model, version);
+        if (found.error() != null) {
+            return found.error();
         }
-        return OipResponse.empty(ready(m.handle.status()) ? 200 : 400);
+        return OipResponse.empty(models.ready(found.model()) ? 200 : 400);
     }
 
     /**
@@ -135,15 +124,16 @@ public final class OpenInferenceProtocol {
      *     is refused before anything is read, and an undeclared one is counted while reading
      */
     public CompletableFuture<OipResponse> infer(String model, String version, InputStream body, long contentLength) {
-        Model m = find(model, version);
-        if (m.error != null) {
-            return CompletableFuture.completedFuture(m.error);
+        Found found = find(model, version);
+        if (found.error() != null) {
+            return CompletableFuture.completedFuture(found.error());
         }
+        Model m = found.model();
         InferenceRequest request;
         try {
             byte[] bytes = read(body, contentLength);
             request = InferenceRequestReader.read(bytes, bytes.length);
-            checkOutputs(m.signature, request.outputs());
+            checkOutputs(m.signature(), request.outputs());
         } catch (RequestBody.TooLargeException e) {
             return CompletableFuture.completedFuture(error(413, e.getMessage()));
         } catch (InvalidInputException e) {
@@ -159,12 +149,13 @@ public final class OpenInferenceProtocol {
         }
         CompletableFuture<Map<String, Tensor>> result;
         try {
-            result = timeout == null ? m.handle.submit(request.inputs()) : m.handle.submit(request.inputs(), timeout);
+            result = timeout == null ? m.handle().submit(request.inputs())
+                    : m.handle().submit(request.inputs(), timeout);
         } catch (RuntimeException e) { // submit does not throw for bad input; anything else is ours to report
             return CompletableFuture.completedFuture(failure(model, e));
         }
         return result.handle((outputs, failure) -> failure != null ? failure(model, failure)
-                : respond(model, m.version, request, outputs));
+                : respond(model, m.version(), request, outputs));
     }
 
     /** For a web adapter: a known path asked with a method it does not serve. */
@@ -175,54 +166,18 @@ public final class OpenInferenceProtocol {
     // ---------------------------------------------------------------- models
 
     /** A resolved model, or the error response saying why there is none. */
-    private record Model(DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> handle,
-            TensorSignature signature, String version, String platform, OipResponse error) {}
+    private record Found(Model model, OipResponse error) {}
 
     /**
-     * Resolves a model from ONE read of the version serving and its settings ({@link DeploymentHandle#serving()},
-     * no lock): a hot swap may replace them between any two reads, so the signature, the platform and the
-     * version number all come from the same read, and a swap that drops the signature makes the model unknown
-     * (404) rather than failing here.
+     * Resolves a model from ONE read of the version serving and its settings (see {@link ProtocolModels#find}): an
+     * unknown model or version is 404.
      */
-    @SuppressWarnings("unchecked")
-    private Model find(String name, String version) {
-        DeploymentHandle<?, ?> h = deployments.apply(name).orElse(null);
-        DeploymentHandle.Serving<?, ?> serving = h == null ? null : h.serving();
-        Deployment<?, ?> settings = serving == null ? null : serving.deployment();
-        TensorSignature signature = settings == null ? null : settings.signature().orElse(null);
-        if (signature == null) { // only tensor deployments speak the protocol
-            return new Model(null, null, null, null, error(404, "no model named '" + name + "'"));
+    private Found find(String name, String version) {
+        try {
+            return new Found(models.find(name, version), null);
+        } catch (ProtocolModels.UnknownModelException e) {
+            return new Found(null, error(404, e.getMessage()));
         }
-        String current = String.valueOf(serving.version());
-        if (version != null && !version.equals(current)) {
-            return new Model(null, null, null, null, error(404, "model '" + name + "' has no version '" + version
-                    + "'; it serves version " + current));
-        }
-        return new Model((DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>>) h, signature, current,
-                platform(settings), null);
-    }
-
-    /** Whether {@code name} is a tensor deployment now (one read of its settings). */
-    private boolean isTensorModel(String name) {
-        DeploymentHandle<?, ?> h = deployments.apply(name).orElse(null);
-        return h != null && h.deployment().signature().isPresent();
-    }
-
-    /**
-     * ONNX for a model made by {@code OnnxModel}'s factory, XGBoost for one made by {@code XgboostModel}'s (from
-     * properties or a bean), else plain Java.
-     */
-    private static String platform(Deployment<?, ?> settings) {
-        String factory = settings.factory().getClass().getName();
-        return factory.startsWith("dev.sluice.onnx.") ? ONNX_PLATFORM
-                : factory.startsWith("dev.sluice.xgboost.") ? XGBOOST_PLATFORM : JAVA_PLATFORM;
-    }
-
-    private static boolean ready(SluiceStatus.DeploymentStatus d) {
-        return switch (d.state()) {
-            case SERVING, UPDATING, SCALED_TO_ZERO -> true;
-            case STARTING, WAITING_FOR_RESOURCES, NOT_STARTING, CLOSED -> false;
-        };
     }
 
     // ---------------------------------------------------------------- inference
