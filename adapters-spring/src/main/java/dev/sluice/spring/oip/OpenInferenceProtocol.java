@@ -10,10 +10,13 @@ import dev.sluice.spring.internal.Failures;
 import dev.sluice.spring.internal.RequestBody;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
+import dev.sluice.tensor.internal.RawTensors;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,12 +45,31 @@ import org.slf4j.LoggerFactory;
  * number of milliseconds); with {@link Settings#requestTimeout()} as well, the shorter applies. Other parameters
  * are accepted and ignored.
  *
+ * <p>The binary tensor data extension ({@code "binary_tensor_data"} in {@code GET /v2}): with the header
+ * {@value #INFERENCE_HEADER_CONTENT_LENGTH}, the first that many bytes of a request body are its JSON, and the rest
+ * the binary data of the inputs that carry {@code parameters.binary_data_size} (and no {@code data}), in the order
+ * of {@code inputs}; other inputs in the same request carry {@code data} as usual. Binary data is little-endian,
+ * row-major; a BOOL element one byte (0 or 1), FP16 its two bytes, a BYTES element a 4-byte length and its bytes.
+ * An output is answered as binary data when it asks ({@code outputs[i].parameters.binary_data: true}), or when the
+ * request's parameter {@code binary_data_output} is true and the output does not say otherwise (without
+ * {@code outputs}, every output follows {@code binary_data_output}). Such an output has {@code binary_data_size}
+ * and no {@code data}; the response is then {@link OipResponse#BINARY_CONTENT_TYPE} with the header
+ * {@value #INFERENCE_HEADER_CONTENT_LENGTH} giving the length of its JSON. Every declared size is checked against
+ * the shape and the bytes that came before anything is read: a mismatch is 400 naming the input.
+ *
  * <p>Threading: thread-safe. {@link #infer} reads the body on the calling thread, then never blocks: its future
  * completes when the request's batch has run (on a replica thread).
  */
 public final class OpenInferenceProtocol {
     private static final Logger LOG = LoggerFactory.getLogger(OpenInferenceProtocol.class);
     static final String SERVER_NAME = "sluice";
+    /** The protocol extensions served, as {@code GET /v2} lists them. */
+    static final List<String> EXTENSIONS = List.of("binary_tensor_data");
+    /**
+     * The request and response header of the binary tensor data extension: how many bytes at the start of the
+     * body are its JSON (binary tensor data follows).
+     */
+    public static final String INFERENCE_HEADER_CONTENT_LENGTH = BinaryData.HEADER;
 
     private final ProtocolModels models;
     private final Settings settings;
@@ -94,7 +116,7 @@ public final class OpenInferenceProtocol {
 
     /** {@code GET /v2}. */
     public OipResponse serverMetadata() {
-        return OipResponse.json(200, JsonBodies.serverMetadata(SERVER_NAME, serverVersion));
+        return OipResponse.json(200, JsonBodies.serverMetadata(SERVER_NAME, serverVersion, EXTENSIONS));
     }
 
     /** {@code GET /v2/models/{model}[/versions/{version}]}; {@code version} may be null. */
@@ -117,13 +139,29 @@ public final class OpenInferenceProtocol {
     }
 
     /**
-     * {@code POST /v2/models/{model}[/versions/{version}]/infer}.
+     * {@code POST /v2/models/{model}[/versions/{version}]/infer} with a body that is all JSON.
      *
      * @param body the request body, read here (on the caller's thread) up to the size limit
      * @param contentLength the declared length, or -1 when unknown (chunked): a declared length over the limit
      *     is refused before anything is read, and an undeclared one is counted while reading
      */
     public CompletableFuture<OipResponse> infer(String model, String version, InputStream body, long contentLength) {
+        return infer(model, version, body, contentLength, null);
+    }
+
+    /**
+     * {@code POST /v2/models/{model}[/versions/{version}]/infer}, where the body may carry binary tensor data:
+     * with {@code inferenceHeaderContentLength}, the first that many bytes of the body are its JSON and the rest
+     * the binary data of the inputs that declare {@code binary_data_size}, in the order of {@code inputs}.
+     *
+     * @param body the request body, read here (on the caller's thread) up to the size limit
+     * @param contentLength the declared length, or -1 when unknown (chunked): a declared length over the limit
+     *     is refused before anything is read, and an undeclared one is counted while reading
+     * @param inferenceHeaderContentLength the request's {@value #INFERENCE_HEADER_CONTENT_LENGTH} header, or null
+     *     when it has none (the whole body is JSON)
+     */
+    public CompletableFuture<OipResponse> infer(String model, String version, InputStream body, long contentLength,
+            String inferenceHeaderContentLength) {
         Found found = find(model, version);
         if (found.error() != null) {
             return CompletableFuture.completedFuture(found.error());
@@ -132,7 +170,8 @@ public final class OpenInferenceProtocol {
         InferenceRequest request;
         try {
             byte[] bytes = read(body, contentLength);
-            request = InferenceRequestReader.read(bytes, bytes.length);
+            int json = BinaryData.jsonLength(inferenceHeaderContentLength, bytes.length);
+            request = InferenceRequestReader.read(bytes, json, bytes.length, inferenceHeaderContentLength != null);
             checkOutputs(m.signature(), request.outputs());
         } catch (RequestBody.TooLargeException e) {
             return CompletableFuture.completedFuture(error(413, e.getMessage()));
@@ -154,8 +193,16 @@ public final class OpenInferenceProtocol {
         } catch (RuntimeException e) { // submit does not throw for bad input; anything else is ours to report
             return CompletableFuture.completedFuture(failure(model, e));
         }
-        return result.handle((outputs, failure) -> failure != null ? failure(model, failure)
-                : respond(model, m.version(), request, outputs));
+        return result.handle((outputs, failure) -> {
+            if (failure != null) {
+                return failure(model, failure);
+            }
+            try {
+                return respond(model, m.version(), request, outputs);
+            } catch (RuntimeException e) { // an answer that cannot be written (an output past 2 GiB): ours to report
+                return failure(model, e);
+            }
+        });
     }
 
     /** For a web adapter: a known path asked with a method it does not serve. */
@@ -236,7 +283,38 @@ public final class OpenInferenceProtocol {
                 selected.add(t.name().equals(name) ? t : t.withName(name));
             }
         }
-        return OipResponse.json(200, JsonBodies.inferResponse(model, version, request.id(), selected));
+        return answer(model, version, request, selected);
+    }
+
+    /**
+     * The response: all JSON, or, when an output is asked for as binary data, the JSON and after it each such
+     * output's raw bytes, in the order of {@code outputs}. The body is allocated once at its final size and each
+     * tensor copied into it once.
+     */
+    private static OipResponse answer(String model, String version, InferenceRequest request, List<Tensor> outputs) {
+        int[] sizes = new int[outputs.size()];
+        long binary = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            Tensor t = outputs.get(i);
+            sizes[i] = request.binary(t.name()) ? RawTensors.size(t) : -1;
+            binary += Math.max(0, sizes[i]);
+        }
+        byte[] json = JsonBodies.inferResponse(model, version, request.id(), outputs, sizes);
+        if (Arrays.stream(sizes).allMatch(s -> s < 0)) {
+            return OipResponse.json(200, json);
+        }
+        if (json.length + binary > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("the response's outputs need " + (json.length + binary)
+                    + " bytes, more than one HTTP body of Sluice's may hold");
+        }
+        byte[] body = Arrays.copyOf(json, (int) (json.length + binary));
+        ByteBuffer out = ByteBuffer.wrap(body).position(json.length);
+        for (int i = 0; i < sizes.length; i++) {
+            if (sizes[i] >= 0) {
+                RawTensors.write(outputs.get(i), out);
+            }
+        }
+        return OipResponse.binary(200, body, json.length);
     }
 
     private static OipResponse failure(String model, Throwable failure) {
