@@ -36,6 +36,11 @@ import tools.jackson.core.json.JsonReadFeature;
  * only way to send a missing value, which is what NaN means to an XGBoost model. Infinities ({@code Infinity},
  * {@code -Infinity}) and numbers beyond the type's range are refused, naming the element.
  *
+ * <p>Under the binary tensor data extension the JSON is only the first part of the body: an input with
+ * {@code parameters.binary_data_size} (and no {@code data}) takes its elements from the bytes after the JSON, the
+ * inputs in the order of {@code inputs} (see {@link BinaryData}, which checks each declared size before reading).
+ * An output's {@code parameters.binary_data} and the request's {@code binary_data_output} must be booleans.
+ *
  * <p>Every problem is an {@link InvalidInputException} saying which input and what was wrong.
  */
 final class InferenceRequestReader {
