@@ -6,6 +6,7 @@ import dev.sluice.tensor.DataType;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.net.http.HttpRequest;
+import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -180,7 +181,7 @@ abstract class BinaryDataHttpTest extends SluiceHttpTest {
 
     @Test
     void aBinaryBodyOverTheSizeLimitIs413() throws Exception {
-        List<Float> values = java.util.Collections.nCopies(20 * 1024, 1f); // 80 KiB of binary data; the limit is 64 KiB
+        List<Float> values = Collections.nCopies(20 * 1024, 1f); // 80 KiB of binary data; the limit is 64 KiB
         BinaryTensors.Body body = BinaryTensors.request()
                 .binaryInput("x", DataType.FP32, new long[] {5 * 1024, 4}, values).build();
 
