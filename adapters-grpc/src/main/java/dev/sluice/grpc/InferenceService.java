@@ -17,6 +17,7 @@ import dev.sluice.grpc.proto.ServerMetadataRequest;
 import dev.sluice.grpc.proto.ServerMetadataResponse;
 import dev.sluice.grpc.proto.ServerReadyRequest;
 import dev.sluice.grpc.proto.ServerReadyResponse;
+import dev.sluice.internal.ProtocolModels.Model;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
 import dev.sluice.tensor.TensorSpec;
@@ -81,7 +82,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     @Override
     public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> out) {
         answer(out, "model '" + request.getName() + "'", () -> {
-            Models.Model m = models.find(request.getName(), request.getVersion());
+            Model m = models.find(request.getName(), request.getVersion());
             return ModelReadyResponse.newBuilder().setReady(models.ready(m)).build();
         });
     }
@@ -95,7 +96,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     @Override
     public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
         answer(out, "model '" + request.getName() + "'", () -> {
-            Models.Model m = models.find(request.getName(), request.getVersion());
+            Model m = models.find(request.getName(), request.getVersion());
             ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder()
                     .setName(m.name()).addVersions(m.version()).setPlatform(m.platform());
             for (TensorSpec s : m.signature().inputs()) {
@@ -136,7 +137,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
         ServerCallStreamObserver<ModelInferResponse> call = (ServerCallStreamObserver<ModelInferResponse>) out;
         String target = "model '" + request.getModelName() + "'";
-        Models.Model model;
+        Model model;
         List<String> asked;
         CompletableFuture<Map<String, Tensor>> result;
         try {
@@ -254,7 +255,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     }
 
     /** The response: the outputs asked for (all, in the model's order, when none were named). */
-    private static ModelInferResponse respond(Models.Model model, String id, List<String> asked, boolean raw,
+    private static ModelInferResponse respond(Model model, String id, List<String> asked, boolean raw,
             Map<String, Tensor> outputs) {
         if (outputs == null) {
             throw new IllegalStateException("the model returned null, not a Map<String, Tensor>");

@@ -5,6 +5,7 @@ import dev.sluice.batching.InvalidInputException;
 import dev.sluice.grpc.proto.InferTensorContents;
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
+import dev.sluice.tensor.internal.RawTensors;
 import dev.sluice.tensor.internal.TensorBatch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,7 +16,8 @@ import java.util.List;
 /**
  * Tensors to and from the protocol's two encodings: typed {@code contents} ({@link InferTensorContents}, one
  * repeated field per family of types) and raw bytes (flat, row-major, little-endian; a BYTES element is a 4-byte
- * little-endian length and its bytes). The server and the client both read and write through here.
+ * little-endian length and its bytes), whose codec core's {@link RawTensors} shares with the REST adapter's binary
+ * tensor data. The server and the client both read and write through here.
  *
  * <p>A shape is checked against the data that came before anything is allocated, so the size of what is built
  * never exceeds a small multiple of the message that carried it. Every problem is an {@link InvalidInputException}
@@ -28,6 +30,8 @@ final class TensorCodec {
     private static final String[] FIELDS = {"bool_contents", "int_contents", "int64_contents", "uint_contents",
         "uint64_contents", "fp32_contents", "fp64_contents", "bytes_contents"};
     private static final int MAX_RANK = 32;
+    /** What raw bytes are called in messages. */
+    private static final String RAW = "raw contents";
 
     private TensorCodec() {}
 
@@ -81,19 +85,7 @@ final class TensorCodec {
 
     /** How many elements {@code shape} holds; more than an array can index is an error. */
     static int elements(String what, long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            try {
-                n = Math.multiplyExact(n, d);
-            } catch (ArithmeticException e) {
-                n = Long.MAX_VALUE;
-            }
-            if (n > Integer.MAX_VALUE - 8) {
-                throw new InvalidInputException(what + ": shape " + Arrays.toString(shape)
-                        + " has more elements than a tensor can hold");
-            }
-        }
-        return (int) n;
+        return RawTensors.elements(what, shape);
     }
 
     /**
@@ -165,60 +157,9 @@ final class TensorCodec {
         return v;
     }
 
-    /** A tensor from raw contents. */
+    /** A tensor from raw contents (see {@link RawTensors}). */
     static Tensor fromRaw(String what, String name, DataType type, long[] shape, ByteString raw) {
-        int count = elements(what, shape);
-        if (type == DataType.BYTES) {
-            return Tensor.ofStrings(name, shape, strings(what, shape, count, raw));
-        }
-        long expected = (long) count * type.byteSize();
-        if (raw.size() != expected) {
-            throw new InvalidInputException(what + ": shape " + Arrays.toString(shape) + " of " + type + " needs "
-                    + expected + " bytes of raw contents (" + count + " elements), it has " + raw.size());
-        }
-        ByteBuffer b = ByteBuffer.allocate((int) expected).order(ByteOrder.nativeOrder());
-        reorder(raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN), b, type.byteSize());
-        b.flip();
-        if (type == DataType.BOOL) {
-            for (int i = 0; i < count; i++) {
-                byte v = b.get(i);
-                if (v != 0 && v != 1) {
-                    throw new InvalidInputException(what + ": element " + i + " is the byte " + v
-                            + "; a raw BOOL element is 0 or 1");
-                }
-            }
-        }
-        return TensorBatch.owned(name, type, shape, b);
-    }
-
-    /** BYTES elements from raw contents: each a 4-byte little-endian length and that many bytes. */
-    private static List<byte[]> strings(String what, long[] shape, int count, ByteString raw) {
-        ByteBuffer in = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        if (count > in.remaining() / 4) { // each element takes at least its 4-byte length
-            throw new InvalidInputException(what + ": shape " + Arrays.toString(shape) + " needs " + count
-                    + " BYTES elements, but " + raw.size() + " bytes of raw contents hold at most "
-                    + raw.size() / 4);
-        }
-        List<byte[]> values = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            if (in.remaining() < 4) {
-                throw new InvalidInputException(what + ": shape " + Arrays.toString(shape) + " needs " + count
-                        + " BYTES elements, raw contents end after " + i);
-            }
-            long length = Integer.toUnsignedLong(in.getInt());
-            if (length > in.remaining()) {
-                throw new InvalidInputException(what + ": BYTES element " + i + " declares " + length
-                        + " bytes, only " + in.remaining() + " follow in raw contents");
-            }
-            byte[] value = new byte[(int) length];
-            in.get(value);
-            values.add(value);
-        }
-        if (in.hasRemaining()) {
-            throw new InvalidInputException(what + ": raw contents hold " + in.remaining() + " bytes after the "
-                    + count + " BYTES elements of shape " + Arrays.toString(shape));
-        }
-        return values;
+        return RawTensors.read(what, RAW, name, type, shape, raw.asReadOnlyByteBuffer());
     }
 
     // ---------------------------------------------------------------- writing
@@ -260,48 +201,8 @@ final class TensorCodec {
         return c.build();
     }
 
-    /** The tensor's elements as raw contents. */
+    /** The tensor's elements as raw contents (see {@link RawTensors}): one copy, into the message. */
     static ByteString raw(Tensor t) {
-        if (t.dataType() == DataType.BYTES) {
-            List<byte[]> values = t.strings();
-            long size = 0;
-            for (byte[] s : values) {
-                size += 4 + s.length;
-            }
-            if (size > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("tensor '" + t.name() + "' needs " + size
-                        + " bytes of raw contents, more than one message can carry");
-            }
-            ByteBuffer out = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-            for (byte[] s : values) {
-                out.putInt(s.length).put(s);
-            }
-            out.flip();
-            return ByteString.copyFrom(out);
-        }
-        ByteBuffer data = t.data();
-        if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN || t.dataType().byteSize() == 1) {
-            return ByteString.copyFrom(data);
-        }
-        ByteBuffer out = ByteBuffer.allocate(data.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-        reorder(data, out, t.dataType().byteSize());
-        out.flip();
-        return ByteString.copyFrom(out);
-    }
-
-    /** Copies {@code in}'s elements of {@code size} bytes into {@code out}, each in {@code out}'s byte order. */
-    private static void reorder(ByteBuffer in, ByteBuffer out, int size) {
-        if (size == 1 || in.order() == out.order()) {
-            out.put(in);
-            return;
-        }
-        while (in.hasRemaining()) {
-            switch (size) {
-                case 2 -> out.putShort(in.getShort());
-                case 4 -> out.putInt(in.getInt());
-                case 8 -> out.putLong(in.getLong());
-                default -> throw new IllegalArgumentException("element size " + size);
-            }
-        }
+        return ByteString.copyFrom(RawTensors.littleEndian(t));
     }
 }

@@ -102,6 +102,16 @@ class FakeModelsApplication {
     }
 
     @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoUint16() {
+        return FakeTensorModels.echo(DataType.UINT16);
+    }
+
+    @Bean
+    Deployment<Map<String, Tensor>, Map<String, Tensor>> echoUint32() {
+        return FakeTensorModels.echo(DataType.UINT32);
+    }
+
+    @Bean
     Deployment<Map<String, Tensor>, Map<String, Tensor>> echoInt32() {
         return FakeTensorModels.echo(DataType.INT32);
     }

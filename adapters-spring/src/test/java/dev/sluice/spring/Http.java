@@ -53,6 +53,43 @@ final class Http {
         return client.sendAsync(r, HttpResponse.BodyHandlers.ofString()).thenApply(x -> new Reply(x.statusCode(), x));
     }
 
+    /** A reply read as bytes (a body with binary tensor data). */
+    record BytesReply(int status, HttpResponse<byte[]> raw) {
+        byte[] body() {
+            return raw.body();
+        }
+
+        String header(String name) {
+            return raw.headers().firstValue(name).orElse(null);
+        }
+
+        /** The body's JSON and binary outputs (see {@link BinaryTensors#answer}). */
+        BinaryTensors.Answer answer() {
+            return BinaryTensors.answer(raw.body(), header(BinaryTensors.HEADER));
+        }
+
+        /** The error message of an error body (all JSON). */
+        String error() {
+            return JSON.readTree(new String(raw.body(), StandardCharsets.UTF_8)).get("error").asString();
+        }
+    }
+
+    /** Posts {@code body} (as application/octet-stream) with the binary extension's header, when not null. */
+    BytesReply post(String path, BinaryTensors.Body body, String header) throws IOException, InterruptedException {
+        HttpRequest.Builder r = request(path).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes()));
+        if (header != null) {
+            r.header(BinaryTensors.HEADER, header);
+        }
+        HttpResponse<byte[]> x = client.send(r.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return new BytesReply(x.statusCode(), x);
+    }
+
+    /** Posts {@code body} with the length of its JSON in the binary extension's header. */
+    BytesReply post(String path, BinaryTensors.Body body) throws IOException, InterruptedException {
+        return post(path, body, body.header());
+    }
+
     Reply send(HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r);

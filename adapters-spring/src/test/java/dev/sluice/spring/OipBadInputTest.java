@@ -44,7 +44,7 @@ class OipBadInputTest extends FakeModelsHttpTest {
         "unknown output          | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}],\"outputs\":[{\"name\":\"q\"}]} | output 'q' is not one of the model's [y]",
         "id not a string         | {\"id\": 42, \"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]} | \"id\" must be a string",
         "bad timeout parameter   | {\"parameters\":{\"timeout_ms\":-5},\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]} | \"timeout_ms\" must be a positive whole number",
-        "binary data extension   | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":16}}]} | binary tensor data",
+        "binary data, no header  | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":16}}]} | no Inference-Header-Content-Length header",
         "trailing content        | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]} xyz | not valid JSON",
     })
     void aBadRequestIs400SayingWhatWasWrong(String what, String body, String message) throws Exception {

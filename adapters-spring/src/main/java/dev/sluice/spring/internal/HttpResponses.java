@@ -17,7 +17,7 @@ public final class HttpResponses {
         ResponseEntity.BodyBuilder b = ResponseEntity.status(r.status());
         r.headers().forEach(b::header);
         if (r.body().length > 0) {
-            b.contentType(MediaType.APPLICATION_JSON);
+            b.contentType(MediaType.parseMediaType(r.contentType()));
         }
         return b.header(HttpHeaders.CACHE_CONTROL, "no-store").body(r.body());
     }

@@ -36,6 +36,11 @@ import tools.jackson.core.json.JsonReadFeature;
  * only way to send a missing value, which is what NaN means to an XGBoost model. Infinities ({@code Infinity},
  * {@code -Infinity}) and numbers beyond the type's range are refused, naming the element.
  *
+ * <p>Under the binary tensor data extension the JSON is only the first part of the body: an input with
+ * {@code parameters.binary_data_size} (and no {@code data}) takes its elements from the bytes after the JSON, the
+ * inputs in the order of {@code inputs} (see {@link BinaryData}, which checks each declared size before reading).
+ * An output's {@code parameters.binary_data} and the request's {@code binary_data_output} must be booleans.
+ *
  * <p>Every problem is an {@link InvalidInputException} saying which input and what was wrong.
  */
 final class InferenceRequestReader {
@@ -47,11 +52,36 @@ final class InferenceRequestReader {
                     .build())
             .build();
     private static final int MAX_RANK = 32;
+    /** An input's parameter: its elements are this many bytes of binary data after the JSON. */
+    static final String BINARY_DATA_SIZE = "binary_data_size";
+    /** An output's parameter: whether it is answered as binary data. */
+    static final String BINARY_DATA = "binary_data";
+    /** The request's parameter: whether outputs without their own {@value #BINARY_DATA} are answered as binary. */
+    static final String BINARY_DATA_OUTPUT = "binary_data_output";
     private static final BigInteger UINT64_LIMIT = BigInteger.ONE.shiftLeft(64);
 
     private InferenceRequestReader() {}
 
+    /** A request body of {@code length} bytes that is all JSON. */
     static InferenceRequest read(byte[] body, int length) {
+        return read(body, length, length, false);
+    }
+
+    /**
+     * A request body of {@code length} bytes whose first {@code jsonLength} are its JSON, the rest the binary data
+     * of the inputs that have {@code binary_data_size}, in the order of {@code inputs}.
+     *
+     * @param headerGiven whether the request said where its JSON ends (the Inference-Header-Content-Length
+     *     header): without it, an input with binary data is refused, saying the header is missing
+     */
+    static InferenceRequest read(byte[] body, int jsonLength, int length, boolean headerGiven) {
+        BinaryData binary = new BinaryData(body, jsonLength, length, headerGiven);
+        InferenceRequest request = read(body, jsonLength, binary);
+        binary.checkAllRead();
+        return request;
+    }
+
+    private static InferenceRequest read(byte[] body, int length, BinaryData binary) {
         try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), body, 0, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidInputException("the request body must be a JSON object with \"inputs\"");
@@ -59,6 +89,7 @@ final class InferenceRequestReader {
             String id = null;
             Map<String, Tensor> inputs = null;
             List<String> outputs = null;
+            Map<String, Boolean> binaryData = Map.of();
             Map<String, Object> parameters = Map.of();
             String field;
             while ((field = p.nextName()) != null) {
@@ -70,8 +101,11 @@ final class InferenceRequestReader {
                         id = p.getString();
                     }
                     case "parameters" -> parameters = parameters(p, "parameters");
-                    case "inputs" -> inputs = inputs(p, body, length);
-                    case "outputs" -> outputs = outputs(p);
+                    case "inputs" -> inputs = inputs(p, body, length, binary);
+                    case "outputs" -> {
+                        binaryData = new LinkedHashMap<>();
+                        outputs = outputs(p, binaryData);
+                    }
                     default -> {
                         p.nextToken();
                         p.skipChildren();
@@ -85,21 +119,26 @@ final class InferenceRequestReader {
             if (inputs == null) {
                 throw new InvalidInputException("the request has no \"inputs\"");
             }
-            return new InferenceRequest(id, inputs, outputs, parameters);
+            Object all = parameters.getOrDefault(BINARY_DATA_OUTPUT, Boolean.FALSE);
+            if (!(all instanceof Boolean)) {
+                throw new InvalidInputException("parameter \"" + BINARY_DATA_OUTPUT + "\" must be true or false, it is "
+                        + quoted(all));
+            }
+            return new InferenceRequest(id, inputs, outputs, parameters, (Boolean) all, binaryData);
         } catch (JacksonException e) {
             throw new InvalidInputException("the request body is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() != null ? " (at " + where(e.getLocation()) + ")" : ""), e);
         }
     }
 
-    private static Map<String, Tensor> inputs(JsonParser p, byte[] body, int length) {
+    private static Map<String, Tensor> inputs(JsonParser p, byte[] body, int length, BinaryData binary) {
         if (p.nextToken() != JsonToken.START_ARRAY) {
             throw new InvalidInputException("\"inputs\" must be an array of input tensors");
         }
         Map<String, Tensor> inputs = new LinkedHashMap<>();
         int index = 0;
         while (p.nextToken() != JsonToken.END_ARRAY) {
-            Tensor t = input(p, body, length, index++);
+            Tensor t = input(p, body, length, binary, index++);
             if (inputs.put(t.name(), t) != null) {
                 throw new InvalidInputException("input '" + t.name() + "' is given twice");
             }
@@ -110,7 +149,7 @@ final class InferenceRequestReader {
         return inputs;
     }
 
-    private static Tensor input(JsonParser p, byte[] body, int length, int index) {
+    private static Tensor input(JsonParser p, byte[] body, int length, BinaryData binary, int index) {
         String what = "inputs[" + index + "]";
         if (p.currentToken() != JsonToken.START_OBJECT) {
             throw new InvalidInputException(what + " must be an object with name, shape, datatype and data");
@@ -119,6 +158,7 @@ final class InferenceRequestReader {
         long[] shape = null;
         DataType type = null;
         long dataOffset = -1;
+        Object binarySize = null;
         String field;
         while ((field = p.nextName()) != null) {
             switch (field) {
@@ -141,13 +181,7 @@ final class InferenceRequestReader {
                         throw new InvalidInputException(what + ": " + e.getMessage());
                     }
                 }
-                case "parameters" -> {
-                    Map<String, Object> params = parameters(p, what + " parameters");
-                    if (params.containsKey("binary_data_size")) {
-                        throw new InvalidInputException(what + ": binary tensor data (\"binary_data_size\") is not "
-                                + "supported; send the elements in \"data\"");
-                    }
-                }
+                case "parameters" -> binarySize = parameters(p, what + " parameters").get(BINARY_DATA_SIZE);
                 case "data" -> {
                     if (p.nextToken() != JsonToken.START_ARRAY) {
                         throw new InvalidInputException(what + ": \"data\" must be an array of elements");
@@ -169,6 +203,13 @@ final class InferenceRequestReader {
         }
         if (shape == null) {
             throw new InvalidInputException(what + " has no \"shape\"");
+        }
+        if (binarySize != null) {
+            if (dataOffset >= 0) {
+                throw new InvalidInputException(what + " has both \"data\" and \"" + BINARY_DATA_SIZE + "\"; its "
+                        + "elements come one way or the other");
+            }
+            return binary.next(what, name, type, shape, binarySize);
         }
         if (dataOffset < 0) {
             throw new InvalidInputException(what + " has no \"data\"");
@@ -377,7 +418,8 @@ final class InferenceRequestReader {
         return params;
     }
 
-    private static List<String> outputs(JsonParser p) {
+    /** The outputs asked for; each one's {@code binary_data} parameter, where given, goes into {@code binaryData}. */
+    private static List<String> outputs(JsonParser p, Map<String, Boolean> binaryData) {
         if (p.nextToken() != JsonToken.START_ARRAY) {
             throw new InvalidInputException("\"outputs\" must be an array of {\"name\": ...} objects");
         }
@@ -389,6 +431,7 @@ final class InferenceRequestReader {
                 throw new InvalidInputException(what + " must be an object with a \"name\"");
             }
             String name = null;
+            Object binary = null;
             String field;
             while ((field = p.nextName()) != null) {
                 if (field.equals("name")) {
@@ -397,7 +440,11 @@ final class InferenceRequestReader {
                     }
                     name = p.getString();
                 } else if (field.equals("parameters")) {
-                    parameters(p, what + " parameters");
+                    binary = parameters(p, what + " parameters").get(BINARY_DATA);
+                    if (binary != null && !(binary instanceof Boolean)) {
+                        throw new InvalidInputException(what + ": parameter \"" + BINARY_DATA
+                                + "\" must be true or false, it is " + quoted(binary));
+                    }
                 } else {
                     p.nextToken();
                     p.skipChildren();
@@ -410,6 +457,9 @@ final class InferenceRequestReader {
                 throw new InvalidInputException("output '" + name + "' is asked for twice");
             }
             names.add(name);
+            if (binary != null) {
+                binaryData.put(name, (Boolean) binary);
+            }
         }
         return names;
     }
@@ -431,6 +481,10 @@ final class InferenceRequestReader {
             case START_ARRAY -> "an array";
             default -> String.valueOf(t);
         };
+    }
+
+    private static String quoted(Object parameter) {
+        return parameter instanceof String ? "the string \"" + parameter + "\"" : String.valueOf(parameter);
     }
 
     private static String where(TokenStreamLocation l) {

@@ -28,13 +28,16 @@ final class JsonBodies {
         return out.toByteArray();
     }
 
-    static byte[] serverMetadata(String name, String version) {
+    static byte[] serverMetadata(String name, String version, List<String> extensions) {
         return write(g -> {
             g.writeStartObject();
             g.writeStringProperty("name", name);
             g.writeStringProperty("version", version);
             g.writeName("extensions");
             g.writeStartArray();
+            for (String e : extensions) {
+                g.writeString(e);
+            }
             g.writeEndArray();
             g.writeEndObject();
         });
@@ -70,8 +73,12 @@ final class JsonBodies {
         g.writeEndArray();
     }
 
-    /** The inference response: {@code outputs} in the order given. */
-    static byte[] inferResponse(String model, String version, String id, List<Tensor> outputs) {
+    /**
+     * The inference response: {@code outputs} in the order given, each with its elements in {@code data}, or, where
+     * {@code binarySizes} has a size for it (not -1), with that size as its {@code binary_data_size} and no data:
+     * then this is the JSON that comes before the binary data.
+     */
+    static byte[] inferResponse(String model, String version, String id, List<Tensor> outputs, int[] binarySizes) {
         return write(g -> {
             g.writeStartObject();
             g.writeStringProperty("model_name", model);
@@ -81,15 +88,23 @@ final class JsonBodies {
             }
             g.writeName("outputs");
             g.writeStartArray();
-            for (Tensor t : outputs) {
+            for (int i = 0; i < outputs.size(); i++) {
+                Tensor t = outputs.get(i);
                 g.writeStartObject();
                 g.writeStringProperty("name", t.name());
                 g.writeStringProperty("datatype", t.dataType().oipName());
                 g.writeName("shape");
                 long[] shape = t.shape();
                 g.writeArray(shape, 0, shape.length);
-                g.writeName("data");
-                data(g, t);
+                if (binarySizes[i] >= 0) {
+                    g.writeName("parameters");
+                    g.writeStartObject();
+                    g.writeNumberProperty(InferenceRequestReader.BINARY_DATA_SIZE, binarySizes[i]);
+                    g.writeEndObject();
+                } else {
+                    g.writeName("data");
+                    data(g, t);
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();

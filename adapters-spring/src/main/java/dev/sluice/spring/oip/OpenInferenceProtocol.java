@@ -1,18 +1,22 @@
 package dev.sluice.spring.oip;
 
-import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
 import dev.sluice.Sluice;
 import dev.sluice.SluiceStatus;
 import dev.sluice.batching.InvalidInputException;
+import dev.sluice.internal.ProtocolModels;
+import dev.sluice.internal.ProtocolModels.Model;
 import dev.sluice.spring.internal.Failures;
 import dev.sluice.spring.internal.RequestBody;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
+import dev.sluice.tensor.internal.RawTensors;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -41,20 +45,33 @@ import org.slf4j.LoggerFactory;
  * number of milliseconds); with {@link Settings#requestTimeout()} as well, the shorter applies. Other parameters
  * are accepted and ignored.
  *
+ * <p>The binary tensor data extension ({@code "binary_tensor_data"} in {@code GET /v2}): with the header
+ * {@value #INFERENCE_HEADER_CONTENT_LENGTH}, the first that many bytes of a request body are its JSON, and the rest
+ * the binary data of the inputs that carry {@code parameters.binary_data_size} (and no {@code data}), in the order
+ * of {@code inputs}; other inputs in the same request carry {@code data} as usual. Binary data is little-endian,
+ * row-major; a BOOL element one byte (0 or 1), FP16 its two bytes, a BYTES element a 4-byte length and its bytes.
+ * An output is answered as binary data when it asks ({@code outputs[i].parameters.binary_data: true}), or when the
+ * request's parameter {@code binary_data_output} is true and the output does not say otherwise (without
+ * {@code outputs}, every output follows {@code binary_data_output}). Such an output has {@code binary_data_size}
+ * and no {@code data}; the response is then {@link OipResponse#BINARY_CONTENT_TYPE} with the header
+ * {@value #INFERENCE_HEADER_CONTENT_LENGTH} giving the length of its JSON. Every declared size is checked against
+ * the shape and the bytes that came before anything is read: a mismatch is 400 naming the input.
+ *
  * <p>Threading: thread-safe. {@link #infer} reads the body on the calling thread, then never blocks: its future
  * completes when the request's batch has run (on a replica thread).
  */
 public final class OpenInferenceProtocol {
     private static final Logger LOG = LoggerFactory.getLogger(OpenInferenceProtocol.class);
     static final String SERVER_NAME = "sluice";
-    /** Platform of a deployment whose model came from a file ONNX Runtime loads. */
-    static final String ONNX_PLATFORM = "onnx_onnxv1";
-    /** Platform of a deployment whose model is an XGBoost model file (KServe's name for the format). */
-    static final String XGBOOST_PLATFORM = "xgboost";
-    static final String JAVA_PLATFORM = "sluice_java";
+    /** The protocol extensions served, as {@code GET /v2} lists them. */
+    static final List<String> EXTENSIONS = List.of("binary_tensor_data");
+    /**
+     * The request and response header of the binary tensor data extension: how many bytes at the start of the
+     * body are its JSON (binary tensor data follows).
+     */
+    public static final String INFERENCE_HEADER_CONTENT_LENGTH = BinaryData.HEADER;
 
-    private final Function<String, Optional<DeploymentHandle<?, ?>>> deployments;
-    private final Supplier<SluiceStatus> status;
+    private final ProtocolModels models;
     private final Settings settings;
     private final String serverVersion;
 
@@ -81,8 +98,7 @@ public final class OpenInferenceProtocol {
     /** Over any source of deployments (tests hand in handles that change between reads). */
     OpenInferenceProtocol(Function<String, Optional<DeploymentHandle<?, ?>>> deployments,
             Supplier<SluiceStatus> status, Settings settings) {
-        this.deployments = Objects.requireNonNull(deployments, "deployments");
-        this.status = Objects.requireNonNull(status, "status");
+        this.models = new ProtocolModels(deployments, status);
         this.settings = Objects.requireNonNull(settings, "settings");
         String v = Sluice.class.getPackage().getImplementationVersion();
         this.serverVersion = v != null ? v : "0.1.0-SNAPSHOT";
@@ -95,55 +111,68 @@ public final class OpenInferenceProtocol {
 
     /** {@code GET /v2/health/ready}: 200 when every model is ready, 400 otherwise (the spec's "4xx: false"). */
     public OipResponse serverReady() {
-        SluiceStatus status = this.status.get();
-        for (SluiceStatus.DeploymentStatus d : status.deployments()) {
-            if (isTensorModel(d.name()) && !ready(d)) {
-                return OipResponse.empty(400);
-            }
-        }
-        return OipResponse.empty(200);
+        return OipResponse.empty(models.allReady() ? 200 : 400);
     }
 
     /** {@code GET /v2}. */
     public OipResponse serverMetadata() {
-        return OipResponse.json(200, JsonBodies.serverMetadata(SERVER_NAME, serverVersion));
+        return OipResponse.json(200, JsonBodies.serverMetadata(SERVER_NAME, serverVersion, EXTENSIONS));
     }
 
     /** {@code GET /v2/models/{model}[/versions/{version}]}; {@code version} may be null. */
     public OipResponse modelMetadata(String model, String version) {
-        Model m = find(model, version);
-        if (m.error != null) {
-            return m.error;
+        Found found = find(model, version);
+        if (found.error() != null) {
+            return found.error();
         }
-        return OipResponse.json(200, JsonBodies.modelMetadata(model, m.version, m.platform, m.signature));
+        Model m = found.model();
+        return OipResponse.json(200, JsonBodies.modelMetadata(model, m.version(), m.platform(), m.signature()));
     }
 
     /** {@code GET /v2/models/{model}[/versions/{version}]/ready}: 200 ready, 400 not (yet) ready, 404 unknown. */
     public OipResponse modelReady(String model, String version) {
-        Model m = find(model, version);
-        if (m.error != null) {
-            return m.error;
+        Found found = find(model, version);
+        if (found.error() != null) {
+            return found.error();
         }
-        return OipResponse.empty(ready(m.handle.status()) ? 200 : 400);
+        return OipResponse.empty(models.ready(found.model()) ? 200 : 400);
     }
 
     /**
-     * {@code POST /v2/models/{model}[/versions/{version}]/infer}.
+     * {@code POST /v2/models/{model}[/versions/{version}]/infer} with a body that is all JSON.
      *
      * @param body the request body, read here (on the caller's thread) up to the size limit
      * @param contentLength the declared length, or -1 when unknown (chunked): a declared length over the limit
      *     is refused before anything is read, and an undeclared one is counted while reading
      */
     public CompletableFuture<OipResponse> infer(String model, String version, InputStream body, long contentLength) {
-        Model m = find(model, version);
-        if (m.error != null) {
-            return CompletableFuture.completedFuture(m.error);
+        return infer(model, version, body, contentLength, null);
+    }
+
+    /**
+     * {@code POST /v2/models/{model}[/versions/{version}]/infer}, where the body may carry binary tensor data:
+     * with {@code inferenceHeaderContentLength}, the first that many bytes of the body are its JSON and the rest
+     * the binary data of the inputs that declare {@code binary_data_size}, in the order of {@code inputs}.
+     *
+     * @param body the request body, read here (on the caller's thread) up to the size limit
+     * @param contentLength the declared length, or -1 when unknown (chunked): a declared length over the limit
+     *     is refused before anything is read, and an undeclared one is counted while reading
+     * @param inferenceHeaderContentLength the request's {@value #INFERENCE_HEADER_CONTENT_LENGTH} header, or null
+     *     when it has none (the whole body is JSON)
+     */
+    public CompletableFuture<OipResponse> infer(String model, String version, InputStream body, long contentLength,
+            String inferenceHeaderContentLength) {
+        Found found = find(model, version);
+        if (found.error() != null) {
+            return CompletableFuture.completedFuture(found.error());
         }
+        Model m = found.model();
         InferenceRequest request;
         try {
             byte[] bytes = read(body, contentLength);
-            request = InferenceRequestReader.read(bytes, bytes.length);
-            checkOutputs(m.signature, request.outputs());
+            int json = BinaryData.jsonLength(inferenceHeaderContentLength, bytes.length);
+            request = InferenceRequestReader.read(bytes, json, bytes.length, inferenceHeaderContentLength != null);
+            checkOutputs(m.signature(), request.outputs());
         } catch (RequestBody.TooLargeException e) {
             return CompletableFuture.completedFuture(error(413, e.getMessage()));
         } catch (InvalidInputException e) {
@@ -159,12 +188,21 @@ public final class OpenInferenceProtocol {
         }
         CompletableFuture<Map<String, Tensor>> result;
         try {
-            result = timeout == null ? m.handle.submit(request.inputs()) : m.handle.submit(request.inputs(), timeout);
+            result = timeout == null ? m.handle().submit(request.inputs())
+                    : m.handle().submit(request.inputs(), timeout);
         } catch (RuntimeException e) { // submit does not throw for bad input; anything else is ours to report
             return CompletableFuture.completedFuture(failure(model, e));
         }
-        return result.handle((outputs, failure) -> failure != null ? failure(model, failure)
-                : respond(model, m.version, request, outputs));
+        return result.handle((outputs, failure) -> {
+            if (failure != null) {
+                return failure(model, failure);
+            }
+            try {
+                return respond(model, m.version(), request, outputs);
+            } catch (RuntimeException e) { // an answer that cannot be written (an output past 2 GiB): ours to report
+                return failure(model, e);
+            }
+        });
     }
 
     /** For a web adapter: a known path asked with a method it does not serve. */
@@ -175,54 +213,18 @@ public final class OpenInferenceProtocol {
     // ---------------------------------------------------------------- models
 
     /** A resolved model, or the error response saying why there is none. */
-    private record Model(DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> handle,
-            TensorSignature signature, String version, String platform, OipResponse error) {}
+    private record Found(Model model, OipResponse error) {}
 
     /**
-     * Resolves a model from ONE read of the version serving and its settings ({@link DeploymentHandle#serving()},
-     * no lock): a hot swap may replace them between any two reads, so the signature, the platform and the
-     * version number all come from the same read, and a swap that drops the signature makes the model unknown
-     * (404) rather than failing here.
+     * Resolves a model from ONE read of the version serving and its settings (see {@link ProtocolModels#find}): an
+     * unknown model or version is 404.
      */
-    @SuppressWarnings("unchecked")
-    private Model find(String name, String version) {
-        DeploymentHandle<?, ?> h = deployments.apply(name).orElse(null);
-        DeploymentHandle.Serving<?, ?> serving = h == null ? null : h.serving();
-        Deployment<?, ?> settings = serving == null ? null : serving.deployment();
-        TensorSignature signature = settings == null ? null : settings.signature().orElse(null);
-        if (signature == null) { // only tensor deployments speak the protocol
-            return new Model(null, null, null, null, error(404, "no model named '" + name + "'"));
+    private Found find(String name, String version) {
+        try {
+            return new Found(models.find(name, version), null);
+        } catch (ProtocolModels.UnknownModelException e) {
+            return new Found(null, error(404, e.getMessage()));
         }
-        String current = String.valueOf(serving.version());
-        if (version != null && !version.equals(current)) {
-            return new Model(null, null, null, null, error(404, "model '" + name + "' has no version '" + version
-                    + "'; it serves version " + current));
-        }
-        return new Model((DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>>) h, signature, current,
-                platform(settings), null);
-    }
-
-    /** Whether {@code name} is a tensor deployment now (one read of its settings). */
-    private boolean isTensorModel(String name) {
-        DeploymentHandle<?, ?> h = deployments.apply(name).orElse(null);
-        return h != null && h.deployment().signature().isPresent();
-    }
-
-    /**
-     * ONNX for a model made by {@code OnnxModel}'s factory, XGBoost for one made by {@code XgboostModel}'s (from
-     * properties or a bean), else plain Java.
-     */
-    private static String platform(Deployment<?, ?> settings) {
-        String factory = settings.factory().getClass().getName();
-        return factory.startsWith("dev.sluice.onnx.") ? ONNX_PLATFORM
-                : factory.startsWith("dev.sluice.xgboost.") ? XGBOOST_PLATFORM : JAVA_PLATFORM;
-    }
-
-    private static boolean ready(SluiceStatus.DeploymentStatus d) {
-        return switch (d.state()) {
-            case SERVING, UPDATING, SCALED_TO_ZERO -> true;
-            case STARTING, WAITING_FOR_RESOURCES, NOT_STARTING, CLOSED -> false;
-        };
     }
 
     // ---------------------------------------------------------------- inference
@@ -281,7 +283,38 @@ public final class OpenInferenceProtocol {
                 selected.add(t.name().equals(name) ? t : t.withName(name));
             }
         }
-        return OipResponse.json(200, JsonBodies.inferResponse(model, version, request.id(), selected));
+        return answer(model, version, request, selected);
+    }
+
+    /**
+     * The response: all JSON, or, when an output is asked for as binary data, the JSON and after it each such
+     * output's raw bytes, in the order of {@code outputs}. The body is allocated once at its final size and each
+     * tensor copied into it once.
+     */
+    private static OipResponse answer(String model, String version, InferenceRequest request, List<Tensor> outputs) {
+        int[] sizes = new int[outputs.size()];
+        long binary = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            Tensor t = outputs.get(i);
+            sizes[i] = request.binary(t.name()) ? RawTensors.size(t) : -1;
+            binary += Math.max(0, sizes[i]);
+        }
+        byte[] json = JsonBodies.inferResponse(model, version, request.id(), outputs, sizes);
+        if (Arrays.stream(sizes).allMatch(s -> s < 0)) {
+            return OipResponse.json(200, json);
+        }
+        if (json.length + binary > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("the response's outputs need " + (json.length + binary)
+                    + " bytes, more than one HTTP body of Sluice's may hold");
+        }
+        byte[] body = Arrays.copyOf(json, (int) (json.length + binary));
+        ByteBuffer out = ByteBuffer.wrap(body).position(json.length);
+        for (int i = 0; i < sizes.length; i++) {
+            if (sizes[i] >= 0) {
+                RawTensors.write(outputs.get(i), out);
+            }
+        }
+        return OipResponse.binary(200, body, json.length);
     }
 
     private static OipResponse failure(String model, Throwable failure) {

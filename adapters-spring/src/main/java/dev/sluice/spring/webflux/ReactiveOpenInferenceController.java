@@ -15,7 +15,8 @@ import reactor.core.publisher.Mono;
 /**
  * The Open Inference Protocol's REST endpoints on Spring WebFlux: the same {@link OpenInferenceProtocol} as on
  * the servlet stack, so both answer alike. The body is gathered without blocking (see {@link Bodies}); the
- * answer comes when the request's batch has run, on no event-loop thread in the meantime.
+ * answer comes when the request's batch has run, on no event-loop thread in the meantime. The binary tensor data
+ * extension's header ({@link OpenInferenceProtocol#INFERENCE_HEADER_CONTENT_LENGTH}) is handed on.
  *
  * <p>Registered as a bean by {@link SluiceWebFluxAutoConfiguration}.
  */
@@ -60,8 +61,9 @@ public class ReactiveOpenInferenceController {
     @PostMapping({MODEL + "/infer", VERSION + "/infer"})
     public Mono<ResponseEntity<byte[]>> infer(@PathVariable("model") String model,
             @PathVariable(name = "version", required = false) String version, ServerHttpRequest request) {
+        String jsonLength = request.getHeaders().getFirst(OpenInferenceProtocol.INFERENCE_HEADER_CONTENT_LENGTH);
         return Bodies.gather(request, protocol.maxRequestBytes(), (InputStream body, long length) ->
-                protocol.infer(model, version, body, length));
+                protocol.infer(model, version, body, length, jsonLength));
     }
 
     /** Any other method on the protocol's paths: 405 with {@code Allow} and the protocol's error body. */

@@ -19,7 +19,9 @@ import org.springframework.web.context.request.async.AsyncRequestTimeoutExceptio
 /**
  * The Open Inference Protocol's REST endpoints on Spring MVC. Routing and byte copying only: everything else is
  * {@link OpenInferenceProtocol}. Inference is asynchronous: the handler returns a {@link CompletableFuture}, so
- * no request thread waits while the request is queued and batched.
+ * no request thread waits while the request is queued and batched. The binary tensor data extension's header
+ * ({@link OpenInferenceProtocol#INFERENCE_HEADER_CONTENT_LENGTH}) is handed on; the body is read as bytes whatever
+ * its content type.
  *
  * <p>Registered as a bean by {@link SluiceWebMvcAutoConfiguration}.
  */
@@ -64,7 +66,8 @@ public class OpenInferenceController {
     @PostMapping({MODEL + "/infer", VERSION + "/infer"})
     public CompletableFuture<ResponseEntity<byte[]>> infer(@PathVariable("model") String model,
             @PathVariable(name = "version", required = false) String version, HttpServletRequest request) throws IOException {
-        return protocol.infer(model, version, request.getInputStream(), request.getContentLengthLong())
+        return protocol.infer(model, version, request.getInputStream(), request.getContentLengthLong(),
+                request.getHeader(OpenInferenceProtocol.INFERENCE_HEADER_CONTENT_LENGTH))
                 .thenApply(OpenInferenceController::entity);
     }
 
