@@ -24,7 +24,7 @@ import org.springframework.context.annotation.Bean;
  *
  * <pre>{@code
  * java -jar examples/ocr-service/target/ocr-service-exec.jar                # serves at http://localhost:8080/
- * java -jar examples/ocr-service/target/ocr-service-exec.jar --self-check   # reads a rendered page over HTTP, exits
+ * java -jar examples/ocr-service/target/ocr-service-exec.jar --self-check   # reads a rendered page over HTTP and gRPC, exits
  * }</pre>
  *
  * The models are read from {@code ocr.models} (default: where the build fetches them).
@@ -53,6 +53,11 @@ public class OcrApplication {
             boolean ok;
             try {
                 ok = OcrSelfCheck.check(url, System.out);
+                SluiceGrpcLifecycle grpc = context.getBeanProvider(SluiceGrpcLifecycle.class).getIfAvailable();
+                if (grpc != null) { // not with sluice.grpc.enabled=false
+                    ok &= OcrSelfCheck.checkGrpc(grpcTarget(grpc.address()), context.getBean(OcrService.class),
+                            System.out);
+                }
             } catch (Exception e) {
                 e.printStackTrace();
                 ok = false;

@@ -10,6 +10,8 @@ import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Tensor;
 import java.awt.Font;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -90,6 +92,18 @@ class OcrGrpcTest extends OcrHttp {
 
         assertEquals(1, rec.size(), rec.toString());
         assertEquals(LINE, service.ctcDecoder().decode(rec.values().iterator().next()).text().strip());
+    }
+
+    @Test
+    void theSelfCheckReadsItsPageWithTheModelsCalledOverGrpc() {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        boolean ok = OcrSelfCheck.checkGrpc(OcrApplication.grpcTarget(grpc.address()), service,
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        String out = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(ok, out);
+        assertTrue(out.contains("read:     " + String.join(" | ", SelfCheckPage.LINES)), out);
+        assertTrue(out.contains("self-check over gRPC ok"), out);
     }
 
     /** Runs {@code inputs} through {@code model} over gRPC and over REST JSON; asserts equal outputs and returns them. */
