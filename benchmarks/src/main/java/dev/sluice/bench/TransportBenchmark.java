@@ -44,15 +44,16 @@ import org.HdrHistogram.Recorder;
  *
  * <p>Closed loop: for each request, each of {@code --clients} (1, 4, 16) and each transport, that many client
  * threads each send a request, wait for its answer (decoded to tensors, as a client would use it) and send the
- * next, {@code --warmup-s} (1) then {@code --duration-s} (3) measured: throughput counts the answers that arrive in
- * the measured window, latency is theirs. The transports are interleaved: every cell of a round runs all three, in
+ * next, {@code --warmup-s} (2) then {@code --duration-s} (4) measured: throughput counts the answers that arrive in
+ * the measured window, latency is theirs (the warm-up is longer than one answer takes at 16 clients over REST JSON,
+ * the slowest cell, so the window sees the steady state). The transports are interleaved: every cell of a round runs all three, in
  * an order that turns by one each round, so a machine that slows down over the run favours none; {@code --rounds}
  * (5) rounds, and the report gives each figure's median over the rounds, and its ratio to in-process's median.
  * Before the first round every transport's answer to each request is checked against in-process's, bit for bit.
  *
  * <p>Prints a markdown table on stdout (progress on stderr) and writes {@code transport-rounds.csv} (every cell of
  * every round) and {@code transport.csv} (the medians and ratios) to {@code --out} ({@code benchmarks/results}).
- * {@code --help} lists the options. The defaults take about 6 minutes; a smoke run:
+ * {@code --help} lists the options. The defaults take about 9 minutes; a smoke run:
  *
  * <pre>
  * mvn -q -B -o package -DskipTests -pl benchmarks -am
@@ -72,8 +73,8 @@ public final class TransportBenchmark {
         List<String> requests = List.of(REC, SMALL);
         int[] clients = {1, 4, 16};
         int rounds = 5;
-        double warmupS = 1;
-        double durationS = 3;
+        double warmupS = 2;
+        double durationS = 4;
         int replicas = 2;
         int maxBatch = 16;
         double maxDelayMs = 2;
@@ -128,7 +129,7 @@ public final class TransportBenchmark {
                     "                                  small: FP32 [1,3] through a pure-Java model, [1,3] back",
                     "  --clients 1,4,16                closed-loop client threads per cell",
                     "  --rounds 5                      rounds; each runs every cell on every transport, the order turning",
-                    "  --warmup-s 1 --duration-s 3     per cell: warm-up, then measured seconds",
+                    "  --warmup-s 2 --duration-s 4     per cell: warm-up, then measured seconds",
                     "  --replicas 2                    recognizer replicas (1 CPU each; the budget has as many CPUs)",
                     "  --max-batch 16 --max-delay-ms 2 batching of both deployments",
                     "  --images 16                     distinct recognizer inputs (and small vectors), reused",
