@@ -1,5 +1,9 @@
 package dev.sluice.examples.ocr;
 
+import dev.sluice.grpc.OipGrpcClient;
+import dev.sluice.tensor.Tensor;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -7,17 +11,19 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import java.io.IOException;
-import java.util.List;
 
 /**
  * The service's self-check ({@code --self-check}): renders a small page of text with Java2D, sends it to the
  * running service's {@code POST /ocr?trace=true} over HTTP, and prints what was read, where, and the request's
- * trace. Fails if a line was not read exactly as rendered.
+ * trace; then reads the page again with the three models called over gRPC ({@link #checkGrpc}). Fails if a line
+ * was not read exactly as rendered.
  */
 final class OcrSelfCheck {
     static final List<String> SAMPLE = SelfCheckPage.LINES;
@@ -51,6 +57,38 @@ final class OcrSelfCheck {
         out.print(trace(answer.get("trace")));
         boolean ok = read.equals(SAMPLE);
         out.println(ok ? "self-check ok" : "self-check FAILED: expected " + SAMPLE);
+        return ok;
+    }
+
+    /**
+     * Reads the same page with the service's three models called over the Open Inference Protocol's gRPC service at
+     * {@code target} ({@code host:port}), the pipeline's plain-Java steps ({@code steps}') run here in between:
+     * detector, then per line the classifier and the recognizer, as a client of the models (not of {@code POST /ocr})
+     * would.
+     *
+     * @return whether every line was read as rendered
+     */
+    static boolean checkGrpc(String target, OcrService steps, PrintStream out) {
+        Duration timeout = Duration.ofSeconds(60);
+        BufferedImage image = steps.imageDecoder().decode(SelfCheckPage.png());
+        List<String> read = new ArrayList<>();
+        try (OipGrpcClient models = OipGrpcClient.connect(target)) {
+            Map<String, Tensor> det = models.infer("det", steps.textDetector().input(image).values(), timeout);
+            for (LineImages.LineImage line : steps.lineImages().cut(image, steps.textDetector().regions(det))) {
+                Map<String, Tensor> cls = models.infer("cls", steps.lineImages().classifierInput(line).values(), timeout);
+                LineImages.LineImage upright = LineImages.orient(line, cls, steps.minFlipScore());
+                Map<String, Tensor> rec = models.infer("rec", steps.lineImages().recognizerInput(upright).values(),
+                        timeout);
+                String text = steps.ctcDecoder().decode(rec.values().iterator().next()).text().strip();
+                if (!text.isEmpty()) {
+                    read.add(text);
+                }
+            }
+        }
+        out.println("self-check over gRPC: det, cls and rec called at " + target + " (inference.GRPCInferenceService)");
+        out.println("read:     " + String.join(" | ", read));
+        boolean ok = read.equals(SAMPLE);
+        out.println(ok ? "self-check over gRPC ok" : "self-check over gRPC FAILED: expected " + SAMPLE);
         return ok;
     }
 
