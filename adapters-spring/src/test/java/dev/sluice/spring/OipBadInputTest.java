@@ -28,6 +28,7 @@ class OipBadInputTest extends FakeModelsHttpTest {
         "too few elements        | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}   | shape [1, 4] needs 4 FP32 elements, \"data\" has 3",
         "too many elements       | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4,5]}]} | \"data\" has more than the 4 elements of shape [1, 4]",
         "an infinity             | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,-Infinity,3,4]}]} | element 1 is -Infinity; a FP32 element must be NaN or a finite number within the range of FP32",
+        "past the largest FP32   | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,3.4028236E38,3,4]}]} | element 1 is 3.4028236E38; a FP32 element must be NaN or a finite number within the range of FP32",
         "beyond FP32's range     | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,4e38,4]}]}        | element 2 is 4e38; a FP32 element must be NaN or a finite number",
         "string for a number     | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,\"a\",3,4]}]} | element 1 is the string \"a\"; a FP32 element must be a number",
         "wrong dimension         | {\"inputs\":[{\"name\":\"x\",\"shape\":[2,2],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}   | input 'x' has dimension 1 of 2",

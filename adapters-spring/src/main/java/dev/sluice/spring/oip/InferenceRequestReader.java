@@ -359,7 +359,7 @@ final class InferenceRequestReader {
                 out.putLong(v.longValue());
             }
             case FP16 -> out.putShort(Fp16.fromFloat((float) real(p, t, what, type, i, 65504)));
-            case FP32 -> out.putFloat((float) real(p, t, what, type, i, Float.MAX_VALUE));
+            case FP32 -> out.putFloat(real32(p, t, what, type, i));
             case FP64 -> out.putDouble(real(p, t, what, type, i, Double.MAX_VALUE));
             default -> throw new IllegalStateException("not a fixed-size type: " + type);
         }
@@ -385,6 +385,22 @@ final class InferenceRequestReader {
         }
         double v = p.getDoubleValue();
         if (Math.abs(v) > max) { // an infinity too; NaN (a missing value) passes
+            throw bad(p, t, what, type, i, "NaN or a finite number within the range of " + type);
+        }
+        return v;
+    }
+
+    /**
+     * An FP32 element parsed straight to the nearest float, not through a double: narrowing a double rounds twice
+     * (rarely to the wrong float), and {@code 3.4028235E38}, how Java and numpy write the largest float, is a
+     * double just above it, yet a float.
+     */
+    private static float real32(JsonParser p, JsonToken t, String what, DataType type, int i) {
+        if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+            throw bad(p, t, what, type, i, "a number");
+        }
+        float v = p.getFloatValue();
+        if (Float.isInfinite(v)) { // written so, or beyond the range; NaN (a missing value) passes
             throw bad(p, t, what, type, i, "NaN or a finite number within the range of " + type);
         }
         return v;
