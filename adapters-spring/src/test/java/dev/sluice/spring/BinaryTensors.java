@@ -2,6 +2,7 @@ package dev.sluice.spring;
 
 import dev.sluice.tensor.DataType;
 import dev.sluice.tensor.Fp16;
+import dev.sluice.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -76,6 +77,69 @@ final class BinaryTensors {
         return b.array();
     }
 
+    /** A tensor's elements in their binary encoding (from its native-order buffer, or its byte strings). */
+    static byte[] encode(Tensor t) {
+        if (t.dataType() == DataType.BYTES) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (byte[] v : t.strings()) {
+                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v.length).array());
+                out.writeBytes(v);
+            }
+            return out.toByteArray();
+        }
+        return reorder(t.data(), ByteOrder.LITTLE_ENDIAN, t.dataType().byteSize()).array();
+    }
+
+    /** A tensor from its binary encoding. */
+    static Tensor decode(String name, DataType type, long[] shape, byte[] raw) {
+        if (type != DataType.BYTES) {
+            return Tensor.of(name, type, shape, reorder(ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN),
+                    ByteOrder.nativeOrder(), type.byteSize()).flip());
+        }
+        ByteBuffer in = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        List<byte[]> values = new ArrayList<>();
+        while (in.hasRemaining()) {
+            byte[] v = new byte[in.getInt()];
+            in.get(v);
+            values.add(v);
+        }
+        return Tensor.ofStrings(name, shape, values);
+    }
+
+    /** The outputs of a response whose every output came as binary data, by name in the order listed. */
+    static Map<String, Tensor> tensors(Answer answer) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (JsonNode o : answer.json().get("outputs")) {
+            String name = o.get("name").asString();
+            byte[] raw = answer.binary().get(name);
+            if (raw == null) {
+                throw new AssertionError("output '" + name + "' came as JSON, not binary data: " + o);
+            }
+            long[] shape = new long[o.get("shape").size()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = o.get("shape").get(i).asLong();
+            }
+            out.put(name, decode(name, DataType.fromOip(o.get("datatype").asString()), shape, raw));
+        }
+        return out;
+    }
+
+    /** {@code in}'s elements of {@code size} bytes copied into a new heap buffer in {@code order}, positioned after. */
+    private static ByteBuffer reorder(ByteBuffer in, ByteOrder order, int size) {
+        ByteBuffer src = in.duplicate().order(in.order());
+        ByteBuffer out = ByteBuffer.allocate(src.remaining()).order(order);
+        while (src.hasRemaining()) {
+            switch (size) {
+                case 1 -> out.put(src.get());
+                case 2 -> out.putShort(src.getShort());
+                case 4 -> out.putInt(src.getInt());
+                case 8 -> out.putLong(src.getLong());
+                default -> throw new IllegalArgumentException("element size " + size);
+            }
+        }
+        return out;
+    }
+
     /** The elements as a JSON array, as a client puts them in {@code data}. */
     static String json(DataType type, List<?> values) {
         return values.stream().map(v -> v instanceof String s ? "\"" + s + "\"" : String.valueOf(v))
@@ -117,6 +181,15 @@ final class BinaryTensors {
         Request binaryInput(String name, DataType type, long[] shape, List<?> values) {
             byte[] raw = encode(type, values);
             inputs.add(head(name, type, shape) + ",\"parameters\":{\"binary_data_size\":" + raw.length + "}}");
+            binary.add(raw);
+            return this;
+        }
+
+        /** An input whose elements travel as binary data, from a tensor. */
+        Request binaryInput(Tensor t) {
+            byte[] raw = encode(t);
+            inputs.add(head(t.name(), t.dataType(), t.shape()) + ",\"parameters\":{\"binary_data_size\":" + raw.length
+                    + "}}");
             binary.add(raw);
             return this;
         }

@@ -85,6 +85,15 @@ final class Http {
         return new BytesReply(x.statusCode(), x);
     }
 
+    /** Posts {@code body} with the length of its JSON in the binary extension's header, without waiting. */
+    CompletableFuture<BytesReply> postAsync(String path, BinaryTensors.Body body) {
+        HttpRequest r = request(path).header("Content-Type", "application/octet-stream")
+                .header(BinaryTensors.HEADER, body.header())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes())).build();
+        return client.sendAsync(r, HttpResponse.BodyHandlers.ofByteArray())
+                .thenApply(x -> new BytesReply(x.statusCode(), x));
+    }
+
     /** Posts {@code body} with the length of its JSON in the binary extension's header. */
     BytesReply post(String path, BinaryTensors.Body body) throws IOException, InterruptedException {
         return post(path, body, body.header());
