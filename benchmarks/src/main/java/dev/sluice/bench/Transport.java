@@ -4,8 +4,8 @@ import dev.sluice.tensor.Tensor;
 import java.util.Map;
 
 /**
- * One way {@link TransportBenchmark}'s clients reach its server's deployments: in process, REST JSON, gRPC. Another
- * (the binary tensor extension of REST, say) is one more implementation, named in {@link TransportBenchmark}'s list.
+ * One way {@link TransportBenchmark}'s clients reach its server's deployments: in process, REST JSON, REST binary,
+ * gRPC. Another is one more implementation, named in {@link TransportBenchmark}'s list.
  * Implementations are thread-safe: the closed-loop clients share one.
  */
 interface Transport extends AutoCloseable {

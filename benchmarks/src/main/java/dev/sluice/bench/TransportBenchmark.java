@@ -31,8 +31,9 @@ import org.HdrHistogram.Recorder;
 
 /**
  * What a request costs on each way into one Sluice server: {@link DeploymentHandle#submit in process}, REST JSON
- * ({@code java.net.http} against the starter's endpoints on Tomcat) and gRPC ({@code OipGrpcClient} against
- * sluice-grpc), all three reaching the same runtime of the same {@link TransportServer} in this JVM, over loopback.
+ * ({@code java.net.http} against the starter's endpoints on Tomcat), REST with the binary tensor data extension
+ * (the same, every input and output as raw bytes after a short JSON header) and gRPC ({@code OipGrpcClient} against
+ * sluice-grpc), all four reaching the same runtime of the same {@link TransportServer} in this JVM, over loopback.
  *
  * <p>Two requests: {@code rec}, the PaddleOCR recognizer ({@code ch_PP-OCRv4_rec_infer.onnx}, found as
  * {@link RecognizerBenchmark} finds it) on an FP32 [1, 3, 48, 320] line of values uniform in [-1, 1] ({@code --images}
@@ -46,14 +47,14 @@ import org.HdrHistogram.Recorder;
  * threads each send a request, wait for its answer (decoded to tensors, as a client would use it) and send the
  * next, {@code --warmup-s} (2) then {@code --duration-s} (4) measured: throughput counts the answers that arrive in
  * the measured window, latency is theirs (the warm-up is longer than one answer takes at 16 clients over REST JSON,
- * the slowest cell, so the window sees the steady state). The transports are interleaved: every cell of a round runs all three, in
+ * the slowest cell, so the window sees the steady state). The transports are interleaved: every cell of a round runs all four, in
  * an order that turns by one each round, so a machine that slows down over the run favours none; {@code --rounds}
  * (5) rounds, and the report gives each figure's median over the rounds, and its ratio to in-process's median.
  * Before the first round every transport's answer to each request is checked against in-process's, bit for bit.
  *
  * <p>Prints a markdown table on stdout (progress on stderr) and writes {@code transport-rounds.csv} (every cell of
  * every round) and {@code transport.csv} (the medians and ratios) to {@code --out} ({@code benchmarks/results}).
- * {@code --help} lists the options. The defaults take about 9 minutes; a smoke run:
+ * {@code --help} lists the options. The defaults take about 12 minutes; a smoke run:
  *
  * <pre>
  * mvn -q -B -o package -DskipTests -pl benchmarks -am
@@ -61,7 +62,7 @@ import org.HdrHistogram.Recorder;
  * java -cp benchmarks/target/benchmarks.jar dev.sluice.bench.TransportBenchmark --rounds 1 --clients 1,4 --warmup-s 0.2 --duration-s 0.5 --out /tmp/transport   # smoke run
  * </pre>
  *
- * <p>A transport is a {@link Transport}; another (binary REST) is one more entry in {@link #transports}.
+ * <p>A transport is a {@link Transport}; another is one more entry in {@link #transports}.
  */
 public final class TransportBenchmark {
     static final String REC = "rec";
@@ -233,6 +234,7 @@ public final class TransportBenchmark {
     List<Transport> transports(TransportServer server) {
         return List.of(new InProcessTransport(server.sluice(), o.timeout()),
                 new RestJsonTransport(server.http(), o.timeout()),
+                new RestBinaryTransport(server.http(), o.timeout()),
                 new GrpcTransport(server.grpcTarget(), o.timeout()));
     }
 

@@ -27,11 +27,12 @@ class TransportServerTest {
             List<TransportBenchmark.Request> requests = b.deploy(server.sluice());
             List<Transport> transports = b.transports(server);
             try {
-                assertEquals(List.of("in-process", "rest-json", "grpc"), transports.stream().map(Transport::name).toList());
+                assertEquals(List.of("in-process", "rest-json", "rest-binary", "grpc"),
+                        transports.stream().map(Transport::name).toList());
                 String checked = TransportBenchmark.checkSameAnswers(transports, requests.get(0));
                 assertEquals("FP32 [1, 3] in, FP32 [1, 3] out; the same from every transport", checked);
 
-                TransportBenchmark.Cell c = b.measure(transports.get(2), requests.get(0), 2, 0);
+                TransportBenchmark.Cell c = b.measure(transports.get(3), requests.get(0), 2, 0);
                 assertEquals(0, c.failed());
                 assertTrue(c.completed() > 0 && c.completed() == c.latency().getTotalCount(), c.toString());
 
