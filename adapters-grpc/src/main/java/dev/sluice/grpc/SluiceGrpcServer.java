@@ -72,14 +72,19 @@ public final class SluiceGrpcServer implements AutoCloseable {
         this.executor = Executors.newCachedThreadPool(threads("sluice-grpc-"));
         this.health = new HealthService(models);
         InferenceService inference = new InferenceService(models, b.requestTimeout, executor);
+        LoadReporter load = new LoadReporter(b.sluice::deployment);
         List<ServerInterceptor> interceptors = new ArrayList<>(b.interceptors);
         interceptors.add(0, this::refuseWhileShuttingDown);
         Collections.reverse(interceptors); // ServerInterceptors runs the last one first; the builder promises order
         NettyServerBuilder nb = NettyServerBuilder.forAddress(b.address, InsecureServerCredentials.create())
                 .executor(executor)
                 .maxInboundMessageSize(b.maxInboundMessageSize)
-                .addService(ServerInterceptors.intercept(inference, interceptors))
+                .addService(ServerInterceptors.intercept(ServerInterceptors.intercept(inference, load), interceptors))
                 .addService(ServerInterceptors.intercept(health, interceptors));
+        if (b.maxConnectionAge != null) {
+            nb.maxConnectionAge(b.maxConnectionAge.toNanos(), TimeUnit.NANOSECONDS)
+                    .maxConnectionAgeGrace(b.maxConnectionAgeGrace.toNanos(), TimeUnit.NANOSECONDS);
+        }
         this.healthPoll = Executors.newSingleThreadScheduledExecutor(threads("sluice-grpc-health-"));
         try {
             this.server = nb.build().start();
@@ -179,7 +184,9 @@ public final class SluiceGrpcServer implements AutoCloseable {
     private <Q, R> ServerCall.Listener<Q> refuseWhileShuttingDown(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
         if (shuttingDown.get()) {
-            call.close(Status.UNAVAILABLE.withDescription("the server is shutting down"), new Metadata());
+            Metadata trailers = new Metadata();
+            trailers.put(LoadReport.REFUSED, LoadReport.SHUTTING_DOWN);
+            call.close(Status.UNAVAILABLE.withDescription("the server is shutting down"), trailers);
             return new ServerCall.Listener<>() {};
         }
         return next.startCall(call, headers);
@@ -215,6 +222,8 @@ public final class SluiceGrpcServer implements AutoCloseable {
         private Duration requestTimeout;
         private Duration shutdownGracePeriod = Duration.ofSeconds(30);
         private Duration healthPollInterval = Duration.ofSeconds(1);
+        private Duration maxConnectionAge;
+        private Duration maxConnectionAgeGrace;
         private final List<ServerInterceptor> interceptors = new ArrayList<>();
 
         private Builder(Sluice sluice) {
@@ -270,6 +279,24 @@ public final class SluiceGrpcServer implements AutoCloseable {
         /** How often open health watches are told of changes in readiness (default 1 s). */
         public Builder healthPollInterval(Duration interval) {
             this.healthPollInterval = positive("healthPollInterval", interval);
+            return this;
+        }
+
+        /**
+         * Closes each client connection once it is {@code age} old (grpc-java adds up to 10% of jitter): the
+         * server sends GOAWAY, new calls go to a new connection, and the calls in flight on the old one get up to
+         * {@code grace} to finish before it is cut. Clients that balance over many servers (a
+         * {@link RemoteDeployment} over {@code dns:///}) then resolve the name again, so servers added since
+         * get traffic without a client restart. Default: connections live as long as both sides keep them.
+         */
+        public Builder maxConnectionAge(Duration age, Duration grace) {
+            Duration a = positive("maxConnectionAge", age);
+            Objects.requireNonNull(grace, "maxConnectionAgeGrace");
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("maxConnectionAgeGrace must not be negative, was " + grace);
+            }
+            this.maxConnectionAge = a;
+            this.maxConnectionAgeGrace = grace;
             return this;
         }
 

@@ -1,0 +1,119 @@
+package dev.sluice.grpc;
+
+import dev.sluice.DeploymentHandle;
+import dev.sluice.Resources;
+import dev.sluice.Sluice;
+import dev.sluice.batching.BatchObserver;
+import dev.sluice.tensor.Tensor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Several {@link SluiceGrpcServer}s in this JVM, each over a runtime of its own serving the gated doubler
+ * ({@link TestModels#doubler}) as {@value #MODEL}, bound to 127.0.0.2, 127.0.0.3, ... on free ports: servers
+ * that a {@link RemoteDeployment} tells apart by address. Closes them all.
+ */
+final class RemoteCluster implements AutoCloseable {
+    static final String MODEL = "doubler";
+    static final Duration T = Duration.ofSeconds(10);
+
+    final List<Node> nodes = new ArrayList<>();
+
+    /** One server: its runtime, its model's gate, what its model saw. */
+    static final class Node {
+        final Sluice sluice;
+        final SluiceGrpcServer server;
+        final Gate gate = new Gate();
+        final List<Float> seen = TestModels.recorder();
+        final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> deployment;
+
+        Node(String host, int port, int queueCapacity, Duration grace) throws IOException, InterruptedException,
+                TimeoutException {
+            sluice = Sluice.builder().resources(Resources.builder().cpus(1).build()).build();
+            deployment = sluice.deploy(TestModels.doubler(MODEL, gate, seen, queueCapacity, BatchObserver.none()));
+            deployment.awaitReady(T);
+            try {
+                server = SluiceGrpcServer.builder(sluice).address(new InetSocketAddress(host, port))
+                        .shutdownGracePeriod(grace).start();
+            } catch (IOException | RuntimeException e) {
+                sluice.close();
+                throw e;
+            }
+        }
+
+        String address() {
+            return server.address().getAddress().getHostAddress() + ":" + server.port();
+        }
+
+        /** Requests waiting in its deployment's queue. */
+        int queueDepth() {
+            return deployment.status().queueDepth();
+        }
+
+        void stop() {
+            gate.open();
+            server.close();
+            sluice.close();
+        }
+    }
+
+    /** {@code n} servers whose queues hold {@code queueCapacity} requests each. */
+    static RemoteCluster start(int n, int queueCapacity) throws Exception {
+        RemoteCluster c = new RemoteCluster();
+        try {
+            for (int i = 0; i < n; i++) {
+                c.add(0, queueCapacity);
+            }
+        } catch (Exception | Error e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    static RemoteCluster start(int n) throws Exception {
+        return start(n, 64);
+    }
+
+    /** Starts one more server, on the next loopback address, at {@code port} (0: a free one). */
+    Node add(int port, int queueCapacity) throws Exception {
+        Node node = new Node("127.0.0." + (2 + nodes.size()), port, queueCapacity, Duration.ZERO);
+        nodes.add(node);
+        return node;
+    }
+
+    Node node(int i) {
+        return nodes.get(i);
+    }
+
+    List<String> addresses() {
+        return nodes.stream().map(Node::address).toList();
+    }
+
+    /** The node whose address is {@code address}, or null. */
+    Node at(String address) {
+        return nodes.stream().filter(n -> n.address().equals(address)).findFirst().orElse(null);
+    }
+
+    @Override
+    public void close() {
+        for (Node n : nodes) {
+            n.stop();
+        }
+    }
+
+    /** An FP32 [1, 4] input whose first element is {@code marker} (the doubler records it). */
+    static Map<String, Tensor> input(float marker) {
+        return Map.of("x", Tensor.ofFloats("x", new long[] {1, 4}, marker, 1, 2, 3));
+    }
+
+    /** The first element of the doubler's output: twice the input's marker. */
+    static float marker(Map<String, Tensor> output) {
+        return output.get("y").toFloatArray()[0] / 2;
+    }
+}
