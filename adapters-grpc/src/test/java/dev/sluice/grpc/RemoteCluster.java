@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Several {@link SluiceGrpcServer}s in this JVM, each over a runtime of its own serving the gated doubler
@@ -23,6 +24,11 @@ final class RemoteCluster implements AutoCloseable {
     static final Duration T = Duration.ofSeconds(10);
 
     final List<Node> nodes = new ArrayList<>();
+    private final Consumer<SluiceGrpcServer.Builder> settings;
+
+    private RemoteCluster(Consumer<SluiceGrpcServer.Builder> settings) {
+        this.settings = settings;
+    }
 
     /** One server: its runtime, its model's gate, what its model saw. */
     static final class Node {
@@ -32,14 +38,16 @@ final class RemoteCluster implements AutoCloseable {
         final List<Float> seen = TestModels.recorder();
         final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> deployment;
 
-        Node(String host, int port, int queueCapacity, Duration grace) throws IOException, InterruptedException,
-                TimeoutException {
+        Node(String host, int port, int queueCapacity, Consumer<SluiceGrpcServer.Builder> settings)
+                throws IOException, InterruptedException, TimeoutException {
             sluice = Sluice.builder().resources(Resources.builder().cpus(1).build()).build();
             deployment = sluice.deploy(TestModels.doubler(MODEL, gate, seen, queueCapacity, BatchObserver.none()));
             deployment.awaitReady(T);
             try {
-                server = SluiceGrpcServer.builder(sluice).address(new InetSocketAddress(host, port))
-                        .shutdownGracePeriod(grace).start();
+                SluiceGrpcServer.Builder b = SluiceGrpcServer.builder(sluice)
+                        .address(new InetSocketAddress(host, port)).shutdownGracePeriod(Duration.ZERO);
+                settings.accept(b);
+                server = b.start();
             } catch (IOException | RuntimeException e) {
                 sluice.close();
                 throw e;
@@ -64,7 +72,16 @@ final class RemoteCluster implements AutoCloseable {
 
     /** {@code n} servers whose queues hold {@code queueCapacity} requests each. */
     static RemoteCluster start(int n, int queueCapacity) throws Exception {
-        RemoteCluster c = new RemoteCluster();
+        return start(n, queueCapacity, b -> {});
+    }
+
+    /**
+     * {@code n} servers whose queues hold {@code queueCapacity} requests each, with further server settings
+     * (by default they have no shutdown grace period).
+     */
+    static RemoteCluster start(int n, int queueCapacity, Consumer<SluiceGrpcServer.Builder> settings)
+            throws Exception {
+        RemoteCluster c = new RemoteCluster(settings);
         try {
             for (int i = 0; i < n; i++) {
                 c.add(0, queueCapacity);
@@ -82,7 +99,7 @@ final class RemoteCluster implements AutoCloseable {
 
     /** Starts one more server, on the next loopback address, at {@code port} (0: a free one). */
     Node add(int port, int queueCapacity) throws Exception {
-        Node node = new Node("127.0.0." + (2 + nodes.size()), port, queueCapacity, Duration.ZERO);
+        Node node = new Node("127.0.0." + (2 + nodes.size()), port, queueCapacity, settings);
         nodes.add(node);
         return node;
     }

@@ -245,6 +245,38 @@ class RemoteDeploymentTest {
         }
     }
 
+    @Test
+    void serversAddedBehindTheNameGetTrafficOnceConnectionsReachTheirMaximumAge() throws Exception {
+        TestNames.register();
+        try (RemoteCluster cluster = RemoteCluster.start(3, 64,
+                b -> b.maxConnectionAge(Duration.ofMillis(200), Duration.ofSeconds(5)))) {
+            TestNames.set("workers", cluster.addresses().subList(0, 2));
+            try (RemoteDeployment remote = RemoteDeployment.builder("remote-doubler").model(RemoteCluster.MODEL)
+                    .target("testdns:///workers").timeout(T).build()) {
+                remote.awaitReady(T);
+                for (int i = 1; i <= 10; i++) {
+                    assertEquals(i, marker(remote.submit(input(i)).get(10, TimeUnit.SECONDS)));
+                }
+                RemoteCluster.Node added = cluster.node(2);
+                assertEquals(List.of(), added.seen);
+                int before = TestNames.resolutions("workers");
+                TestNames.set("workers", cluster.addresses());
+                AtomicInteger sent = new AtomicInteger(10);
+                // Without a maximum connection age nothing makes the client look again (checked: this fails).
+                eventually("the server added behind the name gets requests", () -> {
+                    int i = sent.incrementAndGet();
+                    try {
+                        assertEquals(i, marker(remote.submit(input(i)).get(10, TimeUnit.SECONDS)));
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }, () -> !added.seen.isEmpty());
+                assertTrue(TestNames.resolutions("workers") > before);
+                assertEquals(3, remote.status().replicas().size(), remote.status().toString());
+            }
+        }
+    }
+
     private static InferRequest request(float marker) {
         return InferRequest.builder(RemoteCluster.MODEL).inputs(input(marker).values()).build();
     }
