@@ -97,6 +97,28 @@ final class RemoteCluster implements AutoCloseable {
         return start(n, 64);
     }
 
+    /**
+     * {@code n} servers on one port number (the first one's free port), as behind a DNS name that gives addresses
+     * and no ports; started again on another port if one of the addresses has that port taken.
+     */
+    static RemoteCluster startOnOnePort(int n) throws Exception {
+        for (int tries = 1; ; tries++) {
+            RemoteCluster c = new RemoteCluster(b -> {});
+            try {
+                int port = c.add(0, 64).server.port();
+                for (int i = 1; i < n; i++) {
+                    c.add(port, 64);
+                }
+                return c;
+            } catch (java.io.IOException e) {
+                c.close();
+                if (tries == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Starts one more server, on the next loopback address, at {@code port} (0: a free one). */
     Node add(int port, int queueCapacity) throws Exception {
         Node node = new Node("127.0.0." + (2 + nodes.size()), port, queueCapacity, settings);
