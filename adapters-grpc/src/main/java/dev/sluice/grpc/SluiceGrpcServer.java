@@ -48,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * INTERNAL (the model failed: the description has an error id, the log has the failure; never a stack trace). A
  * call the client cancels withdraws its request if it still waits.
  *
+ * <p>Every {@code ModelInfer} answer carries the model's load in the trailer {@code sluice-load}, and a request
+ * the server did not admit (queue full, or shutting down) is marked {@code sluice-refused}, so a client that
+ * balances over many servers ({@link RemoteDeployment}) routes by load and knows what it may send elsewhere; see
+ * {@link LoadReport} for the format. {@link Builder#maxConnectionAge} makes such clients look up a name's servers
+ * again from time to time.
+ *
  * <p>Closing stops accepting calls, lets the calls in flight finish (up to {@link Builder#shutdownGracePeriod}),
  * then cancels what is left. It does not close the runtime: close the server first, then the runtime.
  *
