@@ -3,12 +3,12 @@ package dev.sluice.grpc;
 import io.grpc.Metadata;
 
 /**
- * The load a {@link SluiceGrpcServer} reports with every answer to {@code ModelInfer}, in the response trailer
- * {@value #LOAD_TRAILER}: {@code inflight=<n>;queue=<n>}, where {@code inflight} counts the other
- * {@code ModelInfer} calls of the same model open on that server when the answer left (queued or running; this
- * call not counted) and {@code queue} is the model's deployment queue depth (requests waiting for a replica,
- * from any source, read at most every {@link #QUEUE_READ_INTERVAL_NANOS} ns). A client that routes by load reads
- * it ({@link RemoteDeployment}); others ignore it.
+ * The load a {@link SluiceGrpcServer} reports with every answer to {@code ModelInfer} for a model it serves
+ * (errors included), in the response trailer {@value #LOAD_TRAILER}: {@code inflight=<n>;queue=<n>}, where
+ * {@code inflight} counts the other {@code ModelInfer} calls of the same model open on that server when the answer
+ * left (queued or running; this call not counted) and {@code queue} is the model's deployment queue depth
+ * (requests waiting for a replica, from any source, read at most every {@link #QUEUE_READ_INTERVAL_NANOS} ns). A
+ * client that routes by load reads it ({@link RemoteDeployment}); others ignore it.
  *
  * <p>A call the server ended without admitting its request also carries the trailer {@value #REFUSED_TRAILER},
  * whose value says why: {@code overloaded} (RESOURCE_EXHAUSTED: the deployment's queue was full, nothing was

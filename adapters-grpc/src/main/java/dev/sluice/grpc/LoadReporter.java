@@ -46,9 +46,14 @@ final class LoadReporter implements ServerInterceptor {
             @Override
             public void onMessage(Q message) {
                 if (message instanceof ModelInferRequest r && tracked.load == null) {
-                    ModelLoad load = models.computeIfAbsent(r.getModelName(), ModelLoad::new);
-                    load.open.incrementAndGet();
-                    tracked.load = load;
+                    ModelLoad load = models.get(r.getModelName());
+                    if (load == null && deployments.apply(r.getModelName()).isPresent()) {
+                        load = models.computeIfAbsent(r.getModelName(), ModelLoad::new); // only names deployed
+                    }
+                    if (load != null) {
+                        load.open.incrementAndGet();
+                        tracked.load = load;
+                    }
                 }
                 super.onMessage(message);
             }

@@ -91,6 +91,11 @@ final class RemoteCall extends CompletableFuture<Map<String, Tensor>> {
             attempts++;
             attempt = new Attempt(attempts);
         }
+        if (owner.isClosed()) {
+            completeExceptionally(new ShutdownException("'" + owner.name() + "' was closed before attempt "
+                    + attempt.number + " of the request could be sent"));
+            return;
+        }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
             completeExceptionally(new DeadlineExceededException(owner.name(), timeout, "before attempt " + attempt.number

@@ -26,9 +26,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -74,8 +77,10 @@ import java.util.function.Consumer;
  * <p><b>What the handle says of itself.</b> {@link #deployment()} is a {@link Deployment} carrying this one's
  * name, signature (when the builder gave one) and idempotence; its model factory refuses to make models (the
  * servers hold the model) and its batching, replica and resource settings are the defaults and mean nothing
- * here. {@link #serving()} is version 1 of that, always. {@link #status()} lists one replica per server known
- * now: its id {@code <name>@<address>}, state {@link ReplicaState#RUNNING} while connected,
+ * here. {@link #serving()} is version 1 of that, always. {@link #status()} is
+ * {@link DeploymentState#SCALED_TO_ZERO} while grpc-java's channel is idle (no calls for its idle timeout, 30 min
+ * by default: it closed its connections and reconnects for the next request), and lists one replica per server
+ * known now: its id {@code <name>@<address>}, state {@link ReplicaState#RUNNING} while connected,
  * {@link ReplicaState#STARTING} while connecting, {@link ReplicaState#PENDING} while unreachable (the reason in
  * {@code pendingReason}), this client's calls in flight to it, and the calls it answered as {@code batches}
  * (mean batch size 1: the server's own batching is not visible from here); the queue depth is the sum of the
@@ -100,6 +105,7 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
     private final ManagedChannel channel;
     private final LeastLoadedBalancer.ServerList servers = new LeastLoadedBalancer.ServerList();
     private final ScheduledExecutorService retries;
+    private final Set<Runnable> waitingRetries = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private RemoteDeployment(Builder b) {
@@ -287,12 +293,17 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
                     state == ReplicaState.PENDING ? "unreachable: " + error : null, s.inFlight(), answered,
                     answered > 0 ? 1.0 : 0.0, error));
         }
+        boolean idle = list.isEmpty() && !closed && channel.getState(false) == ConnectivityState.IDLE;
         DeploymentState state = closed ? DeploymentState.CLOSED
                 : connected > 0 ? DeploymentState.SERVING
+                : idle ? DeploymentState.SCALED_TO_ZERO
                 : list.isEmpty() || connecting > 0 ? DeploymentState.STARTING
                 : DeploymentState.NOT_STARTING;
-        String detail = closed ? "closed" : "remote: " + connected + " of " + list.size() + " server(s) of " + target
-                + " connected, model '" + model() + "'";
+        String detail = closed ? "closed"
+                : idle ? "remote: no connections to " + target + " after a while without calls; the next request "
+                        + "connects again"
+                : "remote: " + connected + " of " + list.size() + " server(s) of " + target + " connected, model '"
+                        + model() + "'";
         int n = list.size();
         return new SluiceStatus.DeploymentStatus(name, 1, state, null, detail, n, n, n, queue, AutoscalerAction.NONE,
                 "a remote deployment: its servers' platform scales them", replicas, null, new CostCurve(List.of(), 1),
@@ -331,8 +342,9 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
     }
 
     /**
-     * Stops taking requests (new ones fail with {@link ShutdownException}), lets those in flight end for up to
-     * 5 s, then cancels the rest (they fail with {@link ShutdownException}) and releases the connections.
+     * Stops taking requests (new ones fail with {@link ShutdownException}), lets the calls in flight end for up to
+     * 5 s, then cancels the rest and releases the connections; a request that has not ended by then (its call
+     * cancelled, or waiting to be retried) fails with {@link ShutdownException}.
      * Idempotent. An interrupt cuts the wait short and is kept.
      */
     @Override
@@ -348,6 +360,9 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
             Thread.currentThread().interrupt();
         } finally {
             retries.shutdownNow();
+            for (Runnable waiting : List.copyOf(waitingRetries)) {
+                waiting.run(); // a retry that waited for its backoff: its request now fails as closed
+            }
         }
     }
 
@@ -382,12 +397,24 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
         return retryBackoff;
     }
 
-    /** Runs {@code retry} after {@code nanos}; a retry refused because the handle closed runs at once (and ends). */
+    /**
+     * Runs {@code retry} once, after {@code nanos}, or at once when the handle closes first (the retry then ends
+     * its request as closed): no request is left waiting for a retry that never comes.
+     */
     void schedule(Runnable retry, long nanos) {
+        Runnable once = new Runnable() {
+            @Override
+            public void run() {
+                if (waitingRetries.remove(this)) {
+                    retry.run();
+                }
+            }
+        };
+        waitingRetries.add(once);
         try {
-            retries.schedule(retry, nanos, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            retry.run();
+            retries.schedule(once, nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) { // closed
+            once.run();
         }
     }
 

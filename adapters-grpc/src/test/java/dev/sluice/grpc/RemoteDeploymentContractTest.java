@@ -148,6 +148,33 @@ class RemoteDeploymentContractTest {
     }
 
     @Test
+    void closingFailsARequestThatWaitsToBeRetried() throws Exception {
+        try (RemoteCluster cluster = RemoteCluster.start(1, 1);
+                OipGrpcClient direct = OipGrpcClient.connect(cluster.node(0).address())) {
+            RemoteCluster.Node full = cluster.node(0);
+            full.gate.close();
+            CompletableFuture<InferResult> held = direct.inferAsync(request(1000), T);
+            full.gate.awaitBatch();
+            CompletableFuture<InferResult> queued = direct.inferAsync(request(1001), T);
+            eventually("the server's queue is full", () -> full.queueDepth() == 1);
+            RemoteDeploymentTest.Attempts attempts = new RemoteDeploymentTest.Attempts();
+            RemoteDeployment remote = RemoteDeployment.builder("remote-doubler").model(RemoteCluster.MODEL)
+                    .addresses(cluster.addresses()).timeout(Duration.ofSeconds(30)).maxAttempts(5)
+                    .retryBackoff(Duration.ofSeconds(20)).channel(c -> c.intercept(attempts)).build();
+            CompletableFuture<Map<String, Tensor>> f = remote.submit(input(1));
+            eventually("the request was refused and waits to be retried",
+                    () -> attempts.count(Status.Code.RESOURCE_EXHAUSTED) == 1);
+            remote.close();
+            Throwable failure = failureOf(f);
+            assertInstanceOf(ShutdownException.class, failure);
+            assertTrue(failure.getMessage().contains("'remote-doubler' was closed"), failure.getMessage());
+            full.gate.open();
+            held.get(10, TimeUnit.SECONDS);
+            queued.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void theServerReportsTheModelsLoadInATrailer() throws Exception {
         try (RemoteCluster cluster = RemoteCluster.start(1)) {
             AtomicReference<Metadata> trailers = new AtomicReference<>();
