@@ -8,6 +8,7 @@ import io.grpc.LoadBalancerProvider;
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.NameResolver;
 import io.grpc.Status;
+import io.grpc.protobuf.services.HealthCheckingLoadBalancerUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -28,6 +29,9 @@ import java.util.stream.Collectors;
  * <p>A call of a {@link RemoteDeployment} carries its {@link RemoteCall}; the picker leaves out the servers that
  * call has already been sent to while another server is connected, so a retry goes elsewhere (grpc-java's own
  * transparent retries included).
+ *
+ * <p>Health: {@link Provider} wraps the policy in grpc-java's client-side health checking, so a server whose
+ * health service says the model is not SERVING (not ready, or shutting down) gets no calls until it is again.
  *
  * <p>Servers: a new address gets a subchannel and traffic as soon as it connects; an address the resolver no
  * longer gives is shut down (its calls in flight end first). A subchannel that goes idle (the server closed the
@@ -274,9 +278,19 @@ final class LeastLoadedBalancer extends LoadBalancer {
             return POLICY;
         }
 
+        /**
+         * The policy under grpc-java's client-side health checking: when the channel's service config has a
+         * {@code healthCheckConfig}, each subchannel watches that service of {@code grpc.health.v1.Health} on its
+         * server and counts as failed (no calls) while it is not SERVING; without one, it changes nothing.
+         */
         @Override
         public LoadBalancer newLoadBalancer(Helper helper) {
-            return new LeastLoadedBalancer(helper);
+            return HealthCheckingLoadBalancerUtil.newHealthCheckingLoadBalancer(new LoadBalancer.Factory() {
+                @Override
+                public LoadBalancer newLoadBalancer(Helper h) {
+                    return new LeastLoadedBalancer(h);
+                }
+            }, helper);
         }
     }
 }

@@ -23,6 +23,7 @@ import io.grpc.ManagedChannelBuilder;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -56,7 +57,8 @@ import java.util.function.Consumer;
  * connection closes or fails, so servers added behind a headless Service get traffic; servers should set a
  * {@linkplain SluiceGrpcServer.Builder#maxConnectionAge maximum connection age} so that happens regularly) and
  * keeps a connection to each server; each request goes to the less loaded of two servers drawn at random, by
- * this client's calls in flight to each and the load each reports with its answers ({@link LoadReport}).
+ * this client's calls in flight to each and the load each reports with its answers ({@link LoadReport}). A
+ * server whose health service says the model is not SERVING gets no calls ({@link Builder#healthCheck}).
  *
  * <p><b>Deadlines, cancellation, failover.</b> A request's timeout ({@link #submit(Map, Duration)}, or
  * {@link Builder#timeout} for {@link #submit(Map)}) is its gRPC deadline, so a Sluice server's batcher drops it
@@ -92,6 +94,8 @@ import java.util.function.Consumer;
  */
 public final class RemoteDeployment implements DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>>,
         AutoCloseable {
+    /** For {@link Builder#healthCheck}: the health service named as the model the servers are asked for. */
+    private static final String HEALTH_OF_MODEL = "\0model";
     private final String name;
     private final String model;
     private final String version;
@@ -131,8 +135,15 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
             cb = Grpc.newChannelBuilder(b.target, b.credentials);
         }
         b.channelSettings.accept(cb);
+        Map<String, Object> serviceConfig = new LinkedHashMap<>();
+        serviceConfig.put("loadBalancingConfig", List.of(Map.of(LeastLoadedBalancer.POLICY, Map.of())));
+        if (b.healthService != null) {
+            serviceConfig.put("healthCheckConfig", Map.of("serviceName",
+                    b.healthService.equals(HEALTH_OF_MODEL) ? model : b.healthService));
+        }
         this.channel = cb.maxInboundMessageSize(b.maxInboundMessageSize)
                 .defaultLoadBalancingPolicy(LeastLoadedBalancer.POLICY)
+                .defaultServiceConfig(serviceConfig)
                 .disableServiceConfigLookUp() // the policy is this handle's, not a DNS TXT record's
                 .setNameResolverArg(LeastLoadedBalancer.SERVERS, servers)
                 .build();
@@ -433,6 +444,7 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
         private ChannelCredentials credentials = InsecureChannelCredentials.create();
         private int maxInboundMessageSize = OipGrpcClient.DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
         private Consumer<ManagedChannelBuilder<?>> channelSettings = c -> {};
+        private String healthService = HEALTH_OF_MODEL;
 
         private Builder(String name) {
             if (name == null || name.isBlank()) {
@@ -534,6 +546,18 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
         /** The model's inputs and outputs: requests are checked against them before they are sent. */
         public Builder signature(TensorSignature signature) {
             this.signature = Objects.requireNonNull(signature, "signature");
+            return this;
+        }
+
+        /**
+         * Which service of each server's {@code grpc.health.v1.Health} says whether it takes calls, through
+         * grpc-java's client-side health checking: a server gets no calls while that service is not SERVING.
+         * Default: the model's name, which a {@link SluiceGrpcServer} reports SERVING while the model is ready
+         * and NOT_SERVING once the server shuts down. {@code ""} is the whole server; null turns health checking
+         * off (a server without the health service is taken as healthy either way).
+         */
+        public Builder healthCheck(String service) {
+            this.healthService = service;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.sluice.grpc;
 
+import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
 import dev.sluice.Resources;
 import dev.sluice.Sluice;
@@ -11,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
@@ -40,9 +43,26 @@ final class RemoteCluster implements AutoCloseable {
 
         Node(String host, int port, int queueCapacity, Consumer<SluiceGrpcServer.Builder> settings)
                 throws IOException, InterruptedException, TimeoutException {
+            this(host, port, queueCapacity, settings, null);
+        }
+
+        /** @param started when not null, the model starts only once it is counted down (not ready until then) */
+        Node(String host, int port, int queueCapacity, Consumer<SluiceGrpcServer.Builder> settings,
+                CountDownLatch started) throws IOException, InterruptedException, TimeoutException {
             sluice = Sluice.builder().resources(Resources.builder().cpus(1).build()).build();
-            deployment = sluice.deploy(TestModels.doubler(MODEL, gate, seen, queueCapacity, BatchObserver.none()));
-            deployment.awaitReady(T);
+            Deployment<Map<String, Tensor>, Map<String, Tensor>> d =
+                    TestModels.doubler(MODEL, gate, seen, queueCapacity, BatchObserver.none());
+            if (started == null) {
+                deployment = sluice.deploy(d);
+                deployment.awaitReady(T);
+            } else {
+                deployment = sluice.deploy(d.toBuilder(ctx -> {
+                    if (!started.await(30, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("the test never let the model start");
+                    }
+                    return d.factory().create(ctx);
+                }).build());
+            }
             try {
                 SluiceGrpcServer.Builder b = SluiceGrpcServer.builder(sluice)
                         .address(new InetSocketAddress(host, port)).shutdownGracePeriod(Duration.ZERO);
@@ -122,6 +142,13 @@ final class RemoteCluster implements AutoCloseable {
     /** Starts one more server, on the next loopback address, at {@code port} (0: a free one). */
     Node add(int port, int queueCapacity) throws Exception {
         Node node = new Node("127.0.0." + (2 + nodes.size()), port, queueCapacity, settings);
+        nodes.add(node);
+        return node;
+    }
+
+    /** Starts one more server whose model starts only once {@code started} is counted down. */
+    Node addStarting(CountDownLatch started) throws Exception {
+        Node node = new Node("127.0.0." + (2 + nodes.size()), 0, 64, settings, started);
         nodes.add(node);
         return node;
     }

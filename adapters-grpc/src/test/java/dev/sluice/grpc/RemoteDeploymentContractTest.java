@@ -37,7 +37,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -79,11 +81,48 @@ class RemoteDeploymentContractTest {
 
     @Test
     void anUnknownModelIsAModelException() throws Exception {
-        try (RemoteCluster cluster = RemoteCluster.start(1);
-                RemoteDeployment remote = RemoteDeployment.builder("nobody").addresses(cluster.addresses()).build()) {
-            Throwable failure = failureOf(remote.submit(input(1)));
-            assertInstanceOf(ModelException.class, failure);
-            assertTrue(failure.getMessage().contains("no such model"), failure.getMessage());
+        try (RemoteCluster cluster = RemoteCluster.start(1)) {
+            // By default the server's health service is asked about the model: it knows no 'nobody'.
+            try (RemoteDeployment remote = RemoteDeployment.builder("nobody").addresses(cluster.addresses())
+                    .build()) {
+                Throwable failure = failureOf(remote.submit(input(1)));
+                assertInstanceOf(ModelException.class, failure);
+                assertTrue(failure.getMessage().contains("SERVICE_UNKNOWN for 'nobody'"), failure.getMessage());
+            }
+            // Without health checks the call reaches the server, which answers NOT_FOUND.
+            try (RemoteDeployment remote = RemoteDeployment.builder("nobody").addresses(cluster.addresses())
+                    .healthCheck(null).build()) {
+                Throwable failure = failureOf(remote.submit(input(1)));
+                assertInstanceOf(ModelException.class, failure);
+                assertTrue(failure.getMessage().contains("no such model"), failure.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void aServerWhoseModelIsNotReadyGetsNoCallsUntilItIs() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        try (RemoteCluster cluster = RemoteCluster.start(1, 64, b -> b.healthPollInterval(Duration.ofMillis(20)))) {
+            RemoteCluster.Node starting = cluster.addStarting(started);
+            try (RemoteDeployment remote = remote(cluster.addresses(), true)) {
+                for (int i = 1; i <= 20; i++) {
+                    assertEquals(i, marker(remote.submit(input(i)).get(10, TimeUnit.SECONDS)));
+                }
+                assertEquals(20, cluster.node(0).seen.size()); // none waited for the model that was not ready
+                started.countDown();
+                starting.deployment.awaitReady(T);
+                AtomicInteger sent = new AtomicInteger(20);
+                eventually("the server whose model is now ready gets calls", () -> {
+                    int i = sent.incrementAndGet();
+                    try {
+                        assertEquals(i, marker(remote.submit(input(i)).get(10, TimeUnit.SECONDS)));
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }, () -> !starting.seen.isEmpty());
+            }
+        } finally {
+            started.countDown();
         }
     }
 
