@@ -246,6 +246,33 @@ class RemoteDeploymentTest {
     }
 
     @Test
+    void aFanOutOverARemoteDeploymentSpreadsOverTheServersAndKeepsItsOrder() throws Exception {
+        try (RemoteCluster cluster = RemoteCluster.start(3); RemoteDeployment remote = remote(cluster.addresses())) {
+            Pipeline.Builder<List<Map<String, Tensor>>> b = Pipeline.builder("fan-out");
+            Ref<List<Map<String, Tensor>>> in = b.input();
+            Pipeline<List<Map<String, Tensor>>, List<Map<String, Tensor>>> pipeline =
+                    b.build(b.step("double").each(remote, in));
+            List<Map<String, Tensor>> inputs = new ArrayList<>();
+            for (int i = 1; i <= 12; i++) {
+                inputs.add(input(i));
+            }
+            cluster.nodes.forEach(n -> n.gate.close());
+            CompletableFuture<Result<List<Map<String, Tensor>>>> f = pipeline.submit(inputs, T);
+            // Every element is sent at once; held there, each counts as load on its server.
+            eventually("every server holds elements", () -> cluster.nodes.stream().allMatch(n -> n.gate.reached()));
+            cluster.nodes.forEach(n -> n.gate.open());
+            Result<List<Map<String, Tensor>>> result = f.get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < 12; i++) {
+                assertEquals(i + 1, marker(result.value().get(i)));
+            }
+            assertEquals(12, cluster.nodes.stream().mapToInt(n -> n.seen.size()).sum());
+            Trace.Span span = result.trace().spansOf("double").get(0);
+            assertEquals(Trace.Outcome.OK, span.outcome());
+            assertEquals(12, span.elements());
+        }
+    }
+
+    @Test
     void serversAddedBehindTheNameGetTrafficOnceConnectionsReachTheirMaximumAge() throws Exception {
         TestNames.register();
         try (RemoteCluster cluster = RemoteCluster.start(3, 64,
