@@ -341,14 +341,14 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
             if (s == ConnectivityState.READY) {
                 return;
             }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new TimeoutException("no server of '" + name + "' (" + target + ") connected within " + timeout
-                        + "; servers: " + servers.get());
-            }
             CountDownLatch changed = new CountDownLatch(1);
             channel.notifyWhenStateChanged(s, changed::countDown);
-            changed.await(left, TimeUnit.NANOSECONDS);
+            long left = deadline - System.nanoTime();
+            if ((left <= 0 || !changed.await(left, TimeUnit.NANOSECONDS))
+                    && channel.getState(false) != ConnectivityState.READY) {
+                throw new TimeoutException("no server of '" + name + "' (" + target + ") connected within "
+                        + timeout + "; servers: " + servers.get());
+            }
         }
     }
 

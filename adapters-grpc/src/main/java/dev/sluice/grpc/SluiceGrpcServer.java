@@ -289,7 +289,7 @@ public final class SluiceGrpcServer implements AutoCloseable {
         }
 
         /**
-         * Closes each client connection once it is {@code age} old (grpc-java adds up to 10% of jitter): the
+         * Closes each client connection once it is {@code age} old (grpc-java varies it by up to 10% either way): the
          * server sends GOAWAY, new calls go to a new connection, and the calls in flight on the old one get up to
          * {@code grace} to finish before it is cut. Clients that balance over many servers (a
          * {@link RemoteDeployment} over {@code dns:///}) then resolve the name again, so servers added since
