@@ -1,10 +1,12 @@
 package dev.sluice.grpc;
 
 import dev.sluice.batching.DeadlineExceededException;
+import dev.sluice.batching.Dispatch;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.ModelException;
 import dev.sluice.batching.OverloadedException;
 import dev.sluice.batching.ShutdownException;
+import dev.sluice.batching.internal.DispatchSource;
 import dev.sluice.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.sluice.grpc.proto.ModelInferRequest;
 import dev.sluice.grpc.proto.ModelInferResponse;
@@ -41,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Thread-safe: attempts run one at a time; their callbacks run on grpc-java's executor.
  */
-final class RemoteCall extends CompletableFuture<Map<String, Tensor>> {
+final class RemoteCall extends CompletableFuture<Map<String, Tensor>> implements DispatchSource {
     /** The attempt a call belongs to, for the balancer and the stream tracers. */
     static final CallOptions.Key<Attempt> KEY = CallOptions.Key.create("sluice-remote-attempt");
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -54,12 +56,23 @@ final class RemoteCall extends CompletableFuture<Map<String, Tensor>> {
     private final Set<RemoteServer> tried = ConcurrentHashMap.newKeySet();
     private int attempts; // guarded by this
     private ClientCall<ModelInferRequest, ModelInferResponse> current; // guarded by this
+    /** The server that answered, for traces; written before the future completes with the outputs. */
+    private volatile Dispatch dispatch;
 
     RemoteCall(RemoteDeployment owner, ModelInferRequest message, Duration timeout) {
         this.owner = owner;
         this.message = message;
         this.timeout = timeout;
         this.deadline = System.nanoTime() + timeout.toNanos();
+    }
+
+    /**
+     * The server that answered, as a pipeline's trace shows it ({@code replicas}: its address); no queue wait or
+     * batch size, which only the server knows. Null unless the request completed with outputs.
+     */
+    @Override
+    public Dispatch dispatch() {
+        return dispatch;
     }
 
     /** Sends the first attempt. */
@@ -236,6 +249,9 @@ final class RemoteCall extends CompletableFuture<Map<String, Tensor>> {
                 completeExceptionally(new ModelException(owner.name(), address(),
                         "the server's response could not be read: " + e.getMessage(), e));
                 return;
+            }
+            if (attempt.server != null) {
+                dispatch = new Dispatch(-1, 0, attempt.server.address, 0, -1, 0);
             }
             complete(outputs);
         }

@@ -87,7 +87,8 @@ import java.util.function.Consumer;
  * {@code pendingReason}), this client's calls in flight to it, and the calls it answered as {@code batches}
  * (mean batch size 1: the server's own batching is not visible from here); the queue depth is the sum of the
  * servers' recent reports; the replica bounds are the number of servers; no autoscaler runs here (the servers'
- * platform scales them). {@link #update} is not supported: a remote model is changed on its servers.
+ * platform scales them). A pipeline's trace names the server that answered a remote step in its span's
+ * {@code replicas}. {@link #update} is not supported: a remote model is changed on its servers.
  *
  * <p>Thread-safe; {@code submit} never blocks. Futures complete on grpc-java's executor threads: keep dependent
  * stages short or use the {@code *Async} variants. Close it to release its connections.

@@ -8,6 +8,7 @@ import static dev.sluice.grpc.RemoteCluster.marker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.batching.DeadlineExceededException;
@@ -242,6 +243,11 @@ class RemoteDeploymentTest {
             assertEquals(Trace.Outcome.OK, r.outcome());
             assertTrue(l.startNanos() < r.startNanos() + r.durationNanos()
                     && r.startNanos() < l.startNanos() + l.durationNanos(), "the steps overlap:\n" + result.trace());
+            // The trace names the server of each step: two of them.
+            assertTrue(cluster.addresses().contains(l.replicas()), result.trace().toString());
+            assertTrue(cluster.addresses().contains(r.replicas()), result.trace().toString());
+            assertNotEquals(l.replicas(), r.replicas(), result.trace().toString());
+            assertTrue(result.trace().toString().contains("ok  " + l.replicas()), result.trace().toString());
         }
     }
 
