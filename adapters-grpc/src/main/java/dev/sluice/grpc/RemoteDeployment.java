@@ -83,8 +83,8 @@ import java.util.function.Consumer;
  * {@link DeploymentState#SCALED_TO_ZERO} while grpc-java's channel is idle (no calls for its idle timeout, 30 min
  * by default: it closed its connections and reconnects for the next request), and lists one replica per server
  * known now: its id {@code <name>@<address>}, state {@link ReplicaState#RUNNING} while connected,
- * {@link ReplicaState#STARTING} while connecting, {@link ReplicaState#PENDING} while unreachable (the reason in
- * {@code pendingReason}), this client's calls in flight to it, and the calls it answered as {@code batches}
+ * {@link ReplicaState#STARTING} while connecting, {@link ReplicaState#PENDING} while unreachable or not healthy
+ * (the reason in {@code pendingReason}), this client's calls in flight to it, and the calls it answered as {@code batches}
  * (mean batch size 1: the server's own batching is not visible from here); the queue depth is the sum of the
  * servers' recent reports; the replica bounds are the number of servers; no autoscaler runs here (the servers'
  * platform scales them). A pipeline's trace names the server that answered a remote step in its span's
@@ -302,7 +302,7 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
             String error = s.lastError() == null ? null : s.lastError().getCode() + " " + s.lastError().getDescription();
             long answered = s.answered();
             replicas.add(new SluiceStatus.ReplicaStatus(name + "@" + s.address, 1, state, s.address,
-                    state == ReplicaState.PENDING ? "unreachable: " + error : null, s.inFlight(), answered,
+                    state == ReplicaState.PENDING ? "takes no calls: " + error : null, s.inFlight(), answered,
                     answered > 0 ? 1.0 : 0.0, error));
         }
         boolean idle = list.isEmpty() && !closed && channel.getState(false) == ConnectivityState.IDLE;

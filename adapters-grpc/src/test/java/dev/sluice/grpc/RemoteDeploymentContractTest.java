@@ -51,7 +51,9 @@ class RemoteDeploymentContractTest {
     private static RemoteDeployment remote(List<String> addresses, boolean idempotent) throws Exception {
         RemoteDeployment r = RemoteDeployment.builder("remote-doubler").model(RemoteCluster.MODEL)
                 .addresses(addresses).timeout(T).idempotent(idempotent).build();
-        r.awaitReady(T);
+        r.awaitReady(T); // one server connected: wait for all, so that none misses the test's first requests
+        eventually("every server connected", () -> r.status().replicas().size() == addresses.size()
+                && r.status().replicas().stream().allMatch(s -> s.state() == ReplicaState.RUNNING));
         return r;
     }
 
@@ -104,7 +106,13 @@ class RemoteDeploymentContractTest {
         CountDownLatch started = new CountDownLatch(1);
         try (RemoteCluster cluster = RemoteCluster.start(1, 64, b -> b.healthPollInterval(Duration.ofMillis(20)))) {
             RemoteCluster.Node starting = cluster.addStarting(started);
-            try (RemoteDeployment remote = remote(cluster.addresses(), true)) {
+            try (RemoteDeployment remote = RemoteDeployment.builder("remote-doubler").model(RemoteCluster.MODEL)
+                    .addresses(cluster.addresses()).timeout(T).build()) {
+                remote.awaitReady(T); // the first server; the other is connected but its model is not ready
+                // Connected, but its health service says the model is not SERVING: no calls for it.
+                eventually("the server whose model starts is known and held back", () -> remote.status().replicas()
+                        .stream().anyMatch(r -> r.placement().equals(starting.address())
+                                && r.state() == ReplicaState.PENDING));
                 for (int i = 1; i <= 20; i++) {
                     assertEquals(i, marker(remote.submit(input(i)).get(10, TimeUnit.SECONDS)));
                 }

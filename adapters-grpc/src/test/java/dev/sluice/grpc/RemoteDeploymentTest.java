@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.ReplicaState;
 import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.Ref;
@@ -82,7 +83,9 @@ class RemoteDeploymentTest {
         RemoteDeployment r = RemoteDeployment.builder("remote-doubler").model(RemoteCluster.MODEL)
                 .addresses(addresses).timeout(T).idempotent(idempotent).maxAttempts(4)
                 .channel(c -> c.intercept(attempts)).build();
-        r.awaitReady(T);
+        r.awaitReady(T); // one server connected: wait for all, so that none misses the test's first requests
+        eventually("every server connected", () -> r.status().replicas().size() == addresses.size()
+                && r.status().replicas().stream().allMatch(s -> s.state() == ReplicaState.RUNNING));
         return r;
     }
 
