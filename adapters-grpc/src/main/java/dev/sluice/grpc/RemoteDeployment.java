@@ -83,11 +83,11 @@ import java.util.function.Consumer;
  * {@link DeploymentState#SCALED_TO_ZERO} while grpc-java's channel is idle (no calls for its idle timeout, 30 min
  * by default: it closed its connections and reconnects for the next request), and lists one replica per server
  * known now: its id {@code <name>@<address>}, state {@link ReplicaState#RUNNING} while connected,
- * {@link ReplicaState#STARTING} while connecting, {@link ReplicaState#PENDING} while unreachable or not healthy
- * (the reason in {@code pendingReason}), this client's calls in flight to it, and the calls it answered as {@code batches}
- * (mean batch size 1: the server's own batching is not visible from here); the queue depth is the sum of the
- * servers' recent reports; the replica bounds are the number of servers; no autoscaler runs here (the servers'
- * platform scales them). A pipeline's trace names the server that answered a remote step in its span's
+ * {@link ReplicaState#STARTING} while connecting, {@link ReplicaState#PENDING} while unreachable or not
+ * healthy (the reason in {@code pendingReason}), this client's calls in flight to it, and the calls it answered
+ * as {@code batches} (mean batch size 1: the server's own batching is not visible from here); the queue depth is
+ * the sum of the servers' recent reports; the replica bounds are the number of servers; no autoscaler runs here
+ * (the servers' platform scales them). A pipeline's trace names the server that answered a remote step in its span's
  * {@code replicas}. {@link #update} is not supported: a remote model is changed on its servers.
  *
  * <p>Thread-safe; {@code submit} never blocks. Futures complete on grpc-java's executor threads: keep dependent

@@ -185,6 +185,42 @@ class RemoteDeploymentTest {
     }
 
     @Test
+    void aServerShuttingDownGracefullyFinishesWhatItAdmittedAndGetsNoMore() throws Exception {
+        Attempts attempts = new Attempts();
+        try (RemoteCluster cluster = RemoteCluster.start(3);
+                RemoteDeployment remote = remote(cluster.addresses(), attempts, false)) {
+            RemoteCluster.Node draining = cluster.node(0);
+            draining.gate.close();
+            List<CompletableFuture<Map<String, Tensor>>> all = new ArrayList<>();
+            CompletableFuture<Map<String, Tensor>> admitted = null;
+            for (int i = 1; i <= 200 && admitted == null; i++) {
+                CompletableFuture<Map<String, Tensor>> f = remote.submit(input(i));
+                all.add(f);
+                eventually("request " + i + " answered or held", () -> f.isDone() || draining.gate.reached());
+                if (!f.isDone()) {
+                    admitted = f;
+                }
+            }
+            assertTrue(admitted != null, "no request reached the server to be drained");
+            float admittedMarker = all.size();
+            draining.server.shutdown(); // as on SIGTERM: unready, takes no new calls, finishes what it has
+            for (int i = 0; i < 30; i++) {
+                all.add(remote.submit(input(all.size() + 1)));
+            }
+            for (int i = 0; i < all.size(); i++) {
+                if (all.get(i) != admitted) {
+                    assertEquals(i + 1, marker(all.get(i).get(10, TimeUnit.SECONDS)), "request " + (i + 1));
+                }
+            }
+            assertFalse(admitted.isDone());
+            draining.gate.open();
+            assertEquals(admittedMarker, marker(admitted.get(10, TimeUnit.SECONDS)));
+            assertEquals(List.of(admittedMarker), draining.seen); // it ran there, once, and nothing after it
+            assertTrue(draining.server.awaitTermination(T));
+        }
+    }
+
+    @Test
     void anExpiredRequestNeverReachesTheRemoteModel() throws Exception {
         try (RemoteCluster cluster = RemoteCluster.start(1);
                 RemoteDeployment remote = remote(cluster.addresses())) {
