@@ -48,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * INTERNAL (the model failed: the description has an error id, the log has the failure; never a stack trace). A
  * call the client cancels withdraws its request if it still waits.
  *
+ * <p>Every {@code ModelInfer} answer carries the model's load in the trailer {@code sluice-load}, and a request
+ * the server did not admit (queue full, or shutting down) is marked {@code sluice-refused}, so a client that
+ * balances over many servers ({@link RemoteDeployment}) routes by load and knows what it may send elsewhere; see
+ * {@link LoadReport} for the format. {@link Builder#maxConnectionAge} makes such clients look up a name's servers
+ * again from time to time.
+ *
  * <p>Closing stops accepting calls, lets the calls in flight finish (up to {@link Builder#shutdownGracePeriod}),
  * then cancels what is left. It does not close the runtime: close the server first, then the runtime.
  *
@@ -72,14 +78,19 @@ public final class SluiceGrpcServer implements AutoCloseable {
         this.executor = Executors.newCachedThreadPool(threads("sluice-grpc-"));
         this.health = new HealthService(models);
         InferenceService inference = new InferenceService(models, b.requestTimeout, executor);
+        LoadReporter load = new LoadReporter(b.sluice::deployment);
         List<ServerInterceptor> interceptors = new ArrayList<>(b.interceptors);
         interceptors.add(0, this::refuseWhileShuttingDown);
         Collections.reverse(interceptors); // ServerInterceptors runs the last one first; the builder promises order
         NettyServerBuilder nb = NettyServerBuilder.forAddress(b.address, InsecureServerCredentials.create())
                 .executor(executor)
                 .maxInboundMessageSize(b.maxInboundMessageSize)
-                .addService(ServerInterceptors.intercept(inference, interceptors))
+                .addService(ServerInterceptors.intercept(ServerInterceptors.intercept(inference, load), interceptors))
                 .addService(ServerInterceptors.intercept(health, interceptors));
+        if (b.maxConnectionAge != null) {
+            nb.maxConnectionAge(b.maxConnectionAge.toNanos(), TimeUnit.NANOSECONDS)
+                    .maxConnectionAgeGrace(b.maxConnectionAgeGrace.toNanos(), TimeUnit.NANOSECONDS);
+        }
         this.healthPoll = Executors.newSingleThreadScheduledExecutor(threads("sluice-grpc-health-"));
         try {
             this.server = nb.build().start();
@@ -179,7 +190,9 @@ public final class SluiceGrpcServer implements AutoCloseable {
     private <Q, R> ServerCall.Listener<Q> refuseWhileShuttingDown(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
         if (shuttingDown.get()) {
-            call.close(Status.UNAVAILABLE.withDescription("the server is shutting down"), new Metadata());
+            Metadata trailers = new Metadata();
+            trailers.put(LoadReport.REFUSED, LoadReport.SHUTTING_DOWN);
+            call.close(Status.UNAVAILABLE.withDescription("the server is shutting down"), trailers);
             return new ServerCall.Listener<>() {};
         }
         return next.startCall(call, headers);
@@ -215,6 +228,8 @@ public final class SluiceGrpcServer implements AutoCloseable {
         private Duration requestTimeout;
         private Duration shutdownGracePeriod = Duration.ofSeconds(30);
         private Duration healthPollInterval = Duration.ofSeconds(1);
+        private Duration maxConnectionAge;
+        private Duration maxConnectionAgeGrace;
         private final List<ServerInterceptor> interceptors = new ArrayList<>();
 
         private Builder(Sluice sluice) {
@@ -270,6 +285,24 @@ public final class SluiceGrpcServer implements AutoCloseable {
         /** How often open health watches are told of changes in readiness (default 1 s). */
         public Builder healthPollInterval(Duration interval) {
             this.healthPollInterval = positive("healthPollInterval", interval);
+            return this;
+        }
+
+        /**
+         * Closes each client connection once it is {@code age} old (grpc-java varies it by up to 10% either way): the
+         * server sends GOAWAY, new calls go to a new connection, and the calls in flight on the old one get up to
+         * {@code grace} to finish before it is cut. Clients that balance over many servers (a
+         * {@link RemoteDeployment} over {@code dns:///}) then resolve the name again, so servers added since
+         * get traffic without a client restart. Default: connections live as long as both sides keep them.
+         */
+        public Builder maxConnectionAge(Duration age, Duration grace) {
+            Duration a = positive("maxConnectionAge", age);
+            Objects.requireNonNull(grace, "maxConnectionAgeGrace");
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("maxConnectionAgeGrace must not be negative, was " + grace);
+            }
+            this.maxConnectionAge = a;
+            this.maxConnectionAgeGrace = grace;
             return this;
         }
 

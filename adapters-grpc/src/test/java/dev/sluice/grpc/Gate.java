@@ -25,6 +25,11 @@ final class Gate {
         }
     }
 
+    /** Whether a batch has reached the gate that no {@link #awaitBatch} has taken yet (it may have passed). */
+    boolean reached() {
+        return held.availablePermits() > 0;
+    }
+
     /** Waits until the model has reached the gate with one more batch. */
     void awaitBatch() throws InterruptedException {
         if (!held.tryAcquire(10, TimeUnit.SECONDS)) {

@@ -126,11 +126,15 @@ public interface DynamicBatcher<I, O> extends AutoCloseable {
      * of the batch it first reached the function in, and the worker (replica) that ran it. Read it once the
      * future has completed.
      *
-     * @return the dispatch, or null if the future is not one a batcher returned (or a copy of one), or its
+     * @return the dispatch, or null if the future is not one a batcher returned (or a copy of one) nor a
+     *     {@link dev.sluice.batching.internal.DispatchSource} (a remote request, which names its server), or its
      *     request never reached the function (refused, expired, cancelled while queued)
      */
     static Dispatch dispatchOf(CompletableFuture<?> future) {
-        return future instanceof PendingRequest<?, ?> r ? r.dispatch() : null;
+        if (future instanceof PendingRequest<?, ?> r) {
+            return r.dispatch();
+        }
+        return future instanceof dev.sluice.batching.internal.DispatchSource d ? d.dispatch() : null;
     }
 
     /**

@@ -144,8 +144,8 @@ public record Trace(String pipeline, Instant startedAt, long durationNanos, Outc
             if (s.cpus() > 1) {
                 detail.append(", ").append(s.cpus()).append(" CPUs");
             }
-            if (s.replicas() != null) {
-                detail.append(", ").append(s.replicas());
+            if (s.replicas() != null) { // a remote call may have no queue or batch before it
+                detail.append(detail.length() > 0 ? ", " : "").append(s.replicas());
             }
             if (s.note() != null) {
                 detail.append(detail.length() > 0 ? ", " : "").append(s.note());

@@ -1,0 +1,134 @@
+package dev.sluice.grpc;
+
+import io.grpc.ClientStreamTracer;
+import io.grpc.ConnectivityState;
+import io.grpc.LoadBalancer;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One server of a {@link RemoteDeployment} as its channel's {@link LeastLoadedBalancer} sees it: its address, its
+ * connection's state, this client's calls in flight to it (counted by the {@link ClientStreamTracer} each stream
+ * to it carries), and the last {@link LoadReport} it sent.
+ *
+ * <p>Its {@linkplain #load load} is the larger of this client's calls in flight to it and what it last reported
+ * (the calls open on it from every client, or its queue depth, whichever is larger), the report counting for
+ * {@link #REPORT_TTL_NANOS} after it came: a server's report only arrives with an answer, so one that was busy
+ * and then got no traffic would otherwise look busy for ever.
+ *
+ * <p>Thread-safe: counts are atomic; the state is written in the channel's synchronization context and read by
+ * pickers on any thread.
+ */
+final class RemoteServer {
+    /** How long a load report counts: 1 s. */
+    static final long REPORT_TTL_NANOS = 1_000_000_000L;
+
+    final String address;
+    final LoadBalancer.Subchannel subchannel;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong answered = new AtomicLong();
+    private volatile ConnectivityState state = ConnectivityState.IDLE;
+    private volatile Status lastError;
+    private volatile LoadReport report;
+    private volatile long reportedAt;
+    /** Streams' tracers: count this client's calls to the server, tell each call where it went, read reports. */
+    final ClientStreamTracer.Factory tracers = new ClientStreamTracer.Factory() {
+        @Override
+        public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
+            return new Tracer(info.getCallOptions().getOption(RemoteCall.KEY));
+        }
+    };
+
+    RemoteServer(String address, LoadBalancer.Subchannel subchannel) {
+        this.address = address;
+        this.subchannel = subchannel;
+    }
+
+    /** This client's calls to it that have a stream and have not ended. */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Calls of this client it answered (status OK). */
+    long answered() {
+        return answered.get();
+    }
+
+    /** What the picker compares (lower is less loaded), read at {@code now} (System.nanoTime). */
+    int load(long now) {
+        int local = inFlight.get();
+        LoadReport r = report;
+        if (r == null || now - reportedAt > REPORT_TTL_NANOS) {
+            return local;
+        }
+        return Math.max(local, Math.max(r.inFlight(), r.queueDepth()));
+    }
+
+    /** Its last report while it still counts, else null. */
+    LoadReport report(long now) {
+        LoadReport r = report;
+        return r == null || now - reportedAt > REPORT_TTL_NANOS ? null : r;
+    }
+
+    void reported(LoadReport r) {
+        if (r != null) {
+            reportedAt = System.nanoTime();
+            report = r;
+        }
+    }
+
+    ConnectivityState state() {
+        return state;
+    }
+
+    /** Why its connection last failed, or null. */
+    Status lastError() {
+        return lastError;
+    }
+
+    void state(ConnectivityState s, Status error) {
+        state = s;
+        if (s == ConnectivityState.TRANSIENT_FAILURE) {
+            lastError = error;
+        } else if (s == ConnectivityState.READY) {
+            lastError = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return address + " " + state + ", " + inFlight.get() + " in flight";
+    }
+
+    /** One stream to this server: counted from its creation until it closes, once. */
+    private final class Tracer extends ClientStreamTracer {
+        private final RemoteCall.Attempt call;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        Tracer(RemoteCall.Attempt call) {
+            this.call = call;
+            inFlight.incrementAndGet();
+            if (call != null) {
+                call.streamTo(RemoteServer.this);
+            }
+        }
+
+        @Override
+        public void inboundTrailers(Metadata trailers) {
+            reported(LoadReport.of(trailers));
+        }
+
+        @Override
+        public void streamClosed(Status status) {
+            if (closed.compareAndSet(false, true)) {
+                inFlight.decrementAndGet();
+                if (status.isOk()) {
+                    answered.incrementAndGet();
+                }
+            }
+        }
+    }
+}
