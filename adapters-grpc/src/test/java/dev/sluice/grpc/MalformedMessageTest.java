@@ -4,6 +4,7 @@ import static dev.sluice.grpc.GrpcHarness.T;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.google.protobuf.CodedOutputStream;
 import dev.sluice.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.sluice.grpc.proto.InferTensorContents;
 import dev.sluice.grpc.proto.ModelInferRequest;
@@ -12,6 +13,8 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthGrpc;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Handler;
@@ -99,6 +102,32 @@ class MalformedMessageTest {
     @Test
     void aStringThatIsNotUtf8IsInvalidArgument() {
         assertInvalid("Protocol message had invalid UTF-8.", 0x0a, 2, 0xc3, 0x28);
+    }
+
+    /**
+     * A message over 4 MiB is parsed from a stream, not an array, and protobuf-java's stream decoder throws
+     * ArrayIndexOutOfBoundsException on some malformed lengths (the fuzzer's finding, kept as its seed, behind 5 MiB
+     * of a valid field): still INVALID_ARGUMENT, naming the parser's failure.
+     */
+    @Test
+    void aLargeMessageTheStreamDecoderTripsOverIsInvalidArgument() throws Exception {
+        byte[] finding;
+        try (InputStream in = MalformedMessageTest.class.getResourceAsStream(
+                "ModelInferFuzzTestInputs/modelInfer/stream-decoder-index-out-of-bounds")) {
+            finding = in.readAllBytes();
+        }
+        int padding = 5 * 1024 * 1024;
+        ByteArrayOutputStream message = new ByteArrayOutputStream();
+        CodedOutputStream out = CodedOutputStream.newInstance(message);
+        out.writeString(ModelInferRequest.MODEL_VERSION_FIELD_NUMBER, "a".repeat(padding));
+        out.flush();
+        message.write(finding);
+
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> RawCalls.call(h.channel, INFER, message.toByteArray(), T));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+        assertEquals(NOT_VALID + "the protobuf parser failed on it (java.lang.ArrayIndexOutOfBoundsException: Index "
+                + "4096 out of bounds for length 4096)", e.getStatus().getDescription());
     }
 
     @Test
