@@ -40,9 +40,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Seeds: the small valid requests in {@code ModelInferFuzzTestSeeds/} (protobuf text format, encoded by
  * {@link #modelInfer()}); Jazzer keeps what it finds in {@code ModelInferFuzzTestInputs/modelInfer/}. Without
- * {@code JAZZER_FUZZ} this runs those once, as a regression test; with it ({@code mvn verify} does, in a surefire
- * execution of its own) it fuzzes for {@code jazzer.max_duration}. {@code @Timeout} is the fuzzer's limit for one
- * input (surefire turns JUnit's own timeouts off for the fuzzing run).
+ * {@code JAZZER_FUZZ} this runs those once, as a regression test; with it ({@code mvn verify} sets it in surefire's
+ * execution {@code fuzz}, a JVM per fuzz test class) it fuzzes for {@code jazzer.max_duration}. {@code @Timeout}
+ * is the fuzzer's limit for one input (that execution turns JUnit's own timeouts off: the whole fuzzing run is one
+ * invocation).
  */
 class ModelInferFuzzTest {
     private static final MethodDescriptor<byte[], byte[]> INFER =

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>Seeds: the small valid requests in {@code JsonRequestFuzzTestInputs/jsonRequest/}, where Jazzer also keeps
  * what it finds. Without {@code JAZZER_FUZZ} this runs the seeds once, as a regression test; with it
- * ({@code mvn verify} does, in a surefire execution of its own) it fuzzes for {@code jazzer.max_duration}.
- * {@code @Timeout} is the fuzzer's limit for one input (surefire turns JUnit's own timeouts off for the fuzzing run).
+ * ({@code mvn verify} sets it in surefire's execution {@code fuzz}, a JVM per fuzz test class) it fuzzes for
+ * {@code jazzer.max_duration}. {@code @Timeout} is the fuzzer's limit for one input (that execution turns JUnit's
+ * own timeouts off: the whole fuzzing run is one invocation).
  */
 class JsonRequestFuzzTest {
     private static Sluice sluice;
