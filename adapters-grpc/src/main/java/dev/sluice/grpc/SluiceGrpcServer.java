@@ -8,6 +8,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -41,12 +42,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A deployment is a model of the protocol when it declares a {@code TensorSignature}, with the same names,
  * versions, metadata and readiness as over REST. Failures end a call with a status: INVALID_ARGUMENT (bad input,
- * naming what was wrong), NOT_FOUND (no such model or version), RESOURCE_EXHAUSTED (the deployment's queue is
- * full: refused at once, so a client can go elsewhere; also grpc-java's answer to a message over
- * {@link Builder#maxInboundMessageSize}), DEADLINE_EXCEEDED (the call's deadline, which is the request's deadline
- * in the batcher, passed before a replica took it), UNAVAILABLE (the server or the runtime is shutting down),
- * INTERNAL (the model failed: the description has an error id, the log has the failure; never a stack trace). A
- * call the client cancels withdraws its request if it still waits.
+ * a request message that is not valid protobuf among it, naming what was wrong), NOT_FOUND (no such model or
+ * version), RESOURCE_EXHAUSTED (the deployment's queue is full: refused at once, so a client can go elsewhere;
+ * also grpc-java's answer to a message over {@link Builder#maxInboundMessageSize}), DEADLINE_EXCEEDED (the call's
+ * deadline, which is the request's deadline in the batcher, passed before a replica took it), UNAVAILABLE (the
+ * server or the runtime is shutting down), INTERNAL (the model failed: the description has an error id, the log
+ * has the failure; never a stack trace). A call the client cancels withdraws its request if it still waits.
  *
  * <p>Every {@code ModelInfer} answer carries the model's load in the trailer {@code sluice-load}, and a request
  * the server did not admit (queue full, or shutting down) is marked {@code sluice-refused}, so a client that
@@ -81,16 +82,15 @@ public final class SluiceGrpcServer implements AutoCloseable {
         LoadReporter load = new LoadReporter(b.sluice::deployment);
         List<ServerInterceptor> interceptors = new ArrayList<>(b.interceptors);
         interceptors.add(0, this::refuseWhileShuttingDown);
-        Collections.reverse(interceptors); // ServerInterceptors runs the last one first; the builder promises order
         NettyServerBuilder nb = NettyServerBuilder.forAddress(b.address, InsecureServerCredentials.create())
                 .executor(executor)
-                .maxInboundMessageSize(b.maxInboundMessageSize)
-                .addService(ServerInterceptors.intercept(ServerInterceptors.intercept(inference, load), interceptors))
-                .addService(ServerInterceptors.intercept(health, interceptors));
+                .maxInboundMessageSize(b.maxInboundMessageSize);
         if (b.maxConnectionAge != null) {
             nb.maxConnectionAge(b.maxConnectionAge.toNanos(), TimeUnit.NANOSECONDS)
                     .maxConnectionAgeGrace(b.maxConnectionAgeGrace.toNanos(), TimeUnit.NANOSECONDS);
         }
+        // The load report goes on the inference service only, next to it (so it sees what the service answered).
+        services(ServerInterceptors.intercept(inference, load), health, interceptors).forEach(nb::addService);
         this.healthPoll = Executors.newSingleThreadScheduledExecutor(threads("sluice-grpc-health-"));
         try {
             this.server = nb.build().start();
@@ -103,6 +103,19 @@ public final class SluiceGrpcServer implements AutoCloseable {
         long poll = b.healthPollInterval.toNanos();
         healthPoll.scheduleWithFixedDelay(this::refreshHealth, poll, poll, TimeUnit.NANOSECONDS);
         LOG.info("Open Inference Protocol over gRPC on {}", address);
+    }
+
+    /**
+     * The two services as a transport serves them: each call passes {@code interceptors} (the first in the list
+     * first), and a request message that is not valid protobuf ends with INVALID_ARGUMENT
+     * ({@link MalformedMessages}). The tests serve the same definitions in-process.
+     */
+    static List<ServerServiceDefinition> services(ServerServiceDefinition inference, HealthService health,
+            List<ServerInterceptor> interceptors) {
+        List<ServerInterceptor> lastFirst = new ArrayList<>(interceptors);
+        Collections.reverse(lastFirst); // ServerInterceptors runs the last one first
+        return List.of(MalformedMessages.refused(ServerInterceptors.intercept(inference, lastFirst)),
+                MalformedMessages.refused(ServerInterceptors.intercept(health, lastFirst)));
     }
 
     /** A builder for a server over {@code sluice}, which the caller keeps and closes. */

@@ -10,6 +10,7 @@ import dev.sluice.grpc.proto.ModelInferRequest.InferInputTensor;
 import dev.sluice.tensor.DataType;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.Collections;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,6 +81,20 @@ class BadInputTest {
     }
 
     @Test
+    void aShapeOfMoreThan32Dimensions() {
+        assertEquals("input 'x': shape has 33 dimensions, more than 32", refused("doubler", r -> r.addInputs(x()
+                .clearShape().addAllShape(Collections.nCopies(33, 1L)))));
+    }
+
+    @Test
+    void aShapeWhoseByteSizeIsBeyondWhatAMessageCarries() {
+        // 300,000,000 elements fit in an int; their 2,400,000,000 bytes do not
+        assertEquals("input 'x': shape [1, 300000000] of FP64 needs 2400000000 bytes of raw contents (300000000 "
+                + "elements), it has 16", refused("doubler", r -> r.addInputs(x().clearContents().setDatatype("FP64")
+                        .setShape(1, 300_000_000)).addRawInputContents(ByteString.copyFrom(new byte[16]))));
+    }
+
+    @Test
     void aShapeTheContentsDoNotFill() {
         assertEquals("input 'x': shape [2, 4] needs 8 FP32 elements, fp32_contents has 4",
                 refused("doubler", r -> r.addInputs(x().setShape(0, 2))));
@@ -110,6 +125,13 @@ class BadInputTest {
         assertEquals("raw_input_contents has 2 entries for 1 inputs; it needs one per input, in the order of inputs",
                 refused("doubler", r -> r.addInputs(x().clearContents())
                         .addRawInputContents(ByteString.copyFrom(new byte[16]))
+                        .addRawInputContents(ByteString.copyFrom(new byte[16]))));
+    }
+
+    @Test
+    void fewerRawContentsThanInputs() {
+        assertEquals("raw_input_contents has 1 entries for 2 inputs; it needs one per input, in the order of inputs",
+                refused("doubler", r -> r.addInputs(x().clearContents()).addInputs(x().clearContents().setName("z"))
                         .addRawInputContents(ByteString.copyFrom(new byte[16]))));
     }
 

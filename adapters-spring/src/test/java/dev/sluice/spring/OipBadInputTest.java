@@ -41,6 +41,8 @@ class OipBadInputTest extends FakeModelsHttpTest {
         "huge shape, tiny body   | {\"inputs\":[{\"name\":\"x\",\"shape\":[1000000000,4],\"datatype\":\"FP32\",\"data\":[1]}]} | shape [1000000000, 4] needs 4000000000 FP32 elements, \"data\" has 1",
         "data short of a shape   | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,3,48,2],\"datatype\":\"FP32\",\"data\":[1,2,3]}]} | shape [1, 3, 48, 2] needs 288 FP32 elements, \"data\" has 3",
         "nested data short       | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,3,48,2],\"datatype\":\"FP32\",\"data\":[[1,2],[3]]}]} | shape [1, 3, 48, 2] needs 288 FP32 elements, \"data\" has 3",
+        "more than 32 dimensions | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],\"datatype\":\"FP32\",\"data\":[1]}]} | \"shape\" has more than 32 dimensions",
+        "BYTES shape, tiny body  | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,1000000000],\"datatype\":\"BYTES\",\"data\":[\"a\"]}]} | shape [1, 1000000000] needs 1000000000 BYTES elements, \"data\" has 1",
         "dimension beyond int64  | {\"inputs\":[{\"name\":\"x\",\"shape\":[99999999999999999999,4],\"datatype\":\"FP32\",\"data\":[1]}]} | is too large",
         "unknown output          | {\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}],\"outputs\":[{\"name\":\"q\"}]} | output 'q' is not one of the model's [y]",
         "id not a string         | {\"id\": 42, \"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]} | \"id\" must be a string",
