@@ -3,6 +3,7 @@ package dev.sluice.spring.oip;
 import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -82,7 +83,7 @@ final class RestOutcomes {
     private static void checkResponse(byte[] input, OipResponse r) {
         JsonNode body;
         try {
-            body = JSON.readTree(r.body());
+            body = JSON.readTree(json(input, r));
         } catch (JacksonException e) {
             throw new AssertionError("the " + r.status() + " response's body is not JSON: " + r + describe(input), e);
         }
@@ -99,6 +100,34 @@ final class RestOutcomes {
             throw new AssertionError("status " + r.status() + " is neither 200 nor a refusal of the input (400, "
                     + "413, 504): " + r + describe(input));
         }
+    }
+
+    /**
+     * The response's JSON: all of its body, or with binary tensor data the first
+     * {@value OpenInferenceProtocol#INFERENCE_HEADER_CONTENT_LENGTH} bytes, whose outputs' {@code binary_data_size}
+     * must then add up to the bytes after them.
+     */
+    private static byte[] json(byte[] input, OipResponse r) {
+        String header = r.headers().get(OpenInferenceProtocol.INFERENCE_HEADER_CONTENT_LENGTH);
+        if (header == null) {
+            return r.body();
+        }
+        int length = Integer.parseInt(header);
+        if (r.status() != 200 || length < 0 || length > r.body().length
+                || !OipResponse.BINARY_CONTENT_TYPE.equals(r.contentType())) {
+            throw new AssertionError("a binary answer that is not a 200 of " + OipResponse.BINARY_CONTENT_TYPE
+                    + " with its JSON's length in the body: " + r + describe(input));
+        }
+        byte[] json = Arrays.copyOf(r.body(), length);
+        long sizes = 0;
+        for (JsonNode o : JSON.readTree(json).path("outputs")) {
+            sizes += o.path("parameters").path("binary_data_size").asLong(0);
+        }
+        if (sizes != r.body().length - length) {
+            throw new AssertionError("the binary outputs' sizes add up to " + sizes + " bytes, the answer has "
+                    + (r.body().length - length) + " after its JSON" + describe(input));
+        }
+        return json;
     }
 
     /** The input, for a failure's message, in hex (Jazzer keeps the whole input as a file too). */
