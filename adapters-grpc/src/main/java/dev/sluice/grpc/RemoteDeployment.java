@@ -8,6 +8,7 @@ import dev.sluice.ModelFactory;
 import dev.sluice.ReplicaState;
 import dev.sluice.SluiceStatus;
 import dev.sluice.batching.CostCurve;
+import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.QueueDelayStatus;
 import dev.sluice.batching.ShutdownException;
@@ -196,16 +197,17 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
 
     /**
      * Sends one input to a server, with {@code timeout} as the call's deadline (retries included). Never blocks
-     * and never throws for bad input: the future fails instead.
+     * and never throws for bad input: the future fails instead, as a local deployment's does (a timeout that is not
+     * positive with {@link DeadlineExceededException}, and nothing is sent).
      *
      * @throws NullPointerException if {@code timeout} is null
-     * @throws IllegalArgumentException if {@code timeout} is not positive
      */
     @Override
     public CompletableFuture<Map<String, Tensor>> submit(Map<String, Tensor> input, Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+            return CompletableFuture.failedFuture(new DeadlineExceededException(name, timeout,
+                    "before it was sent (timeout was not positive)"));
         }
         if (closed) {
             return CompletableFuture.failedFuture(new ShutdownException("'" + name + "' is closed"));

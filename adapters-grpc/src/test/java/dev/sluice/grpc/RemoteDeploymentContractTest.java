@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sluice.DeploymentState;
 import dev.sluice.ReplicaState;
 import dev.sluice.SluiceStatus;
+import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.ModelException;
 import dev.sluice.batching.ShutdownException;
@@ -66,6 +67,9 @@ class RemoteDeploymentContractTest {
                     && wrongShape.getMessage().contains(cluster.node(0).address()), wrongShape.getMessage());
             assertInstanceOf(InvalidInputException.class, failureOf(remote.submit(null)));
             assertInstanceOf(InvalidInputException.class, failureOf(remote.submit(Map.of())));
+            // As a local deployment's: a timeout that is not positive fails the future, and nothing is sent.
+            assertInstanceOf(DeadlineExceededException.class, failureOf(remote.submit(input(1), Duration.ZERO)));
+            assertInstanceOf(DeadlineExceededException.class, failureOf(remote.submit(input(2), Duration.ofMillis(-1))));
             assertEquals(List.of(), cluster.node(0).seen);
         }
     }
