@@ -122,7 +122,7 @@ public final class TransportBenchmark {
 
         static void usage() {
             System.out.println(String.join("\n",
-                    "TransportBenchmark [options]: one Sluice server, reached in process, over REST JSON and over gRPC;",
+                    "TransportBenchmark [options]: one Sluice server, in process, over REST JSON, binary REST, gRPC;",
                     "closed-loop clients, throughput and latency per transport, medians over rounds, ratios to in-process",
                     "  --model PATH                    the recognizer (default: the cache of scripts/fetch-models.sh,",
                     "                                  " + RecognizerBenchmark.defaultModel() + ")",
