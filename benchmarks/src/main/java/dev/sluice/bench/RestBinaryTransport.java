@@ -6,11 +6,8 @@ import dev.sluice.tensor.internal.RawTensors;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,22 +22,18 @@ import tools.jackson.core.json.JsonFactory;
  * The Open Inference Protocol over REST with the binary tensor data extension: a short JSON header, then each input's
  * elements as raw little-endian bytes ({@code binary_data_size}), and every output asked for as binary data
  * ({@code binary_data_output}). The raw encoding is core's {@link RawTensors}, the one the server reads and writes
- * (not API, used here as the format's reference). One {@code java.net.http} client (HTTP/1.1) shared by every client
+ * (not API, used here as the format's reference). One {@link RestClient} shared by every client
  * thread. Thread-safe.
  */
 final class RestBinaryTransport implements Transport {
     private static final JsonFactory JSON = new JsonFactory();
     private static final String HEADER = "Inference-Header-Content-Length";
 
-    private final HttpClient http;
-    private final URI base;
-    private final Duration timeout;
+    private final RestClient http;
 
     /** @param base the server's root, such as {@code http://127.0.0.1:8080/} */
     RestBinaryTransport(URI base, Duration timeout) {
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
-        this.base = base;
-        this.timeout = timeout;
+        this.http = new RestClient(base, timeout);
     }
 
     @Override
@@ -59,17 +52,8 @@ final class RestBinaryTransport implements Transport {
         for (Tensor t : inputs.values()) {
             RawTensors.write(t, body);
         }
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v2/models/" + model + "/infer"))
-                .timeout(timeout)
-                .header("Content-Type", "application/octet-stream")
-                .header(HEADER, Integer.toString(header.length))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.array()))
-                .build();
-        HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() != 200) {
-            throw new IOException(model + " over binary REST: " + r.statusCode() + " "
-                    + new String(r.body(), StandardCharsets.UTF_8));
-        }
+        HttpResponse<byte[]> r = http.infer("binary REST", model, body.array(),
+                "Content-Type", "application/octet-stream", HEADER, Integer.toString(header.length));
         String length = r.headers().firstValue(HEADER).orElseThrow(() -> new IOException(model
                 + " over binary REST: the answer has no " + HEADER + " header"));
         return outputs(r.body(), Integer.parseInt(length));

@@ -5,11 +5,8 @@ import dev.sluice.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +20,7 @@ import tools.jackson.core.json.JsonFactory;
 
 /**
  * The Open Inference Protocol over REST with JSON bodies ({@code POST /v2/models/{name}/infer}), through one
- * {@code java.net.http} client (HTTP/1.1, a connection per client thread in flight) shared by every client thread.
+ * {@link RestClient} (java.net.http, HTTP/1.1, a connection per client thread in flight) shared by every client thread.
  * Each call writes its request body and reads the response into tensors with Jackson's streaming API, as a careful
  * client would: its cost is part of what the benchmark measures. FP32 tensors only (the benchmark's requests);
  * NaN goes out as the literal {@code NaN} and comes back as the string {@code "NaN"}, as the starter writes it.
@@ -32,15 +29,11 @@ import tools.jackson.core.json.JsonFactory;
 final class RestJsonTransport implements Transport {
     private static final JsonFactory JSON = new JsonFactory();
 
-    private final HttpClient http;
-    private final URI base;
-    private final Duration timeout;
+    private final RestClient http;
 
     /** @param base the server's root, such as {@code http://127.0.0.1:8080/} */
     RestJsonTransport(URI base, Duration timeout) {
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
-        this.base = base;
-        this.timeout = timeout;
+        this.http = new RestClient(base, timeout);
     }
 
     @Override
@@ -50,16 +43,8 @@ final class RestJsonTransport implements Transport {
 
     @Override
     public Map<String, Tensor> infer(String model, Map<String, Tensor> inputs) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v2/models/" + model + "/infer"))
-                .timeout(timeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(request(inputs.values())))
-                .build();
-        HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() != 200) {
-            throw new IOException(model + " over REST JSON: " + r.statusCode() + " "
-                    + new String(r.body(), StandardCharsets.UTF_8));
-        }
+        HttpResponse<byte[]> r = http.infer("REST JSON", model, request(inputs.values()),
+                "Content-Type", "application/json");
         return outputs(r.body());
     }
 

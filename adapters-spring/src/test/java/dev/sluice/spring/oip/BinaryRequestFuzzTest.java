@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.sluice.Resources;
 import dev.sluice.Sluice;
 import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -38,9 +36,8 @@ class BinaryRequestFuzzTest {
 
     @BeforeAll
     static void start() throws Exception {
-        sluice = Sluice.builder().resources(Resources.builder().cpus(1).build()).build();
-        sluice.deploy(JsonRequestFuzzTest.echoingSpecExample()).awaitReady(Duration.ofSeconds(10));
-        protocol = new OpenInferenceProtocol(sluice, new OpenInferenceProtocol.Settings(64 * 1024, null));
+        sluice = JsonRequestFuzzTest.runtime();
+        protocol = JsonRequestFuzzTest.protocol(sluice);
     }
 
     @AfterAll

@@ -38,9 +38,20 @@ class JsonRequestFuzzTest {
 
     @BeforeAll
     static void start() throws Exception {
-        sluice = Sluice.builder().resources(Resources.builder().cpus(1).build()).build();
-        sluice.deploy(echoingSpecExample()).awaitReady(Duration.ofSeconds(10));
-        protocol = new OpenInferenceProtocol(sluice, new OpenInferenceProtocol.Settings(64 * 1024, null));
+        sluice = runtime();
+        protocol = protocol(sluice);
+    }
+
+    /** A runtime serving {@link #echoingSpecExample()}, ready (the REST fuzz targets' model). */
+    static Sluice runtime() throws Exception {
+        Sluice s = Sluice.builder().resources(Resources.builder().cpus(1).build()).build();
+        s.deploy(echoingSpecExample()).awaitReady(Duration.ofSeconds(10));
+        return s;
+    }
+
+    /** The protocol over {@code sluice}, reading bodies of up to 64 KiB. */
+    static OpenInferenceProtocol protocol(Sluice sluice) {
+        return new OpenInferenceProtocol(sluice, new OpenInferenceProtocol.Settings(64 * 1024, null));
     }
 
     @AfterAll
