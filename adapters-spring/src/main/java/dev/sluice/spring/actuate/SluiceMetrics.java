@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -22,10 +23,13 @@ import java.util.function.Supplier;
  * The runtime's metrics in Micrometer, each tagged with its {@code deployment}:
  * <ul>
  *   <li>{@code sluice.request.latency} (timer, also tagged {@code outcome} success/failure): from submission to
- *       the end of the model call that answered it (a request retried by failure isolation counts once per call)
+ *       the end of the model call that answered it (a request retried by failure isolation counts once per call);
+ *       with histogram buckets from 1 ms to 60 s, for quantiles a monitoring system computes across instances
  *   <li>{@code sluice.queue.wait} (timer): from submission to dispatch in a batch
  *   <li>{@code sluice.batch.size} (distribution summary): inputs per model call
  *   <li>{@code sluice.queue.depth} (gauge): requests waiting for a replica
+ *   <li>{@code sluice.in.flight} (gauge): requests admitted and not yet answered (waiting for a replica, or in a
+ *       batch a replica runs now)
  *   <li>{@code sluice.queue.delay.bound} (gauge, seconds): the wait a new request may expect before it is refused
  *       ({@code maxQueueDelay}: by default a multiple of the measured time of a batch); NaN while there is none
  *       (not yet measured, or switched off)
@@ -126,6 +130,14 @@ public final class SluiceMetrics implements BatchObserver, MeterBinder {
         return st == null ? Double.NaN : read.applyAsInt(st);
     }
 
+    private static int inFlight(SluiceStatus.DeploymentStatus d) {
+        int running = 0;
+        for (SluiceStatus.ReplicaStatus replica : d.replicas()) {
+            running += replica.inFlight();
+        }
+        return d.queueDepth() + running;
+    }
+
     private double queueDelayBoundSeconds(String deployment) {
         Sluice s = sluice.get();
         long bound = s == null ? -1 : s.deployment(deployment).map(d -> d.status().queueDelay().maxQueueDelayNanos())
@@ -153,6 +165,10 @@ public final class SluiceMetrics implements BatchObserver, MeterBinder {
                     .description("Inputs per model call").register(r);
             Gauge.builder("sluice.queue.depth", this, m -> status(m.deployment, SluiceStatus.DeploymentStatus::queueDepth))
                     .tag("deployment", deployment).description("Requests waiting for a replica").register(r);
+            Gauge.builder("sluice.in.flight", this, m -> status(m.deployment, SluiceMetrics::inFlight))
+                    .tag("deployment", deployment)
+                    .description("Requests admitted and not yet answered: waiting for a replica or in a running batch")
+                    .register(r);
             Gauge.builder("sluice.queue.delay.bound", this, m -> queueDelayBoundSeconds(m.deployment))
                     .tag("deployment", deployment).baseUnit("seconds")
                     .description("Expected queue wait past which a new request is refused").register(r);
@@ -166,7 +182,10 @@ public final class SluiceMetrics implements BatchObserver, MeterBinder {
         }
 
         private Timer latency(MeterRegistry r, String outcome) {
+            // Histogram buckets (1 ms to 60 s) so that a Prometheus server can take quantiles across pods and time.
             return Timer.builder("sluice.request.latency").tag("deployment", deployment).tag("outcome", outcome)
+                    .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofSeconds(60))
                     .description("From submission to the end of the model call that answered it").register(r);
         }
 

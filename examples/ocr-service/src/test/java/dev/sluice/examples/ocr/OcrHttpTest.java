@@ -152,6 +152,14 @@ class OcrHttpTest extends OcrHttp {
         for (String model : List.of("det", "cls", "rec")) {
             assertEquals("UP", health.at("/components/sluice/components/" + model + "/status").asString(), health.toString());
         }
+        HttpResponse<String> scrape = send(request("/actuator/prometheus").GET().build());
+        assertEquals(200, scrape.statusCode(), "Prometheus scrapes the service: " + scrape.body());
+        for (String model : List.of("det", "cls", "rec")) {
+            assertTrue(scrape.body().contains("sluice_request_latency_seconds_count{deployment=\"" + model
+                    + "\",outcome=\"success\"}"), model + " in " + scrape.body());
+            assertTrue(scrape.body().contains("sluice_in_flight{deployment=\"" + model + "\"}"), scrape.body());
+        }
+        assertTrue(scrape.body().contains("sluice_budget_cpus_used "), scrape.body());
     }
 
     @Test
