@@ -19,11 +19,11 @@ import java.util.stream.Stream;
 /**
  * What the manifests may name, read from the project rather than listed by hand: the configuration properties the OCR
  * service reads (Spring Boot's and the starter's configuration metadata on the class path, and the names the service's
- * own sources read), its exposed Actuator endpoints, and the Prometheus series the starter's meters become.
+ * own sources read) and the Prometheus series the starter exports, as the README documents them.
  */
 final class ServiceFacts {
     static final Path OCR_SERVICE = Path.of("../examples/ocr-service/src/main");
-    static final Path STARTER_METRICS = Path.of("../adapters-spring/src/main/java/dev/sluice/spring/actuate");
+    static final Path README = Path.of("../README.md");
 
     private ServiceFacts() {
     }
@@ -69,35 +69,38 @@ final class ServiceFacts {
                 || sources.contains("${" + property + ":") || sources.contains("\"" + property + "\"");
     }
 
-    /** The kinds of meter the starter registers, as Micrometer's Prometheus registry names their series. */
-    private static final Pattern METER = Pattern.compile("(\\w*)(?:\\.builder)?\\(\\s*(?:registry,\\s*)?\"(sluice(?:\\.[a-z]+)+)\"");
-
-    /** The Prometheus series the starter's meters export (dots to underscores, units and suffixes added). */
+    /**
+     * The Prometheus series the starter exports, as the project's README documents them (the paragraph on
+     * {@code /actuator/prometheus}, which the starter's PrometheusScrapeHttpTest holds to the real scrape):
+     * {@code `name`}, {@code `name_*`} (a histogram's or summary's bucket, count and sum) and {@code `_count`} after
+     * a full name (that name's family).
+     */
     static Set<String> exportedSeries() {
-        Set<String> series = new TreeSet<>();
-        try (Stream<Path> files = Files.walk(STARTER_METRICS)) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-                Matcher m = METER.matcher(Files.readString(f));
-                while (m.find()) {
-                    String name = m.group(2).replace('.', '_');
-                    switch (m.group(1)) {
-                        case "Timer", "FunctionTimer", "LongTaskTimer" -> {
-                            for (String s : List.of("_count", "_sum", "_max", "_bucket")) {
-                                series.add(name + "_seconds" + s);
-                            }
-                        }
-                        case "DistributionSummary" -> {
-                            for (String s : List.of("_count", "_sum", "_max", "_bucket")) {
-                                series.add(name + s);
-                            }
-                        }
-                        case "Counter", "FunctionCounter" -> series.add(name + "_total");
-                        default -> series.add(name); // Gauge.builder, TimeGauge, the starter's own gauge helpers
-                    }
-                }
-            }
+        String readme;
+        try {
+            readme = Files.readString(README);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        int start = readme.indexOf("`/actuator/prometheus` serves them");
+        if (start < 0) {
+            throw new IllegalStateException(README + " no longer documents the series /actuator/prometheus serves");
+        }
+        int end = readme.indexOf("\n\n", start);
+        Set<String> series = new TreeSet<>();
+        String family = null;
+        Matcher m = Pattern.compile("`([a-z_*]+)`").matcher(readme.substring(start, end < 0 ? readme.length() : end));
+        while (m.find()) {
+            String name = m.group(1);
+            if (name.startsWith("sluice_") && name.endsWith("_*")) {
+                String base = name.substring(0, name.length() - 2);
+                series.addAll(List.of(base + "_bucket", base + "_count", base + "_sum"));
+            } else if (name.startsWith("sluice_")) {
+                series.add(name);
+                family = name.substring(0, name.lastIndexOf('_'));
+            } else if (name.startsWith("_") && family != null) {
+                series.add(family + name);
+            }
         }
         return series;
     }
