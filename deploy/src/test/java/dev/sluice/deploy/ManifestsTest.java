@@ -301,7 +301,7 @@ class ManifestsTest {
         Set<String> metadata = ServiceFacts.metadataProperties();
         assertTrue(metadata.contains("server.port") && metadata.contains("sluice.shutdown-grace-period"),
                 "Spring Boot's and the starter's configuration metadata are on the class path");
-        String sources = ServiceFacts.ocrServiceSources();
+        List<String> sources = ServiceFacts.ocrServiceSources();
         List<String> unread = new ArrayList<>();
         for (Deployment d : deployments()) {
             for (String property : properties(container(d)).keySet()) {
@@ -314,10 +314,23 @@ class ManifestsTest {
     }
 
     @Test
+    void aPropertyCountsAsReadWhenInMetadataAPlaceholderAStringOrAMapBoundAtItsParent() {
+        List<String> sources = List.of("OcrService ocrService(@Value(\"${ocr.models:}\") String models)",
+                "static final String REMOTE = \"sluice.ocr.remote\";\n"
+                        + "Binder.get(env).bind(REMOTE, Bindable.mapOf(String.class, String.class))");
+        assertTrue(ServiceFacts.serviceReads("server.port", Set.of("server.port"), sources));
+        assertTrue(ServiceFacts.serviceReads("ocr.models", Set.of(), sources));
+        assertTrue(ServiceFacts.serviceReads("sluice.ocr.remote.rec", Set.of(), sources));
+        assertFalse(ServiceFacts.serviceReads("ocr.model", Set.of(), sources), "a misspelt name");
+        assertFalse(ServiceFacts.serviceReads("sluice.ocr.remote.rec.target", Set.of(), sources), "under a map's key");
+        assertFalse(ServiceFacts.serviceReads("sluice.ocr.models", Set.of("sluice.ocr.model"), sources));
+    }
+
+    @Test
     void eachPoolServesItsModelAndTheEntryCallsThePoolsHeadlessServicesOnTheirGrpcPort() {
         Container entry = container(manifests.named("base", Deployment.class, "ocr-entry"));
         Map<String, String> entryProperties = properties(entry);
-        assertFalse(entryProperties.containsKey("sluice.ocr.models"), "the entry deploys no model of its own");
+        assertEquals("", entryProperties.get("sluice.ocr.models"), "the entry deploys no model of its own");
         Pattern target = Pattern.compile("dns:///([a-z0-9-]+)\\.([a-z0-9-]+)\\.svc\\.cluster\\.local:(\\d+)");
         for (String model : POOLS) {
             Deployment pool = manifests.named("base", Deployment.class, model + "-workers");

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
@@ -45,28 +46,41 @@ final class ServiceFacts {
         return names;
     }
 
-    /** The text of the OCR service's main sources and resources. */
-    static String ocrServiceSources() {
-        StringBuilder all = new StringBuilder();
+    /** The text of each of the OCR service's main sources and resources. */
+    static List<String> ocrServiceSources() {
+        List<String> all = new ArrayList<>();
         try (Stream<Path> files = Files.walk(OCR_SERVICE)) {
             for (Path f : files.filter(Files::isRegularFile)
                     .filter(f -> f.toString().endsWith(".java") || f.toString().endsWith(".yml")
                             || f.toString().endsWith(".properties")).sorted().toList()) {
-                all.append(Files.readString(f)).append('\n');
+                all.add(Files.readString(f));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return all.toString();
+        return all;
     }
 
     /**
-     * Whether the OCR service reads {@code property}: it is in configuration metadata on the class path, or the
-     * service's sources name it in a placeholder ({@code ${name}}, {@code ${name:default}}) or as a string.
+     * Whether the OCR service reads {@code property}: it is in configuration metadata on the class path, or a source
+     * of the service names it in a placeholder ({@code ${name}}, {@code ${name:default}}) or as a string, or binds a
+     * map at its parent (a string naming the parent, in a file that binds with {@code Bindable.mapOf}).
      */
-    static boolean serviceReads(String property, Set<String> metadata, String sources) {
-        return metadata.contains(property) || sources.contains("${" + property + "}")
-                || sources.contains("${" + property + ":") || sources.contains("\"" + property + "\"");
+    static boolean serviceReads(String property, Set<String> metadata, List<String> sources) {
+        if (metadata.contains(property)) {
+            return true;
+        }
+        for (String source : sources) {
+            if (source.contains("${" + property + "}") || source.contains("${" + property + ":")
+                    || source.contains("\"" + property + "\"")) {
+                return true;
+            }
+            int key = property.lastIndexOf('.');
+            if (key > 0 && source.contains("Bindable.mapOf") && source.contains("\"" + property.substring(0, key) + "\"")) {
+                return true; // a map bound at the property's parent: the last segment is its key
+            }
+        }
+        return false;
     }
 
     /**
