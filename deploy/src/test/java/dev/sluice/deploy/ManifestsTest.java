@@ -153,6 +153,33 @@ class ManifestsTest {
     }
 
     @Test
+    void theAdapterSchemaRefusesRulesTheAdapterWouldNotServe() throws Exception {
+        String rule = """
+                rules:
+                  - seriesQuery: 'sluice_in_flight{namespace!="",pod!=""}'
+                    resources: {overrides: {namespace: {resource: namespace}, pod: {resource: pod}}}
+                    name: {matches: ^sluice_in_flight$, as: sluice_in_flight}
+                    metricsQuery: %s
+                """;
+        assertEquals("sum(x{a=\"b\"}) by (pod)", read(rule.formatted("sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)"))
+                .rules().get(0).render("x", "a=\"b\"", "pod"));
+        for (String[] bad : new String[][] {
+                {rule.formatted("sum(<<.Series>>) by (<<.GroupBy>>)"), "LabelMatchers"},
+                {rule.formatted("sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.Groupby>>)"), "template field"},
+                {rule.formatted("sum(<<.Series>>{<<.LabelMatchers>>})").replace("name:", "naming:"), "naming"},
+                {rule.formatted("sum(<<.Series>>{<<.LabelMatchers>>})").replace("resources: {overrides: {namespace: {resource: namespace}, pod: {resource: pod}}}", "resources: {}"), "resources"}}) {
+            Exception e = assertThrows(Exception.class, () -> read(bad[0]));
+            assertTrue(e.getMessage().contains(bad[1]), bad[1] + ": " + e.getMessage());
+        }
+    }
+
+    private static AdapterConfig read(String yaml) throws Exception {
+        AdapterConfig config = Manifests.YAML.readValue(yaml, AdapterConfig.class);
+        Manifests.strict("adapter config", config);
+        return config;
+    }
+
+    @Test
     void kustomizationsNameFilesThatExistAndEveryManifestIsInOne() throws Exception {
         Set<Path> named = new HashSet<>();
         for (Manifests.Document d : manifests.documents()) {
