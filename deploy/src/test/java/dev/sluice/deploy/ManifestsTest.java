@@ -287,19 +287,30 @@ class ManifestsTest {
     }
 
     @Test
-    void theGracePeriodCoversPreStopAndTheServicesOwnDrain() {
+    void theGracePeriodCoversPreStopTheShutdownDelayAndTheDrain() {
         for (Deployment d : deployments()) {
             Container c = container(d);
             List<String> preStop = c.getLifecycle().getPreStop().getExec().getCommand();
             assertEquals("sleep", preStop.get(0), d.getMetadata().getName());
             long preStopSeconds = Long.parseLong(preStop.get(1));
-            Duration drain = Duration.parse("PT" + properties(c).get("sluice.shutdown-grace-period").toUpperCase());
-            // SIGTERM comes after preStop; then the service turns unready, waits a moment and drains for at most
-            // its grace period. 5 s more for that moment and the JVM's exit, before Kubernetes' SIGKILL.
+            Map<String, String> properties = properties(c);
+            long delay = seconds(properties.get("sluice.shutdown-delay"));
+            // The runtime drains for its grace period; the gRPC server lets calls end for its own (at least as long).
+            long drain = Math.max(seconds(properties.get("sluice.shutdown-grace-period")),
+                    seconds(properties.get("sluice.grpc.shutdown-grace-period")));
+            // SIGTERM comes after preStop; then the service serves on, unready, for the delay and drains for at most
+            // its grace period; the starter's README asks 10 s more for the JVM's exit, before Kubernetes' SIGKILL.
             long grace = d.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds();
-            assertTrue(grace >= preStopSeconds + drain.toSeconds() + 5, d.getMetadata().getName() + ": grace " + grace
-                    + " s < preStop " + preStopSeconds + " s + drain " + drain.toSeconds() + " s + 5 s");
+            assertTrue(grace >= preStopSeconds + delay + drain + 10, d.getMetadata().getName() + ": grace " + grace
+                    + " s < preStop " + preStopSeconds + " s + delay " + delay + " s + drain " + drain + " s + 10 s");
         }
+    }
+
+    /** Seconds of a duration property given as {@code <n>s}; fails on anything else, or on none. */
+    private static long seconds(String value) {
+        assertNotNull(value, "a shutdown duration is not given");
+        assertTrue(value.matches("\\d+s"), "a duration in whole seconds, such as 15s: " + value);
+        return Duration.parse("PT" + value.toUpperCase()).toSeconds();
     }
 
     @Test
