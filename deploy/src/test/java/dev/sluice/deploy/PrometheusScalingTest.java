@@ -40,8 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The scaling queries of the manifests, run as KEDA and the Prometheus Adapter run them, against a real Prometheus
  * (Debian's {@code /usr/bin/prometheus}) scraping worker processes ({@link ScrapedWorker}) every second: two
- * recognizer workers and a classifier worker hold a known number of requests in flight, and the replica counts the
- * autoscalers' formulas give from the answers are the ones that load needs. The query texts are read from the
+ * recognizer workers, a classifier worker and an entry hold a known number of requests (or pages) in flight, and the
+ * replica counts the autoscalers' formulas give from the answers are the ones that load needs. The query texts are read from the
  * manifests, never retyped. Skipped without Prometheus; failed without it under {@code CI=true}, where .ci/run
  * installs it.
  *
@@ -55,6 +55,7 @@ class PrometheusScalingTest {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<Process> processes = new ArrayList<>();
+    private Manifests manifests;
 
     @TempDir
     Path dir;
@@ -80,27 +81,21 @@ class PrometheusScalingTest {
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
-    void theKedaAndHpaQueriesGiveTheReplicasTheInFlightLoadNeeds() throws Exception {
+    void theKedaAndHpaQueriesGiveTheReplicasTheLoadInFlightNeeds() throws Exception {
         if (!Files.isExecutable(PROMETHEUS)) {
             if ("true".equals(System.getenv("CI"))) {
                 fail("CI=true and no " + PROMETHEUS + ": .ci/run installs Debian's prometheus; this test needs it");
             }
             Assumptions.abort("no " + PROMETHEUS + " (Debian's prometheus package): the scaling queries are not run");
         }
-        Manifests manifests = Manifests.load();
-        KedaScaledObject.Trigger keda = manifests.all(KedaScaledObject.class).stream()
-                .filter(k -> k.spec().scaleTargetRef().name().equals("rec-workers")).findFirst().orElseThrow()
-                .spec().triggers().get(0);
-        HorizontalPodAutoscaler hpa = manifests.named("autoscaling", HorizontalPodAutoscaler.class, "rec-workers");
-        MetricSpec metric = hpa.getSpec().getMetrics().get(0);
-        double target = Quantity.getAmountInBytes(metric.getPods().getTarget().getAverageValue()).doubleValue();
-        assertEquals(target, keda.threshold(), "the HPA and KEDA aim at the same load per pod");
+        manifests = Manifests.load();
 
         // Pod names as a Deployment's ReplicaSet makes them; the classifier's must not count for the recognizers.
         List<CompletableFuture<Worker>> starting = List.of(
-                start("rec", "rec-workers-5c6b7f9d4-h2x8q", "127.0.3.2"),
-                start("rec", "rec-workers-5c6b7f9d4-p9k3m", "127.0.3.3"),
-                start("cls", "cls-workers-77d8c5b6f-t4w2z", "127.0.3.4"));
+                start("rec", null, "rec-workers-5c6b7f9d4-h2x8q", "127.0.3.2"),
+                start("rec", null, "rec-workers-5c6b7f9d4-p9k3m", "127.0.3.3"),
+                start("cls", null, "cls-workers-77d8c5b6f-t4w2z", "127.0.3.4"),
+                start("local", "ocr", "ocr-entry-6f9d8c7b5-q7w2n", "127.0.3.5"));
         List<Worker> workers = new ArrayList<>();
         for (CompletableFuture<Worker> w : starting) {
             workers.add(w.get(START.toSeconds(), TimeUnit.SECONDS));
@@ -108,30 +103,51 @@ class PrometheusScalingTest {
         Worker recA = workers.get(0);
         Worker recB = workers.get(1);
         Worker cls = workers.get(2);
+        Worker entry = workers.get(3);
+        List<Worker> recs = List.of(recA, recB);
         URI prometheus = startPrometheus(workers);
 
         // Nothing in flight: both formulas give 0, which the autoscalers raise to their minimum.
-        assertEquals(0, kedaReplicas(prometheus, keda, 0));
-        assertEquals(0, hpaReplicas(prometheus, metric, target, List.of(recA, recB), 0));
+        assertReplicas(prometheus, "rec-workers", recs, 0, 0);
+        assertReplicas(prometheus, "ocr-entry", List.of(entry), 0, 0);
 
         // 30 + 45 recognizer requests in flight (and 50 classifier ones that are not theirs): 75 at 32 a pod is 3 pods.
-        load(recA, 30);
-        load(recB, 45);
-        load(cls, 50);
-        assertEquals(3, kedaReplicas(prometheus, keda, 75));
-        assertEquals(3, hpaReplicas(prometheus, metric, target, List.of(recA, recB), 75));
-
+        post(recA.uri("/load?n=30"));
+        post(recB.uri("/load?n=45"));
+        post(cls.uri("/load?n=50"));
+        assertReplicas(prometheus, "rec-workers", recs, 75, 3);
         // 60 more on one pod: 135 is 5 pods, however the load is spread.
-        load(recA, 60);
-        assertEquals(5, kedaReplicas(prometheus, keda, 135));
-        assertEquals(5, hpaReplicas(prometheus, metric, target, List.of(recA, recB), 135));
+        post(recA.uri("/load?n=60"));
+        assertReplicas(prometheus, "rec-workers", recs, 135, 5);
+
+        // The entry scales on its pipeline's pages in flight (its own deployment's requests are not pages): 20 at 8 a
+        // pod is 3 pods.
+        post(entry.uri("/load-pipeline?n=20"));
+        assertReplicas(prometheus, "ocr-entry", List.of(entry), 20, 3);
 
         // Answered: nothing in flight again.
         for (Worker w : workers) {
             post(w.uri("/release"));
         }
-        assertEquals(0, kedaReplicas(prometheus, keda, 0));
-        assertEquals(0, hpaReplicas(prometheus, metric, target, List.of(recA, recB), 0));
+        assertReplicas(prometheus, "rec-workers", recs, 0, 0);
+        assertReplicas(prometheus, "ocr-entry", List.of(entry), 0, 0);
+    }
+
+    /**
+     * KEDA's and the HPA's replica counts for {@code target}, computed from their queries (read from the manifests)
+     * once Prometheus has scraped {@code load} in flight on {@code pods}, are both {@code expected}.
+     */
+    private void assertReplicas(URI prometheus, String target, List<Worker> pods, double load, int expected)
+            throws Exception {
+        KedaScaledObject.Trigger keda = manifests.all(KedaScaledObject.class).stream()
+                .filter(k -> k.spec().scaleTargetRef().name().equals(target)).findFirst().orElseThrow()
+                .spec().triggers().get(0);
+        MetricSpec metric = manifests.named("autoscaling", HorizontalPodAutoscaler.class, target).getSpec().getMetrics()
+                .get(0);
+        double perPod = Quantity.getAmountInBytes(metric.getPods().getTarget().getAverageValue()).doubleValue();
+        assertEquals(perPod, keda.threshold(), target + ": the HPA and KEDA aim at the same load per pod");
+        assertEquals(expected, kedaReplicas(prometheus, keda, load), target + " by KEDA's query, at " + load);
+        assertEquals(expected, hpaReplicas(prometheus, metric, perPod, pods, load), target + " by the HPA's, at " + load);
     }
 
     /**
@@ -200,11 +216,6 @@ class PrometheusScalingTest {
         return values;
     }
 
-    private void load(Worker w, int n) throws Exception {
-        String answer = post(w.uri("/load?n=" + n));
-        assertEquals("admitted " + n, answer.strip(), w.pod());
-    }
-
     private String post(URI uri) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody())
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
@@ -212,15 +223,22 @@ class PrometheusScalingTest {
         return r.body();
     }
 
-    /** Starts a worker JVM on {@code address} (port 0); completes with it once it prints its port. */
-    private CompletableFuture<Worker> start(String deployment, String pod, String address) throws IOException {
+    /**
+     * Starts a worker JVM on {@code address} (port 0), serving {@code deployment} and, unless null, a pipeline named
+     * {@code pipeline}; completes with it once it prints its port.
+     */
+    private CompletableFuture<Worker> start(String deployment, String pipeline, String pod, String address)
+            throws IOException {
         Path log = dir.resolve(pod + ".log");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx192m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), ScrapedWorker.class.getName(),
                 "--server.address=" + address, "--server.port=0", "--worker.deployment=" + deployment,
                 "--sluice.grpc.enabled=false", "--management.endpoints.web.exposure.include=health,prometheus",
-                "--spring.main.banner-mode=off");
+                "--spring.main.banner-mode=off"));
+        if (pipeline != null) {
+            command.add("--worker.pipeline=" + pipeline);
+        }
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         processes.add(p);
         CompletableFuture<Worker> started = new CompletableFuture<>();
