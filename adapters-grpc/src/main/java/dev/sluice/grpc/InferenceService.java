@@ -2,6 +2,8 @@ package dev.sluice.grpc;
 
 import com.google.protobuf.ByteString;
 import dev.sluice.Sluice;
+import dev.sluice.batching.Dispatch;
+import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.sluice.grpc.proto.InferParameter;
@@ -33,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -153,6 +156,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
         // Runs after this method returns (a call's events are serialized): withdraws the request if it waits.
         call.setOnCancelHandler(() -> result.cancel(false));
         boolean raw = request.getRawInputContentsCount() > 0;
+        AtomicReference<Dispatch> served = DispatchReport.SERVED.get(); // null without the load reporter
         result.whenCompleteAsync((outputs, failure) -> {
             if (call.isCancelled()) {
                 return; // the client has its status already (CANCELLED, DEADLINE_EXCEEDED)
@@ -166,6 +170,9 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
             } catch (RuntimeException e) {
                 call.onError(ErrorStatus.of(target, e));
                 return;
+            }
+            if (served != null) {
+                served.set(DynamicBatcher.dispatchOf(result));
             }
             call.onNext(response);
             call.onCompleted();

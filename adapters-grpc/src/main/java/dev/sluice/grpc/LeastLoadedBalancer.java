@@ -1,5 +1,6 @@
 package dev.sluice.grpc;
 
+import dev.sluice.batching.Ticker;
 import io.grpc.ConnectivityState;
 import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
@@ -79,7 +80,7 @@ final class LeastLoadedBalancer extends LoadBalancer {
             if (!servers.containsKey(key)) {
                 Subchannel sub = helper.createSubchannel(CreateSubchannelArgs.newBuilder()
                         .setAddresses(new EquivalentAddressGroup(key, g.getAttributes())).build());
-                RemoteServer server = new RemoteServer(describe(key), sub);
+                RemoteServer server = new RemoteServer(describe(key), sub, published);
                 servers.put(key, server);
                 sub.start(state -> stateChanged(server, state));
                 sub.requestConnection();
@@ -148,7 +149,7 @@ final class LeastLoadedBalancer extends LoadBalancer {
         List<RemoteServer> ready = servers.values().stream().filter(s -> s.state() == ConnectivityState.READY)
                 .toList();
         if (!ready.isEmpty()) {
-            helper.updateBalancingState(ConnectivityState.READY, new Picker(ready));
+            helper.updateBalancingState(ConnectivityState.READY, new Picker(ready, published.ejection().ticker));
         } else if (servers.values().stream().anyMatch(s -> s.state() != ConnectivityState.TRANSIENT_FAILURE)) {
             helper.updateBalancingState(ConnectivityState.CONNECTING, new WaitingPicker());
         } else {
@@ -169,27 +170,49 @@ final class LeastLoadedBalancer extends LoadBalancer {
                 : a.toString()).collect(Collectors.joining(","));
     }
 
-    /** Power of two choices among the connected servers, leaving out those the call was sent to before. */
+    /**
+     * Power of two choices among the connected servers, leaving out those ejected ({@link OutlierEjection}) and those
+     * the call was sent to before.
+     */
     static final class Picker extends SubchannelPicker {
         private final List<RemoteServer> ready;
+        private final Ticker ticker;
 
-        Picker(List<RemoteServer> ready) {
+        Picker(List<RemoteServer> ready, Ticker ticker) {
             this.ready = ready;
+            this.ticker = ticker;
         }
 
         @Override
         public PickResult pickSubchannel(PickSubchannelArgs args) {
             RemoteCall.Attempt call = args.getCallOptions().getOption(RemoteCall.KEY);
-            RemoteServer s = choose(ready, call == null ? Set.of() : call.tried());
+            RemoteServer s = choose(ready, call == null ? Set.of() : call.tried(), ticker.read());
             return PickResult.withSubchannel(s.subchannel, s.tracers);
         }
 
-        /** The less loaded of two drawn from {@code servers} less {@code tried} (all of them if that leaves none). */
-        static RemoteServer choose(List<RemoteServer> servers, Set<RemoteServer> tried) {
+        /**
+         * The less loaded of two drawn from {@code servers}, less those ejected at {@code now} (unless that leaves
+         * none), less {@code tried} (unless that leaves none).
+         */
+        static RemoteServer choose(List<RemoteServer> servers, Set<RemoteServer> tried, long now) {
             List<RemoteServer> from = servers;
+            for (RemoteServer s : servers) {
+                if (s.ejected(now)) {
+                    List<RemoteServer> kept = new ArrayList<>(servers.size());
+                    for (RemoteServer t : servers) {
+                        if (!t.ejected(now)) {
+                            kept.add(t);
+                        }
+                    }
+                    if (!kept.isEmpty()) {
+                        from = kept;
+                    }
+                    break;
+                }
+            }
             if (!tried.isEmpty()) {
-                List<RemoteServer> untried = new ArrayList<>(servers.size());
-                for (RemoteServer s : servers) {
+                List<RemoteServer> untried = new ArrayList<>(from.size());
+                for (RemoteServer s : from) {
                     if (!tried.contains(s)) {
                         untried.add(s);
                     }
@@ -208,10 +231,10 @@ final class LeastLoadedBalancer extends LoadBalancer {
             if (j >= i) {
                 j++;
             }
-            long now = System.nanoTime();
+            long nanoTime = System.nanoTime(); // the load reports' clock
             RemoteServer a = from.get(i);
             RemoteServer b = from.get(j);
-            return b.load(now) < a.load(now) ? b : a;
+            return b.load(nanoTime) < a.load(nanoTime) ? b : a;
         }
     }
 
@@ -236,9 +259,26 @@ final class LeastLoadedBalancer extends LoadBalancer {
         }
     }
 
-    /** The servers a balancer knows now, for the {@link RemoteDeployment} whose channel it serves. Thread-safe. */
+    /**
+     * The servers a balancer knows now, for the {@link RemoteDeployment} whose channel it serves, and how they are
+     * ejected. Thread-safe; its lock serializes the servers' ejections.
+     */
     static final class ServerList {
+        private final OutlierEjection ejection;
         private volatile List<RemoteServer> servers = List.of();
+
+        /** Servers that are never ejected. */
+        ServerList() {
+            this(OutlierEjection.OFF);
+        }
+
+        ServerList(OutlierEjection ejection) {
+            this.ejection = ejection;
+        }
+
+        OutlierEjection ejection() {
+            return ejection;
+        }
 
         List<RemoteServer> get() {
             return servers;

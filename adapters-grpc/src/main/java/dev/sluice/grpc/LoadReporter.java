@@ -3,6 +3,9 @@ package dev.sluice.grpc;
 import dev.sluice.DeploymentHandle;
 import dev.sluice.grpc.proto.GRPCInferenceServiceGrpc;
 import dev.sluice.grpc.proto.ModelInferRequest;
+import dev.sluice.batching.Dispatch;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
@@ -14,12 +17,14 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
  * Adds the {@link LoadReport} trailers to every {@code ModelInfer} call of the inference service: counts the calls
  * open per model and, when one ends, reports the others and the model's queue depth; marks a RESOURCE_EXHAUSTED
- * answer as refused (the inference service gives that status only to a request its deployment did not queue).
+ * answer as refused (the inference service gives that status only to a request its deployment did not queue); and
+ * to an answer with outputs, the {@link DispatchReport} the inference service left in the call's context.
  * Other methods pass untouched.
  *
  * <p>Thread-safe: the counts are atomic; a call's own state is written on its serialized events and read when it
@@ -42,7 +47,10 @@ final class LoadReporter implements ServerInterceptor {
             return next.startCall(call, headers);
         }
         Tracked<Q, R> tracked = new Tracked<>(call);
-        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(tracked, headers)) {
+        // The inference service leaves what it did with the request here, under the call's context.
+        Context context = Context.current().withValue(DispatchReport.SERVED, tracked.served);
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+                Contexts.interceptCall(context, tracked, headers, next)) {
             @Override
             public void onMessage(Q message) {
                 if (message instanceof ModelInferRequest r && tracked.load == null) {
@@ -91,6 +99,7 @@ final class LoadReporter implements ServerInterceptor {
     /** The call, whose close carries the report. */
     private static final class Tracked<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
         volatile ModelLoad load;
+        final AtomicReference<Dispatch> served = new AtomicReference<>();
         private final AtomicBoolean ended = new AtomicBoolean();
 
         Tracked(ServerCall<Q, R> call) {
@@ -115,6 +124,10 @@ final class LoadReporter implements ServerInterceptor {
                 if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
                     trailers.put(LoadReport.REFUSED, LoadReport.OVERLOADED);
                 }
+            }
+            Dispatch d = served.get();
+            if (d != null && status.isOk()) {
+                trailers.put(DispatchReport.KEY, DispatchReport.format(d));
             }
             super.close(status, trailers);
         }

@@ -67,8 +67,9 @@ final class RemoteCall extends CompletableFuture<Map<String, Tensor>> implements
     }
 
     /**
-     * The server that answered, as a pipeline's trace shows it ({@code replicas}: its address); no queue wait or
-     * batch size, which only the server knows. Null unless the request completed with outputs.
+     * What the server that answered did with the request, as a pipeline's trace shows it: its address as the worker
+     * ({@code replicas}), and the queue wait, batch size, budget wait and CPUs it reported ({@link DispatchReport});
+     * those unknown (-1, 0) when the server did not say. Null unless the request completed with outputs.
      */
     @Override
     public Dispatch dispatch() {
@@ -251,7 +252,7 @@ final class RemoteCall extends CompletableFuture<Map<String, Tensor>> implements
                 return;
             }
             if (attempt.server != null) {
-                dispatch = new Dispatch(-1, 0, attempt.server.address, 0, -1, 0);
+                dispatch = DispatchReport.of(trailers, attempt.server.address);
             }
             complete(outputs);
         }

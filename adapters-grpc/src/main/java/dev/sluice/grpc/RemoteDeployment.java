@@ -12,6 +12,7 @@ import dev.sluice.batching.DeadlineExceededException;
 import dev.sluice.batching.InvalidInputException;
 import dev.sluice.batching.QueueDelayStatus;
 import dev.sluice.batching.ShutdownException;
+import dev.sluice.batching.Ticker;
 import dev.sluice.grpc.proto.ModelInferRequest;
 import dev.sluice.tensor.Tensor;
 import dev.sluice.tensor.TensorSignature;
@@ -59,7 +60,8 @@ import java.util.function.Consumer;
  * {@linkplain SluiceGrpcServer.Builder#maxConnectionAge maximum connection age} so that happens regularly) and
  * keeps a connection to each server; each request goes to the less loaded of two servers drawn at random, by
  * this client's calls in flight to each and the load each reports with its answers ({@link LoadReport}). A
- * server whose health service says the model is not SERVING gets no calls ({@link Builder#healthCheck}).
+ * server whose health service says the model is not SERVING gets no calls ({@link Builder#healthCheck}), nor, for a
+ * while, one that failed several calls in a row ({@link Builder#outlierEjection}).
  *
  * <p><b>Deadlines, cancellation, failover.</b> A request's timeout ({@link #submit(Map, Duration)}, or
  * {@link Builder#timeout} for {@link #submit(Map)}) is its gRPC deadline, so a Sluice server's batcher drops it
@@ -84,8 +86,8 @@ import java.util.function.Consumer;
  * {@link DeploymentState#SCALED_TO_ZERO} while grpc-java's channel is idle (no calls for its idle timeout, 30 min
  * by default: it closed its connections and reconnects for the next request), and lists one replica per server
  * known now: its id {@code <name>@<address>}, state {@link ReplicaState#RUNNING} while connected,
- * {@link ReplicaState#STARTING} while connecting, {@link ReplicaState#PENDING} while unreachable or not
- * healthy (the reason in {@code pendingReason}), this client's calls in flight to it, and the calls it answered
+ * {@link ReplicaState#STARTING} while connecting, {@link ReplicaState#PENDING} while unreachable, not
+ * healthy or ejected (the reason in {@code pendingReason}), this client's calls in flight to it, and the calls it answered
  * as {@code batches} (mean batch size 1: the server's own batching is not visible from here); the queue depth is
  * the sum of the servers' recent reports; the replica bounds are the number of servers; no autoscaler runs here
  * (the servers' platform scales them). A pipeline's trace names the server that answered a remote step in its span's
@@ -109,7 +111,8 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
     private final TensorSignature signature;
     private final Deployment<Map<String, Tensor>, Map<String, Tensor>> deployment;
     private final ManagedChannel channel;
-    private final LeastLoadedBalancer.ServerList servers = new LeastLoadedBalancer.ServerList();
+    private final LeastLoadedBalancer.ServerList servers;
+    private final Ticker ticker;
     private final ScheduledExecutorService retries;
     private final Set<Runnable> waitingRetries = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -123,6 +126,8 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
         this.retryBackoff = b.retryBackoff;
         this.idempotent = b.idempotent;
         this.signature = b.signature;
+        this.ticker = b.ticker;
+        this.servers = new LeastLoadedBalancer.ServerList(new OutlierEjection(b.ejectAfterFailures, b.ejection, b.ticker));
         LeastLoadedBalancer.register();
         String channelTarget;
         ManagedChannelBuilder<?> cb;
@@ -291,9 +296,11 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
         int connected = 0;
         int connecting = 0;
         int queue = 0;
+        long tick = ticker.read();
         for (RemoteServer s : list) {
+            String ejected = s.ejection(tick);
             ReplicaState state = switch (s.state()) {
-                case READY -> ReplicaState.RUNNING;
+                case READY -> ejected == null ? ReplicaState.RUNNING : ReplicaState.PENDING;
                 case TRANSIENT_FAILURE -> ReplicaState.PENDING;
                 default -> ReplicaState.STARTING;
             };
@@ -303,8 +310,9 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
             queue += r == null ? 0 : r.queueDepth();
             String error = s.lastError() == null ? null : s.lastError().getCode() + " " + s.lastError().getDescription();
             long answered = s.answered();
+            String pending = state != ReplicaState.PENDING ? null : "takes no calls: " + (ejected != null ? ejected : error);
             replicas.add(new SluiceStatus.ReplicaStatus(name + "@" + s.address, 1, state, s.address,
-                    state == ReplicaState.PENDING ? "takes no calls: " + error : null, s.inFlight(), answered,
+                    pending, s.inFlight(), answered,
                     answered > 0 ? 1.0 : 0.0, error));
         }
         boolean idle = list.isEmpty() && !closed && channel.getState(false) == ConnectivityState.IDLE;
@@ -448,6 +456,9 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
         private int maxInboundMessageSize = OipGrpcClient.DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
         private Consumer<ManagedChannelBuilder<?>> channelSettings = c -> {};
         private String healthService = HEALTH_OF_MODEL;
+        private int ejectAfterFailures = 5;
+        private Duration ejection = Duration.ofSeconds(10);
+        private Ticker ticker = Ticker.system();
 
         private Builder(String name) {
             if (name == null || name.isBlank()) {
@@ -543,6 +554,34 @@ public final class RemoteDeployment implements DeploymentHandle<Map<String, Tens
          */
         public Builder idempotent(boolean idempotent) {
             this.idempotent = idempotent;
+            return this;
+        }
+
+        /**
+         * Outlier ejection (default 5 failures, 10 s): a server that fails {@code consecutiveFailures} calls in a
+         * row (INTERNAL, UNKNOWN, DATA_LOSS, UNIMPLEMENTED: not bad requests, overload or deadlines) gets no calls
+         * for {@code ejection}, longer each time it is ejected again (up to 10 times {@code ejection}); at most half
+         * of the servers are ejected at once. {@code consecutiveFailures} 0 turns it off. See
+         * {@link OutlierEjection}.
+         */
+        public Builder outlierEjection(int consecutiveFailures, Duration ejection) {
+            Objects.requireNonNull(ejection, "ejection");
+            if (consecutiveFailures < 0) {
+                throw new IllegalArgumentException("consecutiveFailures must not be negative (0: no ejection), was "
+                        + consecutiveFailures);
+            }
+            if (consecutiveFailures > 0 && (ejection.isNegative() || ejection.isZero()
+                    || ejection.compareTo(Duration.ofDays(1)) > 0)) {
+                throw new IllegalArgumentException("ejection must be positive and at most a day, was " + ejection);
+            }
+            this.ejectAfterFailures = consecutiveFailures;
+            this.ejection = ejection;
+            return this;
+        }
+
+        /** The clock of outlier ejection (tests move a manual one). */
+        Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 

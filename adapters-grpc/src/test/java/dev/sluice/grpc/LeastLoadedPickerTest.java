@@ -15,7 +15,7 @@ class LeastLoadedPickerTest {
         RemoteServer quiet = new RemoteServer("127.0.0.3:1", null);
         busy.reported(new LoadReport(5, 0)); // another client's calls: this one has none in flight to it
         for (int i = 0; i < 100; i++) {
-            assertSame(quiet, LeastLoadedBalancer.Picker.choose(List.of(busy, quiet), Set.of()));
+            assertSame(quiet, LeastLoadedBalancer.Picker.choose(List.of(busy, quiet), Set.of(), 0));
         }
     }
 
@@ -26,7 +26,7 @@ class LeastLoadedPickerTest {
         queued.reported(new LoadReport(0, 3)); // requests from other sources wait in its deployment's queue
         idle.reported(new LoadReport(0, 0));
         for (int i = 0; i < 100; i++) {
-            assertSame(idle, LeastLoadedBalancer.Picker.choose(List.of(queued, idle), Set.of()));
+            assertSame(idle, LeastLoadedBalancer.Picker.choose(List.of(queued, idle), Set.of(), 0));
         }
     }
 
@@ -36,9 +36,9 @@ class LeastLoadedPickerTest {
         RemoteServer busy = new RemoteServer("127.0.0.3:1", null);
         busy.reported(new LoadReport(9, 9));
         for (int i = 0; i < 100; i++) {
-            assertSame(busy, LeastLoadedBalancer.Picker.choose(List.of(tried, busy), Set.of(tried)));
+            assertSame(busy, LeastLoadedBalancer.Picker.choose(List.of(tried, busy), Set.of(tried), 0));
         }
         // When every connected server was tried, any of them may take the retry.
-        assertSame(tried, LeastLoadedBalancer.Picker.choose(List.of(tried), Set.of(tried)));
+        assertSame(tried, LeastLoadedBalancer.Picker.choose(List.of(tried), Set.of(tried), 0));
     }
 }

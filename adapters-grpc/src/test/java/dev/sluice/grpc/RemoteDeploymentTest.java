@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.ReplicaState;
 import dev.sluice.batching.DeadlineExceededException;
+import dev.sluice.batching.Dispatch;
+import dev.sluice.batching.DynamicBatcher;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.Ref;
 import dev.sluice.pipeline.Result;
@@ -286,7 +288,37 @@ class RemoteDeploymentTest {
             assertTrue(cluster.addresses().contains(l.replicas()), result.trace().toString());
             assertTrue(cluster.addresses().contains(r.replicas()), result.trace().toString());
             assertNotEquals(l.replicas(), r.replicas(), result.trace().toString());
-            assertTrue(result.trace().toString().contains("ok  " + l.replicas()), result.trace().toString());
+            // And what each server did with it: its queue wait and the batch it joined there, as for a local step.
+            assertEquals(1, l.batchSize(), result.trace().toString());
+            assertTrue(l.queueWaitNanos() >= 0 && r.queueWaitNanos() >= 0, result.trace().toString());
+            assertTrue(result.trace().toString().contains("batch 1 (policy's size 8), " + l.replicas()),
+                    result.trace().toString());
+        }
+    }
+
+    @Test
+    void aRemoteRequestsDispatchSaysHowLongItQueuedOnTheServerAndTheBatchItJoinedThere() throws Exception {
+        try (RemoteCluster cluster = RemoteCluster.start(1); RemoteDeployment remote = remote(cluster.addresses())) {
+            RemoteCluster.Node node = cluster.node(0);
+            node.gate.close();
+            CompletableFuture<Map<String, Tensor>> first = remote.submit(input(1));
+            node.gate.awaitBatch(); // running alone, held
+            CompletableFuture<Map<String, Tensor>> second = remote.submit(input(2));
+            CompletableFuture<Map<String, Tensor>> third = remote.submit(input(3));
+            eventually("two queued behind it", () -> node.queueDepth() == 2);
+            node.gate.open();
+            for (CompletableFuture<Map<String, Tensor>> f : List.of(first, second, third)) {
+                f.get(10, TimeUnit.SECONDS);
+            }
+            Dispatch d1 = DynamicBatcher.dispatchOf(first);
+            Dispatch d2 = DynamicBatcher.dispatchOf(second);
+            Dispatch d3 = DynamicBatcher.dispatchOf(third);
+            assertEquals(1, d1.batchSize());
+            assertEquals(2, d2.batchSize(), "the two queued behind the first ran as one batch on the server");
+            assertEquals(2, d3.batchSize());
+            assertEquals(node.address(), d2.worker(), "the worker is the server's address");
+            assertTrue(d1.queueWaitNanos() >= 0 && d2.queueWaitNanos() > 0 && d3.queueWaitNanos() > 0, d2 + " " + d3);
+            assertTrue(d2.chosenBatchSize() >= 2, d2.toString());
         }
     }
 
