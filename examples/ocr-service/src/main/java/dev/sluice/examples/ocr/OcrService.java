@@ -49,8 +49,9 @@ import java.util.concurrent.TimeoutException;
  * <p>Threading: thread-safe; {@link #read} never blocks.
  *
  * <p>Length: a little over 500 lines, on purpose: this is the example a reader opens to see a whole service
- * wired from public API (three deployments, the pipeline's eleven steps, start-up and undeploy on failure,
- * the builder); the image and text work it calls lives in the other classes of this package.
+ * wired from public API (the pipeline's eleven steps, the builder); the three deployments, their start-up and
+ * undeploy on failure are in {@link OcrModels}, and the image and text work it calls lives in the other classes of
+ * this package.
  */
 public final class OcrService implements AutoCloseable {
     /** The model files, as the PaddleOCR models package names them. */
