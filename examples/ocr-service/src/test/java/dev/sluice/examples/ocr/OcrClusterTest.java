@@ -28,8 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
  * this test's class path on free ports, and an entry on 127.0.2.1 that calls them by name
  * ({@code dns:///rec-workers:<port>}) through a hosts file given with {@code -Djdk.net.hosts.file}, as cluster DNS
  * would. The entry's self-check reads its page through the workers, and reads what one process reads. Every child is
- * stopped by its pid when the test ends, passed or not. Took 86 s on the 2-core machine at a load average of 15
- * (four JVMs starting at once, then one OcrService in this JVM); bounded at five minutes.
+ * stopped by its pid when the test ends, passed or not. Took 29 to 86 s on the shared 2-core machine at load averages
+ * of 6 to 15 (four JVMs starting at once, then one OcrService in this JVM); bounded at five minutes.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class OcrClusterTest {
