@@ -14,6 +14,8 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.core.env.Environment;
 
 /**
  * The OCR reference service: a Spring Boot application with the Sluice starter. {@code POST /ocr} reads an image
@@ -28,6 +30,10 @@ import org.springframework.context.annotation.Bean;
  * }</pre>
  *
  * The models are read from {@code ocr.models} (default: where the build fetches them).
+ *
+ * <p>As a small cluster ({@link OcrLayout}): workers deploy some of the models and serve them
+ * ({@code --sluice.ocr.models=rec}), and an entry runs the pipeline and calls them there
+ * ({@code --sluice.ocr.models= --sluice.ocr.remote.rec=dns:///rec-workers:8081} and the others).
  */
 @SpringBootApplication
 public class OcrApplication {
@@ -44,19 +50,39 @@ public class OcrApplication {
         HeapReturn.enable(HeapReturn.DEFAULT_INTERVAL);
         HeapReturn.trimNativeHeap(HeapReturn.DEFAULT_INTERVAL);
         ConfigurableApplicationContext context = SpringApplication.run(OcrApplication.class, arguments.toArray(String[]::new));
-        URI url = URI.create("http://localhost:" + context.getEnvironment().getProperty("local.server.port") + "/");
-        System.out.println("OCR service at " + url + "  (POST /ocr with an image; GET / for a page to try it)");
-        System.out.println("  curl -s -X POST " + url.resolve("/ocr") + " -H 'Content-Type: image/png' --data-binary @page.png");
-        context.getBeanProvider(SluiceGrpcLifecycle.class).ifAvailable(grpc -> System.out.println(
-                "det, cls and rec over the Open Inference Protocol's gRPC service at " + grpcTarget(grpc.address())));
+        URI url = URI.create("http://" + httpHost(context.getEnvironment().getProperty("server.address")) + ":"
+                + context.getEnvironment().getProperty("local.server.port") + "/");
+        OcrLayout layout = context.getBean(OcrLayout.class);
+        OcrService service = context.getBeanProvider(OcrService.class).getIfAvailable();
+        String local = String.join(", ", layout.local());
+        if (service != null) {
+            System.out.println("OCR service at " + url + "  (POST /ocr with an image; GET / for a page to try it)");
+            System.out.println("  curl -s -X POST " + url.resolve("/ocr") + " -H 'Content-Type: image/png' --data-binary @page.png");
+        } else {
+            System.out.println("OCR worker at " + url + ": " + local + " over the Open Inference Protocol (/v2/models/...),"
+                    + " no page pipeline");
+        }
+        layout.remote().forEach((model, target) -> System.out.println("  " + model + " called on " + target));
+        if (!local.isEmpty()) {
+            context.getBeanProvider(SluiceGrpcLifecycle.class).ifAvailable(grpc -> System.out.println(
+                    local + " over the Open Inference Protocol's gRPC service at " + grpcTarget(grpc.address())));
+        }
         if (selfCheck) {
             boolean ok;
             try {
-                ok = OcrSelfCheck.check(url, System.out);
-                SluiceGrpcLifecycle grpc = context.getBeanProvider(SluiceGrpcLifecycle.class).getIfAvailable();
-                if (grpc != null) { // not with sluice.grpc.enabled=false
-                    ok &= OcrSelfCheck.checkGrpc(grpcTarget(grpc.address()), context.getBean(OcrService.class),
-                            System.out);
+                if (service == null) {
+                    System.out.println("self-check FAILED: this process is a worker (sluice.ocr.models=" + local
+                            + ", no sluice.ocr.remote.*) and has no page pipeline to check: run it on the entry");
+                    ok = false;
+                } else {
+                    ok = OcrSelfCheck.check(url, System.out);
+                    SluiceGrpcLifecycle grpc = context.getBeanProvider(SluiceGrpcLifecycle.class).getIfAvailable();
+                    if (!layout.remote().isEmpty()) {
+                        System.out.println("self-check over gRPC: not here: " + String.join(", ", layout.remote().keySet())
+                                + " run on other servers (the page above was read through them)");
+                    } else if (grpc != null) { // not with sluice.grpc.enabled=false
+                        ok &= OcrSelfCheck.checkGrpc(grpcTarget(grpc.address()), service, System.out);
+                    }
                 }
             } catch (Exception e) {
                 e.printStackTrace();
@@ -65,6 +91,18 @@ public class OcrApplication {
             int status = SpringApplication.exit(context, () -> 0);
             System.exit(ok ? status : 1);
         }
+    }
+
+    /**
+     * The host the service is reached at: {@code server.address} when it binds one (a process of the cluster on
+     * 127.0.0.2, whose hosts file may not name localhost), else localhost.
+     */
+    static String httpHost(String serverAddress) {
+        if (serverAddress == null || serverAddress.isBlank() || serverAddress.equals("0.0.0.0")
+                || serverAddress.equals("::")) {
+            return "localhost";
+        }
+        return serverAddress.contains(":") && !serverAddress.startsWith("[") ? "[" + serverAddress + "]" : serverAddress;
     }
 
     /** {@code host:port} of {@code address}, as a gRPC client takes it: loopback for a server on every interface. */
@@ -84,13 +122,52 @@ public class OcrApplication {
         return Resources.detect();
     }
 
+    /** Which models this process deploys and which it calls elsewhere: a start-up failure naming what is wrong. */
     @Bean
-    OcrService ocrService(Sluice sluice, @Value("${ocr.models:}") String models) {
-        return OcrService.builder(models.isBlank() ? OcrService.defaultModels() : Path.of(models)).sluice(sluice).build();
+    OcrLayout ocrLayout(Environment environment) {
+        return OcrLayout.of(environment);
+    }
+
+    /**
+     * The models called on other servers ({@code sluice.ocr.remote.*}); none for a worker or the whole service in
+     * one process. Its health says whether they are reachable ({@code remoteModels}, in the readiness group).
+     */
+    @Bean
+    RemoteModels remoteModelsHealthIndicator(OcrLayout layout) {
+        return new RemoteModels(layout.remote());
+    }
+
+    /** The page pipeline, with the models local or remote as {@link OcrLayout} says; absent on a worker. */
+    @Bean
+    @Conditional(OcrLayout.PipelineCondition.class)
+    OcrService ocrService(Sluice sluice, OcrLayout layout, RemoteModels remote, @Value("${ocr.models:}") String models) {
+        OcrService.Builder b = OcrService.builder(modelsDirectory(models)).sluice(sluice);
+        if (remote.get(OcrModels.DET) != null) {
+            b.detector(remote.get(OcrModels.DET));
+        }
+        if (remote.get(OcrModels.CLS) != null) {
+            b.classifier(remote.get(OcrModels.CLS));
+        }
+        if (remote.get(OcrModels.REC) != null) {
+            b.recognizer(remote.get(OcrModels.REC));
+        }
+        return b.build();
+    }
+
+    /** A worker's models ({@code sluice.ocr.models=rec}, no remote ones): served over REST and gRPC, no pipeline. */
+    @Bean
+    @Conditional(OcrLayout.WorkerCondition.class)
+    OcrModels ocrModels(Sluice sluice, OcrLayout layout, @Value("${ocr.models:}") String models) {
+        return OcrService.builder(modelsDirectory(models)).sluice(sluice).buildModels(layout.local());
+    }
+
+    private static Path modelsDirectory(String models) {
+        return models.isBlank() ? OcrService.defaultModels() : Path.of(models);
     }
 
     /** The pipeline as a bean: the starter also serves it at {@code POST /sluice/ocr} (JSON: a base64 image). */
     @Bean
+    @Conditional(OcrLayout.PipelineCondition.class)
     Pipeline<byte[], OcrResult> ocr(OcrService service) {
         return service.pipeline();
     }

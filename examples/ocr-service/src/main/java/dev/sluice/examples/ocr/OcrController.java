@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -36,6 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code sluice.http.max-request-size} 413, a full queue 429, a failure 500 with an error id.
  */
 @RestController
+@Conditional(OcrLayout.PipelineCondition.class)
 public class OcrController {
     static final String NDJSON = "application/x-ndjson";
 

@@ -92,7 +92,10 @@ final class OcrSelfCheck {
         return ok;
     }
 
-    /** The trace as a table: a line per step, its start, duration, outcome, and for model calls their batching. */
+    /**
+     * The trace as a table: a line per step, its start, duration, outcome, and for model calls their batching, or for
+     * calls to other servers the servers that answered.
+     */
     static String trace(JsonNode t) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "trace: %s %.1f ms %s%n",
                 t.get("pipeline").asString(), t.get("durationNanos").asLong() / 1e6, t.get("outcome").asString()));
@@ -117,6 +120,11 @@ final class OcrSelfCheck {
                 if (cpus > 1) {
                     b.append(", ").append(cpus).append(" CPUs");
                 }
+            } else if (s.hasNonNull("replicas") && !s.get("replicas").asString().isEmpty()) {
+                // A remote step: no batch seen from here, but the server (or servers, for a fan-out) that answered.
+                int elements = s.path("elements").asInt(0);
+                b.append(elements > 0 ? String.format(Locale.ROOT, "  x%d, served by %s", elements,
+                        s.get("replicas").asString()) : "  served by " + s.get("replicas").asString());
             }
             b.append('\n');
         }

