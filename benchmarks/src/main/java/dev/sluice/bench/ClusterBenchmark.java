@@ -40,8 +40,8 @@ import org.HdrHistogram.Recorder;
  *       must still succeed: its calls in flight on the killed worker are retried on the others.</li>
  *   <li><b>Remote-call overhead per request against a local {@code submit}</b>: one request at a time, a model
  *       that costs nothing, {@code --overhead-requests} of each after as many for warm-up: the same deployment in
- *       this JVM against a worker over gRPC on loopback (both the Sluice batcher, plus the protocol, the network
- *       stack and the other JVM).</li>
+ *       this JVM against a worker over gRPC on loopback. Both go through a Sluice batcher; the remote one adds the
+ *       protocol, the loopback network stack and a second JVM.</li>
  * </ol>
  *
  * <p>A worker's capacity is {@code replicas * maxBatch / (cost + perItem * maxBatch)}: 363 requests/s with the
@@ -53,7 +53,7 @@ import org.HdrHistogram.Recorder;
  * java -cp benchmarks/target/benchmarks.jar dev.sluice.bench.ClusterBenchmark
  * </pre>
  *
- * About a minute and a half with the defaults; {@code --help} lists the options. The workers are stopped by pid when
+ * About a minute with the defaults; {@code --help} lists the options. The workers are stopped by pid when
  * it ends, and stop by themselves if it dies.
  */
 public final class ClusterBenchmark {

@@ -153,7 +153,6 @@ public final class ClusterWorker {
 
     /** What the worker's inference service did with the {@code ModelInfer} calls; thread-safe. */
     static final class Counts implements ServerInterceptor {
-        final LongAdder admitted = new LongAdder();
         final LongAdder completed = new LongAdder();
         final LongAdder failed = new LongAdder();
         final LongAdder cancelled = new LongAdder();

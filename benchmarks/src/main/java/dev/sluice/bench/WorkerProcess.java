@@ -65,23 +65,30 @@ final class WorkerProcess implements AutoCloseable {
         command.add(ClusterWorker.class.getName());
         command.addAll(workerArgs);
         command.add("--exit-on-stdin-eof");
+        Path folder = log == null ? null : log.toAbsolutePath().getParent();
+        if (folder != null) {
+            Files.createDirectories(folder);
+        }
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         WorkerProcess w = new WorkerProcess(name, p);
-        Writer copy = null;
-        if (log != null) {
-            Files.createDirectories(log.toAbsolutePath().getParent());
-            copy = Files.newBufferedWriter(log, StandardCharsets.UTF_8);
-        }
-        Writer to = copy;
-        Thread reader = new Thread(() -> w.read(to), "worker-output-" + name);
+        Thread reader = new Thread(() -> w.read(log), "worker-output-" + name);
         reader.setDaemon(true);
         reader.start();
         return w;
     }
 
-    private void read(Writer log) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8)); Writer copy = log) {
+    /** Reads its output to the end (so that it never blocks on a full pipe), copying it to {@code log} if any. */
+    private void read(Path log) {
+        Writer opened = null;
+        if (log != null) {
+            try {
+                opened = Files.newBufferedWriter(log, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                System.err.println("worker " + name + ": cannot write its output to " + log + ": " + e);
+            }
+        }
+        try (Writer copy = opened; BufferedReader in = new BufferedReader(new InputStreamReader(
+                process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
                 if (copy != null) {
                     copy.write(line);

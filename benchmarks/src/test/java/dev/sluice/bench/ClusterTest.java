@@ -72,10 +72,7 @@ class ClusterTest {
                 ClusterLoad load = new ClusterLoad(oneStep(remote), 3000, Duration.ofMillis(10), T)) {
             WorkerProcess victim = workers.get(0);
             load.start();
-            await("100 requests sent, some served by " + victim + " and a call in flight there",
-                    Duration.ofSeconds(30), () -> load.sent() >= 100
-                            && load.servedBy(0, load.sent()).containsKey(victim.address())
-                            && inFlight(remote, victim.address()) > 0);
+            awaitMidLoad(load, remote, victim);
             victim.kill();
             assertTrue(victim.awaitEnd(Duration.ofSeconds(10)), victim + " did not end on SIGKILL");
             int killedAt = load.sent();
@@ -106,10 +103,7 @@ class ClusterTest {
                 ClusterLoad load = new ClusterLoad(oneStep(remote), 3000, Duration.ofMillis(10), T)) {
             WorkerProcess victim = workers.get(0);
             load.start();
-            await("100 requests sent, some served by " + victim + " and a call in flight there",
-                    Duration.ofSeconds(30), () -> load.sent() >= 100
-                            && load.servedBy(0, load.sent()).containsKey(victim.address())
-                            && inFlight(remote, victim.address()) > 0);
+            awaitMidLoad(load, remote, victim);
             victim.terminate();
             ClusterWorker.ExitCounts counts = victim.awaitExit(Duration.ofSeconds(40));
             int stoppedAt = load.sent();
@@ -300,6 +294,14 @@ class ClusterTest {
     static Pipeline<Map<String, Tensor>, Map<String, Tensor>> oneStep(RemoteDeployment remote) {
         Pipeline.Builder<Map<String, Tensor>> b = Pipeline.builder("one-remote-step");
         return b.build(b.step(ClusterLoad.STEP).call(remote, b.input()));
+    }
+
+    /** Waits until 100 requests have been sent, {@code worker} has served some and holds a call of this client. */
+    static void awaitMidLoad(ClusterLoad load, RemoteDeployment remote, WorkerProcess worker)
+            throws InterruptedException {
+        await("100 requests sent, some served by " + worker + " and a call in flight there", Duration.ofSeconds(30),
+                () -> load.sent() >= 100 && load.servedBy(0, load.sent()).containsKey(worker.address())
+                        && inFlight(remote, worker.address()) > 0);
     }
 
     /** The client's calls in flight to the worker at {@code address}. */
