@@ -103,14 +103,17 @@ final class OcrSelfCheck {
             b.append(String.format(Locale.ROOT, "  %-17s +%7.1f ms %7.1f ms  %s", s.get("step").asString(),
                     s.get("startNanos").asLong() / 1e6, s.get("durationNanos").asLong() / 1e6, s.get("outcome").asString()));
             if (s.get("batchSize").asInt() > 0) {
-                // A fan-out's elements may join different batches: say each one's, and the longest wait.
+                // A fan-out's elements may join different batches: say each one's, and the longest wait. A step
+                // served by other servers names them by address (a local one by replica id): they say how it queued
+                // and batched there.
+                String replicas = s.get("replicas").asString();
+                String where = replicas.contains(":") ? "served by " + replicas : replicas;
                 int elements = s.get("elements").asInt();
                 b.append(elements > 0
                         ? String.format(Locale.ROOT, "  x%d, longest queue %.1f ms, batch sizes per element %s, %s",
-                                elements, s.get("queueWaitNanos").asLong() / 1e6, s.get("batchSizes").toString(),
-                                s.get("replicas").asString())
+                                elements, s.get("queueWaitNanos").asLong() / 1e6, s.get("batchSizes").toString(), where)
                         : String.format(Locale.ROOT, "  queue %.1f ms, batch %d, %s",
-                                s.get("queueWaitNanos").asLong() / 1e6, s.get("batchSize").asInt(), s.get("replicas").asString()));
+                                s.get("queueWaitNanos").asLong() / 1e6, s.get("batchSize").asInt(), where));
                 // What the execution budget did: how long the call waited for CPUs, and how many it ran on.
                 long budgetWait = s.path("budgetWaitNanos").asLong(0);
                 if (budgetWait > 0) {
@@ -121,7 +124,8 @@ final class OcrSelfCheck {
                     b.append(", ").append(cpus).append(" CPUs");
                 }
             } else if (s.hasNonNull("replicas") && !s.get("replicas").asString().isEmpty()) {
-                // A remote step: no batch seen from here, but the server (or servers, for a fan-out) that answered.
+                // A remote step whose servers did not say how they batched it: the server (or servers, for a
+                // fan-out) that answered.
                 int elements = s.path("elements").asInt(0);
                 b.append(elements > 0 ? String.format(Locale.ROOT, "  x%d, served by %s", elements,
                         s.get("replicas").asString()) : "  served by " + s.get("replicas").asString());

@@ -130,7 +130,7 @@ class OcrClusterTest {
                 case "cls" -> "classify";
                 default -> "recognize";
             };
-            Matcher m = Pattern.compile("(?m)^  " + step + " .* OK .*served by (\\S+)$").matcher(out);
+            Matcher m = Pattern.compile("(?m)^  " + step + " .* OK .*served by ([^\\s,]+)(?:,.*)?$").matcher(out);
             assertTrue(m.find(), "no traced " + step + " step: " + out);
             assertEquals(w[1] + ":" + grpc.get(w[0]), m.group(1), step);
         }

@@ -51,4 +51,17 @@ class OcrSelfCheckTest {
         assertTrue(t.contains("x3, served by 127.0.0.4:8081"), t);
         assertTrue(t.contains("OK  served by 127.0.0.2:8081"), t);
     }
+
+    @Test
+    void aRemoteStepWhoseServerSaidHowItBatchedShowsThatAndTheServer() {
+        String t = table("{\"step\":\"recognize\",\"startNanos\":0,\"durationNanos\":9000000,\"outcome\":\"OK\","
+                + "\"batchSize\":2,\"batchSizes\":[2,2,1],\"queueWaitNanos\":1500000,\"elements\":3,"
+                + "\"replicas\":\"127.0.0.4:8081\"},"
+                + "{\"step\":\"detect\",\"startNanos\":0,\"durationNanos\":9000000,\"outcome\":\"OK\","
+                + "\"batchSize\":1,\"batchSizes\":[],\"queueWaitNanos\":200000,\"elements\":0,"
+                + "\"replicas\":\"det#1\"}");
+
+        assertTrue(t.contains("x3, longest queue 1.5 ms, batch sizes per element [2,2,1], served by 127.0.0.4:8081"), t);
+        assertTrue(t.contains("queue 0.2 ms, batch 1, det#1"), t);
+    }
 }
