@@ -18,6 +18,8 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -132,6 +136,19 @@ class SigtermTest {
                 "ended within the delay and the grace period (and 5 s to stop): " + lived + "; it said:\n" + child.output());
         assertNotEquals(137, child.exitCode(), "not killed");
         assertEquals(List.of(), child.stackTraceLines(), child.output());
+    }
+
+    @Test
+    void theReadmeShowsTheServerAsTheWorkerStartsIt() throws Exception {
+        Matcher m = Pattern.compile("// README shutdown\\n(.*?)\\n\\s*// END", Pattern.DOTALL).matcher(
+                Files.readString(Path.of("src/test/java/dev/sluice/grpc/SigtermWorker.java")));
+        assertTrue(m.find());
+        List<String> lines = m.group(1).lines().toList();
+        int indent = lines.get(0).length() - lines.get(0).stripLeading().length();
+        String block = "```java\n" + String.join("\n", lines.stream().map(l -> l.substring(indent)).toList())
+                + "\n```";
+        assertTrue(Files.readString(Path.of("README.md")).contains(block), "README.md has no Java block reading:\n"
+                + block);
     }
 
     private static InferRequest request(String model, float first) {

@@ -36,12 +36,15 @@ public final class SigtermWorker {
                 doubler("stuck", Duration.ofDays(1)), doubler("fast", Duration.ZERO))) {
             sluice.deploy(d).awaitReady(Duration.ofSeconds(30));
         }
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
+        // README shutdown
         SluiceGrpcServer server = SluiceGrpcServer.builder(sluice)
-                .address(new InetSocketAddress("127.0.0.1", 0))
-                .shutdownDelay(delay)
-                .shutdownGracePeriod(grace)
-                .closeOnJvmShutdown()
+                .address(address)
+                .shutdownDelay(delay) // unready at once, but serving new calls this long (Kubernetes: 5 s)
+                .shutdownGracePeriod(grace) // then refusing new calls, finishing the others within this
+                .closeOnJvmShutdown() // on SIGTERM: close the server, then the runtime
                 .start();
+        // END
         System.out.println("PORT " + server.port());
         new CountDownLatch(1).await(); // serves until SIGTERM; the hook ends the process
     }
