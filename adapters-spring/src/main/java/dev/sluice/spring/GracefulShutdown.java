@@ -60,7 +60,7 @@ final class GracefulShutdown {
         this.runtimeGrace = beforePhaseTimeout.isNegative() ? Duration.ZERO
                 : grace.compareTo(beforePhaseTimeout) <= 0 ? grace : beforePhaseTimeout;
         if (runtimeGrace.compareTo(grace) < 0) {
-            LOG.info("sluice.shutdown-grace-period {} is cut to {}: 2 s before spring.lifecycle.timeout-per-shutdown-"
+            LOG.debug("sluice.shutdown-grace-period {} is cut to {}: 2 s before spring.lifecycle.timeout-per-shutdown-"
                     + "phase {}, so the requests still running then are answered before the web server stops",
                     grace, runtimeGrace, phaseTimeout);
         }
@@ -166,6 +166,12 @@ final class GracefulShutdown {
         @Override
         public int getPhase() {
             return phase;
+        }
+
+        /** Not stopped when the context pauses (a cached test context): the phases act only when it closes. */
+        @Override
+        public boolean isPauseable() {
+            return false;
         }
     }
 }

@@ -2,9 +2,15 @@ package dev.sluice.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.Deployment;
+import dev.sluice.DeploymentHandle;
+import dev.sluice.Sluice;
 import dev.sluice.spring.grpc.SluiceGrpcAutoConfiguration;
 import dev.sluice.spring.grpc.SluiceGrpcLifecycle;
+import dev.sluice.tensor.Tensor;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -26,6 +32,23 @@ class GracefulShutdownSettingsTest {
                 assertThat(context.getBean(GracefulShutdown.class).delay()).isZero());
         runner.withPropertyValues("sluice.shutdown-delay=3s").run(context ->
                 assertThat(context.getBean(GracefulShutdown.class).delay()).isEqualTo(Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void pausingTheContextAsTheTestFrameworkDoesWithCachedContextsLeavesTheRuntimeServing() {
+        runner.withBean("doubler", Deployment.class,
+                () -> FakeTensorModels.doubler("doubler", new Gate(), FakeTensorModels.recorder(), 16))
+                .run(context -> {
+                    context.pause();
+                    context.restart();
+                    @SuppressWarnings("unchecked")
+                    DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>> doubler =
+                            (DeploymentHandle<Map<String, Tensor>, Map<String, Tensor>>) context.getBean(Sluice.class)
+                                    .deployment("doubler").orElseThrow();
+                    Map<String, Tensor> y = doubler.submit(Map.of("x", Tensor.ofFloats("x", new long[] {1, 4},
+                            1, 2, 3, 4))).get(10, TimeUnit.SECONDS);
+                    assertThat(y.get("y").toFloatArray()).containsExactly(2, 4, 6, 8);
+                });
     }
 
     @Test
