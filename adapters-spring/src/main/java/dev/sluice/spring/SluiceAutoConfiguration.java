@@ -122,7 +122,8 @@ public class SluiceAutoConfiguration {
 
         @Bean
         GracefulShutdown sluiceGracefulShutdown(Sluice sluice, SluiceProperties properties, Environment environment) {
-            Duration delay = properties.getShutdownDelay() != null ? properties.getShutdownDelay()
+            Duration configured = properties.getShutdownDelay();
+            Duration delay = configured != null ? configured
                     : CloudPlatform.KUBERNETES.isActive(environment) ? KUBERNETES_DELAY : Duration.ZERO;
             if (delay.isNegative()) {
                 throw new IllegalArgumentException("sluice.shutdown-delay must not be negative, was " + delay);
