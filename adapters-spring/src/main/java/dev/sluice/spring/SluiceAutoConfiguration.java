@@ -20,6 +20,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.cloud.CloudPlatform;
+import org.springframework.boot.context.properties.bind.BindResult;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Configuration;
@@ -132,8 +133,9 @@ public class SluiceAutoConfiguration {
                 throw new IllegalArgumentException("sluice.shutdown-grace-period must not be negative, was "
                         + properties.getShutdownGracePeriod());
             }
-            Duration phaseTimeout = Binder.get(environment).bind("spring.lifecycle.timeout-per-shutdown-phase",
-                    Duration.class).orElse(Duration.ofSeconds(30));
+            BindResult<Duration> bound = Binder.get(environment).bind("spring.lifecycle.timeout-per-shutdown-phase",
+                    Duration.class);
+            Duration phaseTimeout = bound.isBound() ? bound.get() : Duration.ofSeconds(30); // Spring Boot's default
             return new GracefulShutdown(sluice, delay, properties.getShutdownGracePeriod(), phaseTimeout);
         }
 
