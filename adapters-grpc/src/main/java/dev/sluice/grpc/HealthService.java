@@ -16,16 +16,20 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The standard {@code grpc.health.v1.Health} service, following readiness: the service {@code ""} (the server)
  * and {@code inference.GRPCInferenceService} are SERVING while every model is ready, and a model's name is
- * SERVING while that model is ready; NOT_SERVING otherwise, and for everything once the server shuts down. Any
- * other name is unknown (NOT_FOUND from {@code Check}, SERVICE_UNKNOWN from {@code Watch}).
+ * SERVING while that model is ready; NOT_SERVING otherwise, and for everything once the server is told to stop
+ * serving ({@link #notServing}, while its calls are still served) or shuts down. Any other name is unknown
+ * (NOT_FOUND from {@code Check}, SERVICE_UNKNOWN from {@code Watch}).
  *
  * <p>{@code Check} reads the runtime when asked. {@code Watch} sends the status at once, then each change that
- * {@link #refresh} finds (the server calls it periodically); {@link #stop} sends NOT_SERVING and ends every
- * watch, so open watches never hold up a graceful shutdown. Thread-safe.
+ * {@link #refresh} finds (the server calls it periodically); {@link #notServing} sends NOT_SERVING to every watch
+ * at once; {@link #stop} sends NOT_SERVING and ends every watch, so open watches never hold up a graceful
+ * shutdown. Thread-safe.
  */
 final class HealthService extends HealthGrpc.HealthImplBase {
     private final Models models;
     private final Set<Watch> watches = ConcurrentHashMap.newKeySet();
+    /** Set by {@link #notServing}: every known service NOT_SERVING from then on. */
+    private volatile boolean notServing;
     private volatile boolean stopped;
 
     HealthService(Models models) {
@@ -41,7 +45,7 @@ final class HealthService extends HealthGrpc.HealthImplBase {
             status = models.ready(service).map(r -> r ? ServingStatus.SERVING : ServingStatus.NOT_SERVING)
                     .orElse(null);
         }
-        return status != null && stopped ? ServingStatus.NOT_SERVING : status;
+        return status != null && notServing ? ServingStatus.NOT_SERVING : status;
     }
 
     @Override
@@ -93,8 +97,18 @@ final class HealthService extends HealthGrpc.HealthImplBase {
         }
     }
 
+    /**
+     * Everything NOT_SERVING from now on, told to every watch at once (without waiting for the next
+     * {@link #refresh}); the watches stay open. Irreversible.
+     */
+    void notServing() {
+        notServing = true;
+        refresh();
+    }
+
     /** Everything NOT_SERVING from now on; every watch gets it and ends. */
     void stop() {
+        notServing = true;
         stopped = true;
         for (Watch w : watches) {
             w.send(ServingStatus.NOT_SERVING);

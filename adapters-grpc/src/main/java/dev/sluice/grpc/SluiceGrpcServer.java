@@ -55,8 +55,15 @@ import org.slf4j.LoggerFactory;
  * {@link LoadReport} for the format. {@link Builder#maxConnectionAge} makes such clients look up a name's servers
  * again from time to time.
  *
- * <p>Closing stops accepting calls, lets the calls in flight finish (up to {@link Builder#shutdownGracePeriod}),
- * then cancels what is left. It does not close the runtime: close the server first, then the runtime.
+ * <p>Closing turns the server unready ({@link #markNotServing}), keeps taking new calls for
+ * {@link Builder#shutdownDelay} (none by default) while load balancers notice, then stops accepting calls, lets
+ * the calls in flight finish (up to {@link Builder#shutdownGracePeriod}), then cancels what is left. It does not
+ * close the runtime: close the server first, then the runtime. For a process that should end this way on SIGTERM,
+ * {@link Builder#closeOnJvmShutdown} installs a shutdown hook that closes both, in that order:
+ *
+ * <pre>{@code
+ * SluiceGrpcServer.builder(sluice).port(8081).shutdownDelay(Duration.ofSeconds(5)).closeOnJvmShutdown().start();
+ * }</pre>
  *
  * <p>Thread-safe.
  */
@@ -64,6 +71,8 @@ public final class SluiceGrpcServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SluiceGrpcServer.class);
     /** Default {@link Builder#maxInboundMessageSize}: 64 MiB. */
     public static final int DEFAULT_MAX_INBOUND_MESSAGE_SIZE = 64 * 1024 * 1024;
+    /** How long the calls failed at the end of the grace period get to send their answers before they are cut. */
+    private static final Duration LEFTOVER_WAIT = Duration.ofSeconds(2);
 
     private final Server server;
     private final InetSocketAddress address;
@@ -71,11 +80,15 @@ public final class SluiceGrpcServer implements AutoCloseable {
     private final ExecutorService executor;
     private final ScheduledExecutorService healthPoll;
     private final Duration grace;
+    private final Duration delay;
+    /** The shutdown hook of {@link Builder#closeOnJvmShutdown}, or null. */
+    private final Thread hook;
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
 
     private SluiceGrpcServer(Builder b) throws IOException {
         Models models = new Models(b.sluice::deployment, b.sluice::status);
         this.grace = b.shutdownGracePeriod;
+        this.delay = b.shutdownDelay;
         this.executor = Executors.newCachedThreadPool(threads("sluice-grpc-"));
         this.health = new HealthService(models);
         InferenceService inference = new InferenceService(models, b.requestTimeout, executor);
@@ -102,6 +115,13 @@ public final class SluiceGrpcServer implements AutoCloseable {
         this.address = (InetSocketAddress) server.getListenSockets().get(0);
         long poll = b.healthPollInterval.toNanos();
         healthPoll.scheduleWithFixedDelay(this::refreshHealth, poll, poll, TimeUnit.NANOSECONDS);
+        if (b.closeOnJvmShutdown) {
+            Sluice runtime = b.sluice;
+            this.hook = new Thread(() -> closeInOrder(runtime), "sluice-grpc-shutdown-hook");
+            Runtime.getRuntime().addShutdownHook(hook);
+        } else {
+            this.hook = null;
+        }
         LOG.info("Open Inference Protocol over gRPC on {}", address);
     }
 
@@ -131,6 +151,17 @@ public final class SluiceGrpcServer implements AutoCloseable {
     /** The port the server listens on. */
     public int port() {
         return address().getPort();
+    }
+
+    /**
+     * Turns the server unready while it goes on serving: from now on its health service answers NOT_SERVING for
+     * {@code ""}, for the inference service and for every model, and open health watches are told at once, so
+     * load balancers, Kubernetes probes and health-checking clients ({@link RemoteDeployment}) stop sending it
+     * calls; the calls that still arrive are served. The first step of {@link #close}. Irreversible; idempotent;
+     * returns at once.
+     */
+    public void markNotServing() {
+        health.notServing();
     }
 
     /**
@@ -175,25 +206,103 @@ public final class SluiceGrpcServer implements AutoCloseable {
     }
 
     /**
-     * Shuts down gracefully: stops accepting calls, waits up to the grace period for the calls in flight to end,
-     * then cancels the rest (their requests are withdrawn if they still wait) and stops. Blocks until stopped.
-     * Idempotent. An interrupt cuts the wait short: the rest are cancelled at once and the interrupt is kept.
+     * Shuts down gracefully: turns unready ({@link #markNotServing}) and goes on taking new calls for the shutdown
+     * delay, then stops accepting calls, waits up to the grace period for the calls in flight to end, then cancels
+     * the rest (their requests are withdrawn if they still wait) and stops. Blocks until stopped. Idempotent (the
+     * delay is skipped once the server is shut down). An interrupt cuts the delay and the wait short: the rest are
+     * cancelled at once and the interrupt is kept. Removes the {@link Builder#closeOnJvmShutdown} hook, if any:
+     * the runtime is then the caller's to close.
      */
     @Override
     public void close() {
+        if (hook != null && Thread.currentThread() != hook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // the hook is running or about to: it closes the runtime after this server
+            }
+        }
+        closeInOrder(null);
+    }
+
+    /**
+     * The graceful shutdown; with {@code runtime} (the shutdown hook) it also closes the runtime, within the same
+     * grace period: what the runtime still runs when the grace period ends fails with {@code ShutdownException}
+     * first, so each such call ends with UNAVAILABLE saying why, and only what is left after that is cut.
+     */
+    private void closeInOrder(Sluice runtime) {
+        markNotServing();
+        boolean interrupted = false;
+        if (!delay.isZero() && !isShutdown()) {
+            LOG.info("gRPC server on {} is not serving; it takes new calls for {} more while clients notice",
+                    address, delay);
+            try {
+                TimeUnit.NANOSECONDS.sleep(delay.toNanos());
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
         shutdown();
+        long deadline = System.nanoTime() + grace.toNanos();
+        Thread runtimeClose = null;
         try {
-            if (!server.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS)) {
-                LOG.warn("gRPC calls still in flight after the grace period of {}: cancelling them", grace);
-                server.shutdownNow();
-                server.awaitTermination(10, TimeUnit.SECONDS);
+            if (interrupted || !server.awaitTermination(grace.toNanos(), TimeUnit.NANOSECONDS)) {
+                if (runtime != null && !interrupted) {
+                    LOG.warn("gRPC calls still in flight after the grace period of {}: failing them", grace);
+                    runtimeClose = closeAsync(runtime, Duration.ZERO);
+                    server.awaitTermination(LEFTOVER_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+                }
+                if (!server.isTerminated()) {
+                    if (interrupted) {
+                        LOG.warn("Interrupted while closing: cancelling the gRPC calls still in flight");
+                    } else {
+                        LOG.warn("gRPC calls still in flight after the grace period of {}: cancelling them", grace);
+                    }
+                    server.shutdownNow();
+                    server.awaitTermination(10, TimeUnit.SECONDS);
+                }
             }
         } catch (InterruptedException e) {
             server.shutdownNow();
-            Thread.currentThread().interrupt();
+            interrupted = true;
         } finally {
             release();
+            if (runtime != null) {
+                if (runtimeClose == null) {
+                    runtimeClose = closeAsync(runtime, interrupted ? Duration.ZERO
+                            : Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                }
+                interrupted |= !awaitRuntime(runtimeClose, interrupted ? 0 : deadline + LEFTOVER_WAIT.toNanos());
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    /** Closes the runtime on a thread of its own: the process need not wait for a model that never returns. */
+    private static Thread closeAsync(Sluice runtime, Duration grace) {
+        Thread t = new Thread(() -> runtime.close(grace), "sluice-grpc-shutdown-runtime");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /**
+     * Waits for the runtime's close until {@code until} (System.nanoTime); returns false if interrupted. A close
+     * still running then (a model still in the batch whose requests were failed) is left to the ending process.
+     */
+    private static boolean awaitRuntime(Thread close, long until) {
+        try {
+            close.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
+        } catch (InterruptedException e) {
+            return false;
+        }
+        if (close.isAlive()) {
+            LOG.warn("The runtime was still closing {} after the grace period (a model still running the batch "
+                    + "whose requests failed?); not waiting for it", LEFTOVER_WAIT);
+        }
+        return true;
     }
 
     /**
@@ -240,6 +349,8 @@ public final class SluiceGrpcServer implements AutoCloseable {
         private int maxInboundMessageSize = DEFAULT_MAX_INBOUND_MESSAGE_SIZE;
         private Duration requestTimeout;
         private Duration shutdownGracePeriod = Duration.ofSeconds(30);
+        private Duration shutdownDelay = Duration.ZERO;
+        private boolean closeOnJvmShutdown;
         private Duration healthPollInterval = Duration.ofSeconds(1);
         private Duration maxConnectionAge;
         private Duration maxConnectionAgeGrace;
@@ -292,6 +403,36 @@ public final class SluiceGrpcServer implements AutoCloseable {
                 throw new IllegalArgumentException("shutdownGracePeriod must not be negative, was " + grace);
             }
             this.shutdownGracePeriod = grace;
+            return this;
+        }
+
+        /**
+         * How long {@link #close()} goes on taking new calls after it turned the server unready (health NOT_SERVING),
+         * before it stops accepting them (default: 0). Those who send calls learn of the change with a lag: on
+         * Kubernetes, a terminating pod is removed from its Service's endpoints asynchronously (kube-proxy, ingress
+         * controllers and DNS each catch up in their own time, usually within a few seconds), and clients watching
+         * health get the change at once. A call sent in that lag to a server that already refuses would fail;
+         * served, it succeeds. 5 s covers the usual lag. The grace period counts from the end of the delay.
+         */
+        public Builder shutdownDelay(Duration delay) {
+            Objects.requireNonNull(delay, "shutdownDelay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("shutdownDelay must not be negative, was " + delay);
+            }
+            this.shutdownDelay = delay;
+            return this;
+        }
+
+        /**
+         * Installs a JVM shutdown hook (run on SIGTERM, SIGINT or {@code System.exit}) that closes the server as
+         * {@link SluiceGrpcServer#close()} does (unready at once, new calls served for the shutdown delay, then
+         * refused, the calls in flight finished within the grace period), and then closes the runtime given to
+         * {@link SluiceGrpcServer#builder} with what is left of the grace period. What the runtime still runs when
+         * the grace period ends fails with {@code ShutdownException} (the call ends with UNAVAILABLE), so the process
+         * ends within the delay and the grace period and no call hangs. Closing the server yourself removes the hook.
+         */
+        public Builder closeOnJvmShutdown() {
+            this.closeOnJvmShutdown = true;
             return this;
         }
 

@@ -8,6 +8,7 @@ import dev.sluice.batching.BatchObserver;
 import dev.sluice.spring.oip.OpenInferenceProtocol;
 import dev.sluice.spring.typed.TypedEndpoints;
 import java.lang.reflect.Type;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -18,6 +19,11 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.cloud.CloudPlatform;
+import org.springframework.boot.context.properties.bind.BindResult;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
@@ -27,7 +33,9 @@ import org.springframework.core.io.ResourceLoader;
  * The Sluice runtime as beans: {@link Resources} (detected), {@link Sluice} (closed, draining, with the
  * application context), {@link SluiceDeployments} (every {@link Deployment} bean and {@code sluice.models.*}
  * deployed at start-up), {@link SluicePipelines} and, in a web application, the web-stack-neutral
- * {@link OpenInferenceProtocol}. Each bean backs off when the application declares its own.
+ * {@link OpenInferenceProtocol}. Each bean backs off when the application declares its own. On shutdown
+ * (SIGTERM) the application turns unready, serves on for {@code sluice.shutdown-delay}, lets its transports finish
+ * what they took and then the runtime, within {@code sluice.shutdown-grace-period}.
  */
 @AutoConfiguration
 @ConditionalOnClass(Sluice.class)
@@ -101,6 +109,50 @@ public class SluiceAutoConfiguration {
         SluiceProperties.Http http = properties.getHttp();
         return new TypedEndpoints(json.getIfAvailable(() -> JsonMapper.builder().build()), targets, sluice,
                 http.getMaxRequestSize().toBytes(), http.requestTimeoutOrNull());
+    }
+
+    /**
+     * The graceful shutdown's phases ({@link GracefulShutdown}): unready, then serving on for
+     * {@code sluice.shutdown-delay}, then the transports drain, then the runtime closes, all within
+     * {@code sluice.shutdown-grace-period} after the delay.
+     */
+    @Configuration(proxyBeanMethods = false)
+    static class Shutdown {
+        /** The delay when {@code sluice.shutdown-delay} is unset and the application runs on Kubernetes. */
+        static final Duration KUBERNETES_DELAY = Duration.ofSeconds(5);
+
+        @Bean
+        GracefulShutdown sluiceGracefulShutdown(Sluice sluice, SluiceProperties properties, Environment environment) {
+            Duration configured = properties.getShutdownDelay();
+            Duration delay = configured != null ? configured
+                    : CloudPlatform.KUBERNETES.isActive(environment) ? KUBERNETES_DELAY : Duration.ZERO;
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("sluice.shutdown-delay must not be negative, was " + delay);
+            }
+            if (properties.getShutdownGracePeriod().isNegative()) {
+                throw new IllegalArgumentException("sluice.shutdown-grace-period must not be negative, was "
+                        + properties.getShutdownGracePeriod());
+            }
+            BindResult<Duration> bound = Binder.get(environment).bind("spring.lifecycle.timeout-per-shutdown-phase",
+                    Duration.class);
+            Duration phaseTimeout = bound.isBound() ? bound.get() : Duration.ofSeconds(30); // Spring Boot's default
+            return new GracefulShutdown(sluice, delay, properties.getShutdownGracePeriod(), phaseTimeout);
+        }
+
+        @Bean
+        SmartLifecycle sluiceShutdownDelay(GracefulShutdown shutdown) {
+            return shutdown.delayPhase();
+        }
+
+        @Bean
+        SmartLifecycle sluiceShutdownDeadline(GracefulShutdown shutdown) {
+            return shutdown.drainPhase();
+        }
+
+        @Bean
+        SmartLifecycle sluiceRuntimeShutdown(GracefulShutdown shutdown) {
+            return shutdown.runtimePhase();
+        }
     }
 
     /** The first type argument of {@code bean}'s declared type as {@code raw}, or Object where it is open. */

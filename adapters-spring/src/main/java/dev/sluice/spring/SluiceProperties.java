@@ -25,8 +25,18 @@ import org.springframework.util.unit.DataSize;
 @ConfigurationProperties("sluice")
 public class SluiceProperties {
 
-    /** How long closing the application lets deployments finish the requests they admitted. */
+    /**
+     * How long closing the application lets deployments finish the requests they admitted, counted from the end of
+     * the shutdown delay; what is still running then fails with a 503 (gRPC: UNAVAILABLE).
+     */
     private Duration shutdownGracePeriod = Duration.ofSeconds(30);
+
+    /**
+     * How long the application goes on taking new requests after it turned unready on shutdown (SIGTERM), so that
+     * load balancers stop sending before it refuses: Kubernetes removes a terminating pod from its Services'
+     * endpoints asynchronously, usually within a few seconds. Unset: 5s when running on Kubernetes, 0 elsewhere.
+     */
+    private Duration shutdownDelay;
 
     /**
      * Models to deploy without code, by deployment name: ONNX files (needs sluice-gpu on the class path) and XGBoost
@@ -42,6 +52,14 @@ public class SluiceProperties {
 
     public void setShutdownGracePeriod(Duration shutdownGracePeriod) {
         this.shutdownGracePeriod = shutdownGracePeriod;
+    }
+
+    public Duration getShutdownDelay() {
+        return shutdownDelay;
+    }
+
+    public void setShutdownDelay(Duration shutdownDelay) {
+        this.shutdownDelay = shutdownDelay;
     }
 
     public Map<String, Model> getModels() {

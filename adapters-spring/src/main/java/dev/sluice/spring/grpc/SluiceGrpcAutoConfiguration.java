@@ -11,13 +11,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 /**
  * The Open Inference Protocol over gRPC ({@link SluiceGrpcServer}) on {@code sluice.grpc.port} (8081), in any
  * application, web or not, that has {@code sluice-grpc} on its class path; off with {@code sluice.grpc.enabled=false}.
- * It starts once the start-up deployments exist and, when the application closes, stops before the runtime does,
- * letting the calls in flight finish.
+ * It starts once the start-up deployments exist and, when the application closes, turns NOT_SERVING at once, serves
+ * on through {@code sluice.shutdown-delay}, then stops taking calls and lets those in flight finish, before the
+ * runtime closes.
  */
 @AutoConfiguration(after = SluiceAutoConfiguration.class)
 @ConditionalOnClass(name = "dev.sluice.grpc.SluiceGrpcServer")
@@ -30,7 +32,7 @@ public class SluiceGrpcAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     public SluiceGrpcLifecycle sluiceGrpcServer(Sluice sluice, SluiceDeployments deployments,
-            SluiceGrpcProperties properties) {
+            SluiceGrpcProperties properties, ApplicationContext context) {
         SluiceGrpcServer.Builder b = SluiceGrpcServer.builder(sluice)
                 .address(properties.getAddress() == null || properties.getAddress().isBlank()
                         ? new InetSocketAddress(properties.getPort())
@@ -40,6 +42,6 @@ public class SluiceGrpcAutoConfiguration {
         if (properties.getRequestTimeout() != null && !properties.getRequestTimeout().isZero()) {
             b.requestTimeout(properties.getRequestTimeout());
         }
-        return new SluiceGrpcLifecycle(b);
+        return new SluiceGrpcLifecycle(b, context);
     }
 }

@@ -26,7 +26,11 @@ public class SluiceGrpcProperties {
      */
     private Duration requestTimeout;
 
-    /** How long closing the application lets the calls in flight finish before cancelling them. */
+    /**
+     * How long closing the application lets the calls in flight finish before cancelling them, counted from the end
+     * of {@code sluice.shutdown-delay}. At least {@code sluice.shutdown-grace-period}, so that a call the runtime
+     * fails when that ends gets its UNAVAILABLE answer before it would be cut.
+     */
     private Duration shutdownGracePeriod = Duration.ofSeconds(30);
 
     public boolean isEnabled() {
