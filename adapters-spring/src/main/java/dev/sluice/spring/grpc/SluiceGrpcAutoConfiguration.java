@@ -5,6 +5,7 @@ import dev.sluice.grpc.SluiceGrpcServer;
 import dev.sluice.spring.SluiceAutoConfiguration;
 import dev.sluice.spring.SluiceDeployments;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -28,6 +29,9 @@ import org.springframework.context.annotation.Bean;
 @EnableConfigurationProperties(SluiceGrpcProperties.class)
 public class SluiceGrpcAutoConfiguration {
 
+    /** How much longer the server waits for its calls than the grace period it is given; see below. */
+    static final Duration ANSWER_MARGIN = Duration.ofSeconds(2);
+
     /** Depends on {@link SluiceDeployments}, so nothing is served before the start-up deployments exist. */
     @Bean
     @ConditionalOnMissingBean
@@ -38,7 +42,9 @@ public class SluiceGrpcAutoConfiguration {
                         ? new InetSocketAddress(properties.getPort())
                         : new InetSocketAddress(properties.getAddress(), properties.getPort()))
                 .maxInboundMessageSize(Math.toIntExact(properties.getMaxInboundMessageSize().toBytes()))
-                .shutdownGracePeriod(properties.getShutdownGracePeriod());
+                // 2 s more than asked: a call the runtime fails at the end of its own grace period (equal to this
+                // one at most) gets its UNAVAILABLE answer out before the server would cut it (CANCELLED).
+                .shutdownGracePeriod(properties.getShutdownGracePeriod().plus(ANSWER_MARGIN));
         if (properties.getRequestTimeout() != null && !properties.getRequestTimeout().isZero()) {
             b.requestTimeout(properties.getRequestTimeout());
         }

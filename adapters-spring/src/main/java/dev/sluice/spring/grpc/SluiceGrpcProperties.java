@@ -28,8 +28,8 @@ public class SluiceGrpcProperties {
 
     /**
      * How long closing the application lets the calls in flight finish before cancelling them, counted from the end
-     * of {@code sluice.shutdown-delay}. At least {@code sluice.shutdown-grace-period}, so that a call the runtime
-     * fails when that ends gets its UNAVAILABLE answer before it would be cut.
+     * of {@code sluice.shutdown-delay}, plus 2 s. At least {@code sluice.shutdown-grace-period}, so that a call the
+     * runtime fails when that ends gets its UNAVAILABLE answer (within the 2 s) before it would be cut.
      */
     private Duration shutdownGracePeriod = Duration.ofSeconds(30);
 
